@@ -1,0 +1,666 @@
+package dev.detour.core.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.detour.core.config.Extensions.Kind;
+import dev.detour.core.config.GatewayConfig.Breaker;
+import dev.detour.core.config.GatewayConfig.Capabilities;
+import dev.detour.core.config.GatewayConfig.Envelope;
+import dev.detour.core.config.GatewayConfig.FallbackOn;
+import dev.detour.core.config.GatewayConfig.Key;
+import dev.detour.core.config.GatewayConfig.PluginRef;
+import dev.detour.core.config.GatewayConfig.Policy;
+import dev.detour.core.config.GatewayConfig.Prompt;
+import dev.detour.core.config.GatewayConfig.Provider;
+import dev.detour.core.config.GatewayConfig.Retry;
+import dev.detour.core.config.GatewayConfig.Route;
+import dev.detour.core.config.GatewayConfig.Server;
+import dev.detour.core.config.GatewayConfig.Target;
+import dev.detour.core.config.GatewayConfig.Telemetry;
+import dev.detour.core.config.GatewayConfig.Timeouts;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates a config file (CONFIG.md). Two steps, because the plugins folder is named
+ * in the file and the plugins must be loaded before their types can be validated:
+ * {@link #read(Path, Function)} parses the YAML and substitutes {@code ${VAR}}, then
+ * {@link #validate(Document, Extensions)} checks everything and reports every problem at once.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /**
+     * A whole unquoted {@code ${...}} scalar. YAML reads {@code {} as a flow mapping, so CONFIG.md's
+     * {@code { api_key: ${KEY} }} is not valid YAML as written; quoting such scalars before parsing
+     * makes the documented form work without changing what any valid file means.
+     */
+    private static final Pattern BARE_VAR = Pattern.compile(
+            "(?<=[:\\[,-][ \\t]{1,20})(\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}\"'\\n]*)?})(?=[ \\t]*(?:[,}\\]]|#|$))",
+            Pattern.MULTILINE);
+    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+    private static final Set<String> TOP = Set.of("server", "plugins", "providers", "envelope", "defaults", "routes",
+            "keys", "telemetry", "cluster");
+    private static final Set<String> POLICY_KEYS = Set.of("retry", "fallback_on", "circuit_breaker", "timeouts");
+    private static final Set<String> ROUTE_KEYS = Set.of("strategy", "targets", "retry", "fallback_on",
+            "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails");
+
+    private ConfigLoader() {
+    }
+
+    /** A parsed, substituted YAML document not yet validated. */
+    public record Document(Path file, ObjectNode root, List<String> problems) {
+        /** The plugins folder the document names, resolved, or {@code fallback}. */
+        public Path pluginsDir(Path fallback) {
+            JsonNode dir = root.path("plugins").path("dir");
+            if (dir.isTextual() && !dir.asText().isEmpty()) {
+                Path p = Path.of(dir.asText());
+                return p.isAbsolute() ? p : file.toAbsolutePath().getParent().resolve(p).normalize();
+            }
+            return fallback;
+        }
+    }
+
+    /**
+     * Parses YAML and substitutes {@code ${NAME}} / {@code ${NAME:-default}} in every scalar.
+     *
+     * @throws ConfigException when the file cannot be read or is not valid YAML (with line and column)
+     */
+    public static Document read(Path file, Function<String, String> env) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read config file: " + e.getMessage()));
+        }
+        return parse(file, text, env);
+    }
+
+    /** Like {@link #read} for text already in memory. */
+    public static Document parse(Path file, String text, Function<String, String> env) throws ConfigException {
+        JsonNode root;
+        try {
+            root = YAML.readTree(BARE_VAR.matcher(text).replaceAll("\"$1\""));
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new ConfigException(List.of(file + ": YAML syntax error" + where + ": " + e.getOriginalMessage()));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            root = JsonNodeFactory.instance.objectNode();
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(List.of(file + ": the config must be a YAML map"));
+        }
+        List<String> problems = new ArrayList<>();
+        substitute(root, "", env, problems);
+        return new Document(file, (ObjectNode) root, problems);
+    }
+
+    private static void substitute(JsonNode node, String path, Function<String, String> env, List<String> problems) {
+        if (node instanceof ObjectNode o) {
+            List<String> names = new ArrayList<>();
+            o.fieldNames().forEachRemaining(names::add);
+            for (String k : names) {
+                JsonNode v = o.get(k);
+                String p = path.isEmpty() ? k : path + "." + k;
+                if (v.isTextual()) {
+                    o.set(k, new TextNode(substitute(v.asText(), p, env, problems)));
+                } else {
+                    substitute(v, p, env, problems);
+                }
+            }
+        } else if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                JsonNode v = a.get(i);
+                String p = path + "[" + i + "]";
+                if (v.isTextual()) {
+                    a.set(i, new TextNode(substitute(v.asText(), p, env, problems)));
+                } else {
+                    substitute(v, p, env, problems);
+                }
+            }
+        }
+    }
+
+    private static String substitute(String text, String path, Function<String, String> env, List<String> problems) {
+        if (text.indexOf("${") < 0) {
+            return text;
+        }
+        Matcher m = VAR.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = env.apply(m.group(1));
+            if (value == null) {
+                value = m.group(2);
+            }
+            if (value == null) {
+                problems.add(path + ": environment variable " + m.group(1) + " is not set (use ${" + m.group(1)
+                        + ":-default} for a default)");
+                value = "";
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /**
+     * Validates a document against the loaded extensions.
+     *
+     * @throws ConfigException with every problem found
+     */
+    public static GatewayConfig validate(Document doc, Extensions ext) throws ConfigException {
+        List<String> problems = new ArrayList<>(doc.problems());
+        Node root = new Node(doc.root(), "", problems);
+        Map<String, Class<?>> services = ext.types(Kind.SERVICE);
+        Set<String> top = new LinkedHashSet<>(TOP);
+        doc.root().fieldNames().forEachRemaining(k -> {
+            if (!TOP.contains(k) && !services.containsKey(k)) {
+                String hint = k.equals("simulator")
+                        ? " (the 'simulator' block needs the simulator plugin, which is not in " + ext.source() + ")"
+                        : " (known: " + String.join(", ", new TreeSet<>(top)) + ")";
+                root.get(k).problem("unknown key" + hint);
+            }
+        });
+
+        Server server = server(root.get("server"));
+        Node plugins = root.get("plugins");
+        plugins.expectMap(Set.of("dir"));
+
+        Map<String, Provider> providers = new LinkedHashMap<>();
+        Map<String, Class<?>> providerTypes = ext.types(Kind.PROVIDER);
+        Node provNode = root.get("providers");
+        if (!provNode.present()) {
+            provNode.problem("is required: define at least one provider");
+        }
+        provNode.entries().forEach((name, n) -> {
+            Provider p = provider(name, n, providerTypes, ext.source());
+            if (p != null) {
+                providers.put(name, p);
+            }
+        });
+
+        Envelope envelope = envelope(root.get("envelope"), providers);
+        Policy defaults = policy(root.get("defaults"), Policy.DEFAULTS, Set.of());
+
+        Map<String, Route> routes = new LinkedHashMap<>();
+        root.get("routes").entries().forEach((name, n) -> {
+            if (name.contains("/")) {
+                n.problem("a route name cannot contain '/' (that form addresses provider/model directly)");
+            }
+            Route r = route(name, n, defaults, providers, envelope, ext);
+            if (r != null) {
+                routes.put(name, r);
+            }
+        });
+
+        List<Key> keys = keys(root.get("keys"), routes.keySet());
+        if (!server.allowUnauthenticated() && keys.isEmpty() && !isLoopback(server.host())) {
+            root.get("server").get("host").problem("'" + server.host()
+                    + "' is not a loopback address and no keys: are configured; add keys or set allow_unauthenticated: true");
+        }
+        Telemetry telemetry = telemetry(root.get("telemetry"));
+        Node cluster = root.get("cluster");
+        if (cluster.expectMap(Set.of("redis")) && !cluster.get("redis").text("").isEmpty()) {
+            cluster.get("redis").problem("clustering is not available yet in this version; leave it empty");
+        }
+
+        Map<String, JsonNode> serviceBlocks = new LinkedHashMap<>();
+        services.forEach((type, optionsType) -> {
+            Node n = root.get(type);
+            if (n.present()) {
+                try {
+                    OptionsBinder.bind(n.raw(), optionsType, type);
+                    serviceBlocks.put(type, n.raw());
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+        });
+
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        Path pluginsDir = doc.pluginsDir(null);
+        return new GatewayConfig(doc.file(), server, pluginsDir, providers, envelope, defaults, routes, keys,
+                telemetry, serviceBlocks);
+    }
+
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    private static Server server(Node n) {
+        n.expectMap(Set.of("host", "port", "max_body_size", "admin_token", "shutdown_grace",
+                "allow_unauthenticated", "region"));
+        return new Server(n.get("host").text("127.0.0.1"), n.get("port").integer(8080, 0, 65535),
+                n.get("max_body_size").size(10L * 1024 * 1024), n.get("admin_token").text(""),
+                n.get("shutdown_grace").duration(Duration.ofSeconds(30)),
+                n.get("allow_unauthenticated").bool(false), n.get("region").text(""));
+    }
+
+    private static Provider provider(String name, Node n, Map<String, Class<?>> types, String source) {
+        if (!n.expectMap(Set.of("type", "base_url", "api_key", "region", "category", "headers", "timeouts",
+                "limits", "options", "labels"))) {
+            if (!n.present()) {
+                n.problem("must be a map with at least 'type'");
+            }
+            return null;
+        }
+        if (name.contains("/")) {
+            n.problem("a provider name cannot contain '/'");
+        }
+        String type = n.get("type").requiredText();
+        if (type != null && !types.containsKey(type)) {
+            n.get("type").problem("unknown provider type '" + type + "' (known: " + known(types) + "; plugins folder: "
+                    + source + ")");
+            type = null;
+        }
+        String baseUrl = n.get("base_url").text(null);
+        if (baseUrl != null && !baseUrl.isEmpty() && !baseUrl.matches("https?://.+")) {
+            n.get("base_url").problem("must be an http:// or https:// URL (was '" + baseUrl + "')");
+        }
+        Node limits = n.get("limits");
+        int concurrency = 0;
+        if (limits.expectMap(Set.of("rpm", "tpm", "concurrency"))) {
+            concurrency = limits.get("concurrency").integer(0, 0, 1_000_000);
+            for (String k : List.of("rpm", "tpm")) {
+                if (limits.get(k).present()) {
+                    limits.get(k).problem("proactive " + k + " limits are not available yet in this version (concurrency is)");
+                }
+            }
+        }
+        if (type != null) {
+            try {
+                OptionsBinder.bind(n.get("options").raw(), types.get(type), n.get("options").path());
+            } catch (IllegalArgumentException e) {
+                n.report(e.getMessage());
+            }
+        }
+        String category = n.get("category").text("");
+        String region = n.get("region").text("");
+        Map<String, String> labels = new LinkedHashMap<>(n.get("labels").stringMap());
+        labels.put("region", region);
+        labels.put("category", category);
+        labels.put("provider", name);
+        return type == null ? null : new Provider(name, type, emptyToNull(baseUrl), emptyToNull(n.get("api_key").text(null)),
+                region, category, n.get("headers").stringMap(), timeouts(n.get("timeouts")), concurrency,
+                n.get("options").raw(), labels);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static Timeouts timeouts(Node n) {
+        if (!n.expectMap(Set.of("connect", "first_token", "idle", "total"))) {
+            return Timeouts.NONE;
+        }
+        return new Timeouts(n.get("connect").duration(null), n.get("first_token").duration(null),
+                n.get("idle").duration(null), n.get("total").duration(null));
+    }
+
+    private static Envelope envelope(Node n, Map<String, Provider> providers) {
+        if (!n.expectMap(Set.of("providers", "regions", "categories"))) {
+            return Envelope.OPEN;
+        }
+        Set<String> ps = set(n.get("providers"));
+        if (ps != null) {
+            for (String p : ps) {
+                if (!providers.containsKey(p)) {
+                    n.get("providers").problem("names unknown provider '" + p + "' (known: " + known(providers) + ")");
+                }
+            }
+        }
+        return new Envelope(ps, set(n.get("regions")), set(n.get("categories")));
+    }
+
+    private static Set<String> set(Node n) {
+        return n.present() ? Set.copyOf(new LinkedHashSet<>(n.texts())) : null;
+    }
+
+    /** Whether a provider lies inside the envelope. */
+    public static String outsideEnvelope(Envelope e, Provider p) {
+        if (e.providers() != null && !e.providers().contains(p.name())) {
+            return "provider '" + p.name() + "' is outside the envelope (envelope.providers: " + sorted(e.providers()) + ")";
+        }
+        if (e.regions() != null && !e.regions().contains(p.region())) {
+            return "region '" + p.region() + "' of provider '" + p.name() + "' is outside the envelope (envelope.regions: "
+                    + sorted(e.regions()) + ")";
+        }
+        if (e.categories() != null && !e.categories().contains(p.category())) {
+            return "category '" + p.category() + "' of provider '" + p.name()
+                    + "' is outside the envelope (envelope.categories: " + sorted(e.categories()) + ")";
+        }
+        return null;
+    }
+
+    private static String sorted(Set<String> s) {
+        return String.join(", ", new TreeSet<>(s));
+    }
+
+    private static Policy policy(Node n, Policy base, Set<String> extraKeys) {
+        Set<String> allowed = new LinkedHashSet<>(POLICY_KEYS);
+        allowed.addAll(extraKeys);
+        if (!n.expectMap(allowed)) {
+            return base;
+        }
+        return new Policy(retry(n.get("retry"), base.retry()), fallbackOn(n.get("fallback_on"), base.fallbackOn()),
+                breaker(n.get("circuit_breaker"), base.breaker()), timeouts(n.get("timeouts")).over(base.timeouts()));
+    }
+
+    private static Retry retry(Node n, Retry base) {
+        if (!n.expectMap(Set.of("attempts", "backoff", "max_backoff", "on_status", "max_retry_after"))) {
+            return base;
+        }
+        Set<Integer> onStatus = base.onStatus();
+        if (n.get("on_status").present()) {
+            onStatus = new LinkedHashSet<>();
+            for (Node item : n.get("on_status").items()) {
+                Integer s = item.integer(null, 100, 599);
+                if (s != null) {
+                    onStatus.add(s);
+                }
+            }
+            onStatus = Set.copyOf(onStatus);
+        }
+        return new Retry(n.get("attempts").integer(base.attempts(), 1, 20), n.get("backoff").duration(base.backoff()),
+                n.get("max_backoff").duration(base.maxBackoff()), onStatus,
+                n.get("max_retry_after").duration(base.maxRetryAfter()));
+    }
+
+    private static FallbackOn fallbackOn(Node n, FallbackOn base) {
+        if (!n.present()) {
+            return base;
+        }
+        Set<Integer> statuses = new LinkedHashSet<>();
+        Set<String> kinds = new LinkedHashSet<>();
+        for (Node item : n.items()) {
+            String t = item.text("");
+            if (t.matches("\\d{3}")) {
+                statuses.add(Integer.parseInt(t));
+            } else if (dev.detour.api.ErrorKind.fromConfigName(t) != null) {
+                kinds.add(t);
+            } else {
+                item.problem("'" + t + "' is neither an HTTP status nor an error kind (timeout, connection, "
+                        + "context_length, content_filter, rate_limit, overloaded, server_error, degraded, unsupported)");
+            }
+        }
+        // A status in the list implies the kinds that status is classified as, so 429 covers rate limits
+        // without also listing rate_limit; kinds that carry no status are only covered when named.
+        return new FallbackOn(Set.copyOf(statuses), Set.copyOf(kinds));
+    }
+
+    private static Breaker breaker(Node n, Breaker base) {
+        if (!n.expectMap(Set.of("failure_ratio", "min_calls", "window", "cooldown"))) {
+            return base;
+        }
+        return new Breaker(n.get("failure_ratio").number(base.failureRatio(), 0.01, 1.0),
+                n.get("min_calls").integer(base.minCalls(), 1, 100_000), n.get("window").duration(base.window()),
+                n.get("cooldown").duration(base.cooldown()));
+    }
+
+    private static Route route(String name, Node n, Policy defaults, Map<String, Provider> providers, Envelope envelope,
+                               Extensions ext) {
+        if (!n.expectMap(ROUTE_KEYS)) {
+            if (!n.present()) {
+                n.problem("must be a map with 'targets'");
+            }
+            return null;
+        }
+        PluginRef strategy = pluginRef(n.get("strategy"), "priority", Kind.STRATEGY, ext);
+        List<Target> targets = new ArrayList<>();
+        Node tn = n.get("targets");
+        if (!tn.present() || tn.raw().isEmpty()) {
+            tn.problem("is required: list at least one target");
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        for (Node t : tn.items()) {
+            Target target = target(t, providers, envelope);
+            if (target != null) {
+                if (!seen.add(target.id())) {
+                    t.problem("target '" + target.id() + "' is listed twice");
+                }
+                targets.add(target);
+            }
+        }
+        Policy policy = policy(policyKeys(n), defaults, Set.of());
+
+        List<PluginRef> detectors = new ArrayList<>();
+        Node dn = n.get("detectors");
+        if (dn.present()) {
+            for (Node d : dn.items()) {
+                PluginRef ref = pluginRef(d, null, Kind.DETECTOR, ext);
+                if (ref != null) {
+                    detectors.add(ref);
+                }
+            }
+        } else {
+            Map<String, Class<?>> known = ext.types(Kind.DETECTOR);
+            for (String d : List.of("latency", "errors")) {
+                if (known.containsKey(d)) {
+                    detectors.add(new PluginRef(d, JsonNodeFactory.instance.objectNode(), n.path() + ".detectors"));
+                }
+            }
+        }
+        for (String later : List.of("quality_gate", "degradation", "cache", "guardrails")) {
+            if (n.get(later).present()) {
+                n.get(later).problem("'" + later + "' is not available yet in this version");
+            }
+        }
+        Node stream = n.get("stream");
+        if (stream.expectMap(Set.of("resume")) && Boolean.TRUE.equals(stream.get("resume").bool(false))) {
+            stream.get("resume").problem("resuming a cut stream on a backup is not available yet in this version");
+        }
+        return new Route(name, strategy, targets, policy, detectors);
+    }
+
+    /** The route's policy keys alone, so the shared policy reader can check them. */
+    private static Node policyKeys(Node route) {
+        ObjectNode copy = JsonNodeFactory.instance.objectNode();
+        for (String k : POLICY_KEYS) {
+            if (route.raw().has(k)) {
+                copy.set(k, route.raw().get(k));
+            }
+        }
+        return route.withRaw(copy);
+    }
+
+    private static Target target(Node t, Map<String, Provider> providers, Envelope envelope) {
+        if (!t.expectMap(Set.of("provider", "model", "weight", "pricing", "prompt", "params", "capabilities"))) {
+            t.problem("must be a map with 'provider' and 'model'");
+            return null;
+        }
+        String provider = t.get("provider").requiredText();
+        String model = t.get("model").requiredText();
+        if (provider != null && !providers.containsKey(provider)) {
+            t.get("provider").problem("unknown provider '" + provider + "' (known: " + known(providers) + ")");
+            return null;
+        }
+        if (provider != null) {
+            String outside = outsideEnvelope(envelope, providers.get(provider));
+            if (outside != null) {
+                t.get("provider").problem(outside);
+            }
+        }
+        Node pricing = t.get("pricing");
+        double in = -1;
+        double out = -1;
+        if (pricing.expectMap(Set.of("input_per_mtok", "output_per_mtok"))) {
+            in = pricing.get("input_per_mtok").number(-1.0, 0, 1e6);
+            out = pricing.get("output_per_mtok").number(-1.0, 0, 1e6);
+        }
+        Prompt prompt = null;
+        Node pn = t.get("prompt");
+        if (pn.expectMap(Set.of("system", "system_mode"))) {
+            String mode = pn.get("system_mode").text("replace");
+            if (!Set.of("replace", "prepend", "append").contains(mode)) {
+                pn.get("system_mode").problem("must be replace, prepend or append (was '" + mode + "')");
+            }
+            prompt = new Prompt(pn.get("system").requiredText(), mode);
+        }
+        ObjectNode params = null;
+        Node params0 = t.get("params");
+        if (params0.present()) {
+            if (!params0.raw().isObject()) {
+                params0.problem("must be a map of request parameters");
+            } else {
+                params = (ObjectNode) params0.raw();
+                for (String forbidden : List.of("model", "messages", "stream")) {
+                    if (params.has(forbidden)) {
+                        params0.get(forbidden).problem("cannot be overridden per target");
+                    }
+                }
+            }
+        }
+        Capabilities caps = null;
+        Node cn = t.get("capabilities");
+        if (cn.expectMap(Set.of("vision", "tools", "json", "context_window"))) {
+            caps = new Capabilities(cn.get("vision").bool(null), cn.get("tools").bool(null), cn.get("json").bool(null),
+                    cn.get("context_window").integer(null, 1, 100_000_000));
+        }
+        return provider == null || model == null ? null
+                : new Target(provider, model, t.get("weight").number(1.0, 0, 1e6), in, out, prompt, params, caps);
+    }
+
+    private static PluginRef pluginRef(Node n, String def, Kind kind, Extensions ext) {
+        Map<String, Class<?>> known = ext.types(kind);
+        String type;
+        ObjectNode options = JsonNodeFactory.instance.objectNode();
+        if (!n.present()) {
+            type = def;
+            if (type == null) {
+                return null;
+            }
+        } else if (n.raw().isTextual()) {
+            type = n.raw().asText();
+        } else if (n.raw().isObject()) {
+            type = n.get("type").requiredText();
+            ((ObjectNode) n.raw()).fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("type")) {
+                    options.set(e.getKey(), e.getValue());
+                }
+            });
+        } else {
+            n.problem("must be a " + kind.label + " type or a map with 'type'");
+            return null;
+        }
+        if (type == null) {
+            return null;
+        }
+        if (!known.containsKey(type)) {
+            n.problem("unknown " + kind.label + " '" + type + "' (known: " + known(known) + "; plugins folder: "
+                    + ext.source() + ")");
+            return null;
+        }
+        try {
+            OptionsBinder.bind(options, known.get(type), n.path());
+        } catch (IllegalArgumentException e) {
+            n.report(e.getMessage());
+            return null;
+        }
+        return new PluginRef(type, options, n.path());
+    }
+
+    private static List<Key> keys(Node n, Set<String> routeNames) {
+        List<Key> keys = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        for (Node k : n.items()) {
+            if (!k.expectMap(Set.of("name", "key", "key_sha256", "routes", "limits", "budget"))) {
+                k.problem("must be a map with 'name' and 'key' or 'key_sha256'");
+                continue;
+            }
+            String name = k.get("name").requiredText();
+            if (name != null && !names.add(name)) {
+                k.get("name").problem("duplicate key name '" + name + "'");
+            }
+            String plain = k.get("key").text(null);
+            String sha = k.get("key_sha256").text(null);
+            if ((plain == null || plain.isEmpty()) == (sha == null || sha.isEmpty())) {
+                k.problem("give exactly one of 'key' and 'key_sha256'");
+                continue;
+            }
+            if (sha != null && !sha.isEmpty() && !sha.matches("[0-9a-fA-F]{64}")) {
+                k.get("key_sha256").problem("must be 64 hex digits");
+                continue;
+            }
+            String digest = plain != null && !plain.isEmpty() ? sha256(plain) : sha.toLowerCase(java.util.Locale.ROOT);
+            Set<String> routes = null;
+            if (k.get("routes").present()) {
+                routes = new LinkedHashSet<>();
+                for (Node r : k.get("routes").items()) {
+                    String rn = r.text("");
+                    if (!routeNames.contains(rn) && !rn.contains("/")) {
+                        r.problem("unknown route '" + rn + "' (known: " + String.join(", ", routeNames) + ")");
+                    }
+                    routes.add(rn);
+                }
+            }
+            int rpm = 0;
+            Node limits = k.get("limits");
+            if (limits.expectMap(Set.of("rpm", "tpm"))) {
+                rpm = limits.get("rpm").integer(0, 0, 100_000_000);
+                if (limits.get("tpm").present()) {
+                    limits.get("tpm").problem("per-key token limits are not available yet in this version (rpm is)");
+                }
+            }
+            if (k.get("budget").present()) {
+                k.get("budget").problem("budgets are not available yet in this version");
+            }
+            keys.add(new Key(name, digest, routes == null ? null : Set.copyOf(routes), rpm));
+        }
+        return keys;
+    }
+
+    /** Hex SHA-256 of a key, as stored in {@code key_sha256}. */
+    public static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Telemetry telemetry(Node n) {
+        if (!n.expectMap(Set.of("otlp_endpoint", "prometheus", "access_log"))) {
+            return new Telemetry(true, "off");
+        }
+        if (!n.get("otlp_endpoint").text("").isEmpty()) {
+            n.get("otlp_endpoint").problem("OTLP export is not available yet in this version; leave it empty");
+        }
+        String log = n.get("access_log").text("off");
+        if (!Set.of("json", "text", "off").contains(log)) {
+            n.get("access_log").problem("must be json, text or off (was '" + log + "')");
+        }
+        return new Telemetry(n.get("prometheus").bool(true), log);
+    }
+
+    private static String known(Map<String, ?> m) {
+        return m.isEmpty() ? "none" : String.join(", ", new TreeSet<>(m.keySet()));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.detour.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A validated configuration (CONFIG.md), immutable. Built only by {@link ConfigLoader}: every
+ * value here has passed validation, and every default has been applied.
+ */
+public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<String, Provider> providers,
+                            Envelope envelope, Policy defaults, Map<String, Route> routes, List<Key> keys,
+                            Telemetry telemetry, Map<String, JsonNode> services) {
+
+    /** {@code server:}. */
+    public record Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
+                         boolean allowUnauthenticated, String region) {
+    }
+
+    /** One entry of {@code providers:}. */
+    public record Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
+                           Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
+                           Map<String, String> labels) {
+    }
+
+    /** Connect / first-token / idle / total timeouts; null fields inherit. */
+    public record Timeouts(Duration connect, Duration firstToken, Duration idle, Duration total) {
+        public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), Duration.ofSeconds(600));
+        public static final Timeouts NONE = new Timeouts(null, null, null, null);
+
+        /** These timeouts, with the null ones taken from {@code base}. */
+        public Timeouts over(Timeouts base) {
+            return new Timeouts(connect != null ? connect : base.connect, firstToken != null ? firstToken : base.firstToken,
+                    idle != null ? idle : base.idle, total != null ? total : base.total);
+        }
+    }
+
+    /** {@code envelope:}; null sets mean "no restriction on that label". */
+    public record Envelope(Set<String> providers, Set<String> regions, Set<String> categories) {
+        public static final Envelope OPEN = new Envelope(null, null, null);
+    }
+
+    /** {@code retry:}. */
+    public record Retry(int attempts, Duration backoff, Duration maxBackoff, Set<Integer> onStatus,
+                        Duration maxRetryAfter) {
+        public static final Retry DEFAULTS = new Retry(2, Duration.ofMillis(200), Duration.ofSeconds(2),
+                Set.of(429, 500, 502, 503, 504), Duration.ofSeconds(5));
+    }
+
+    /** {@code circuit_breaker:}. */
+    public record Breaker(double failureRatio, int minCalls, Duration window, Duration cooldown) {
+        public static final Breaker DEFAULTS = new Breaker(0.5, 5, Duration.ofSeconds(30), Duration.ofSeconds(30));
+    }
+
+    /** {@code fallback_on:}: statuses and error-kind words. */
+    public record FallbackOn(Set<Integer> statuses, Set<String> kinds) {
+        public static final FallbackOn DEFAULTS = new FallbackOn(Set.of(401, 403, 404, 408, 429, 500, 502, 503, 504),
+                Set.of("timeout", "connection", "context_length", "content_filter", "rate_limit", "overloaded",
+                        "server_error", "unknown", "unsupported", "degraded", "authentication", "permission",
+                        "not_found"));
+    }
+
+    /** The policy parts shared by {@code defaults:} and each route. */
+    public record Policy(Retry retry, FallbackOn fallbackOn, Breaker breaker, Timeouts timeouts) {
+        public static final Policy DEFAULTS = new Policy(Retry.DEFAULTS, FallbackOn.DEFAULTS, Breaker.DEFAULTS,
+                Timeouts.NONE);
+    }
+
+    /** A plugin reference: a {@code type:} plus its options block. */
+    public record PluginRef(String type, ObjectNode options, String path) {
+    }
+
+    /** {@code prompt:} override of a target. */
+    public record Prompt(String system, String systemMode) {
+    }
+
+    /** {@code capabilities:} override of a target; null fields keep the adapter's default. */
+    public record Capabilities(Boolean vision, Boolean tools, Boolean json, Integer contextWindow) {
+    }
+
+    /** One target of a route. */
+    public record Target(String provider, String model, double weight, double inputPerMTok, double outputPerMTok,
+                         Prompt prompt, ObjectNode params, Capabilities capabilities) {
+        public String id() {
+            return provider + "/" + model;
+        }
+    }
+
+    /** One entry of {@code routes:}. */
+    public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
+                        List<PluginRef> detectors) {
+    }
+
+    /** One virtual key. {@code keySha256} is hex, lower case. */
+    public record Key(String name, String keySha256, Set<String> routes, int rpm) {
+    }
+
+    /** {@code telemetry:}. */
+    public record Telemetry(boolean prometheus, String accessLog) {
+    }
+}

@@ -1,0 +1,142 @@
+package dev.detour.core.config;
+
+import dev.detour.api.NoOptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+    record OpenAiLikeOptions(String organization) {
+    }
+
+    static final Extensions EXT = new Extensions() {
+        @Override
+        public Map<String, Class<?>> types(Kind kind) {
+            return switch (kind) {
+                case PROVIDER -> Map.of("openai", OpenAiLikeOptions.class, "anthropic", NoOptions.class);
+                case STRATEGY -> Map.of("priority", NoOptions.class, "weighted", NoOptions.class);
+                default -> Map.of();
+            };
+        }
+
+        @Override
+        public String source() {
+            return "/opt/detour/plugins";
+        }
+    };
+
+    static GatewayConfig load(String yaml, Map<String, String> env) throws ConfigException {
+        return ConfigLoader.validate(ConfigLoader.parse(Path.of("/tmp/detour.yaml"), yaml, env::get), EXT);
+    }
+
+    static String problems(String yaml) {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(yaml, Map.of()));
+        return String.join("\n", e.problems());
+    }
+
+    @Test
+    void loads_a_valid_file_with_defaults_and_substitution() throws Exception {
+        GatewayConfig c = load("""
+                providers:
+                  openai-us: { type: openai, api_key: "${KEY}", region: us-east-1, category: closed }
+                  anthropic: { type: anthropic, api_key: ${AKEY:-none}, region: us-east-1 }
+                defaults:
+                  retry: { attempts: 3 }
+                routes:
+                  support:
+                    targets:
+                      - { provider: openai-us, model: gpt-4o }
+                      - { provider: anthropic, model: claude }
+                    retry: { backoff: 100ms }
+                    timeouts: { total: 60s }
+                """, Map.of("KEY", "sk-test"));
+        assertEquals("sk-test", c.providers().get("openai-us").apiKey());
+        assertEquals("none", c.providers().get("anthropic").apiKey());
+        GatewayConfig.Route r = c.routes().get("support");
+        assertEquals("priority", r.strategy().type());
+        assertEquals(3, r.policy().retry().attempts(), "route inherits defaults");
+        assertEquals(Duration.ofMillis(100), r.policy().retry().backoff());
+        assertEquals(Duration.ofSeconds(60), r.policy().timeouts().total());
+        assertEquals(8080, c.server().port());
+    }
+
+    @Test
+    void reports_every_problem_with_its_yaml_path() {
+        String p = problems("""
+                providers:
+                  openai-us: { type: openai, region: us-east-1, options: { organisation: x } }
+                  other: { type: antropic }
+                routes:
+                  support:
+                    strategy: fastest
+                    targets:
+                      - { provider: openai-us, model: gpt-4o }
+                      - { provider: antropic, model: claude }
+                    retry: { attempts: zero, backof: 1s }
+                bogus: 1
+                """);
+        assertTrue(p.contains("providers.other.type: unknown provider type 'antropic' (known: anthropic, openai; plugins folder: /opt/detour/plugins)"), p);
+        assertTrue(p.contains("routes.support.targets[1].provider: unknown provider 'antropic' (known: openai-us)"), p);
+        assertTrue(p.contains("routes.support.strategy: unknown routing strategy 'fastest' (known: priority, weighted"), p);
+        assertTrue(p.contains("routes.support.retry.attempts: 'zero' is not a whole number"), p);
+        assertTrue(p.contains("routes.support.retry.backof: unknown key"), p);
+        assertTrue(p.contains("providers.openai-us.options.organisation: unknown key 'organisation' (known: organization)"), p);
+        assertTrue(p.contains("bogus: unknown key"), p);
+    }
+
+    @Test
+    void names_the_key_that_uses_a_missing_variable() {
+        String p = problems("""
+                providers:
+                  openai-us: { type: openai, api_key: "${OPENAI_API_KEY}" }
+                routes:
+                  r: { targets: [ { provider: openai-us, model: m } ] }
+                """);
+        assertTrue(p.contains("providers.openai-us.api_key: environment variable OPENAI_API_KEY is not set"), p);
+    }
+
+    @Test
+    void a_target_outside_the_envelope_is_an_error_naming_the_envelope() {
+        String p = problems("""
+                providers:
+                  us: { type: openai, region: us-east-1 }
+                  eu: { type: openai, region: eu-west-1 }
+                envelope: { regions: [eu-west-1] }
+                routes:
+                  r: { targets: [ { provider: eu, model: m }, { provider: us, model: m } ] }
+                """);
+        assertTrue(p.contains("routes.r.targets[1].provider: region 'us-east-1' of provider 'us' is outside the envelope (envelope.regions: eu-west-1)"), p);
+    }
+
+    @Test
+    void a_syntax_error_names_line_and_column() {
+        String p = problems("providers:\n  a: { type: openai\nroutes: [\n");
+        assertTrue(p.contains("YAML syntax error at line"), p);
+        assertTrue(p.matches("(?s).*line \\d+, column \\d+.*"), p);
+    }
+
+    @Test
+    void a_public_host_without_keys_refuses_to_start() {
+        String p = problems("""
+                server: { host: 0.0.0.0 }
+                providers: { a: { type: openai } }
+                routes: { r: { targets: [ { provider: a, model: m } ] } }
+                """);
+        assertTrue(p.contains("server.host: '0.0.0.0' is not a loopback address and no keys: are configured"), p);
+    }
+
+    @Test
+    void parses_units() {
+        assertEquals(Duration.ofMillis(250), Units.duration("250ms"));
+        assertEquals(Duration.ofMinutes(5), Units.duration("5m"));
+        assertEquals(10L * 1024 * 1024, Units.size("10MB"));
+        assertThrows(IllegalArgumentException.class, () -> Units.duration("5"));
+    }
+}

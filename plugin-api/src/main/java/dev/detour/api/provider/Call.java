@@ -1,0 +1,40 @@
+package dev.detour.api.provider;
+
+import dev.detour.api.ProviderException;
+import dev.detour.api.view.TargetView;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One upstream attempt, as the failover engine hands it to an adapter.
+ *
+ * <p>Core owns every timeout except the connect timeout: it enforces first-token, idle and total
+ * deadlines itself and, when one fires (or the client goes away), <em>cancels</em> the call. The
+ * adapter must register a cancel handler that aborts its HTTP request (e.g.
+ * {@code HttpClientRequest.reset()}) so a timed-out connection is closed, not left hanging. After
+ * cancellation the adapter's result is ignored.
+ */
+public interface Call {
+
+    /** The target being called. */
+    TargetView target();
+
+    /** The request id, for upstream correlation headers if the provider supports them. */
+    String requestId();
+
+    /** The connect timeout to set on the HTTP request. */
+    Duration connectTimeout();
+
+    /** The idle timeout to set on the HTTP connection (core enforces it between stream chunks too). */
+    Duration idleTimeout();
+
+    /**
+     * Registers what to do when core abandons this call. Called at most once, on the event loop,
+     * with the failure that caused it. If the call was already cancelled, runs at once.
+     */
+    void onCancel(Consumer<ProviderException> handler);
+
+    /** Whether core has abandoned this call. */
+    boolean cancelled();
+}
