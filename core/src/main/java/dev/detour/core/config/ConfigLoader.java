@@ -654,6 +654,9 @@ public final class ConfigLoader {
             n.get("otlp_endpoint").problem("OTLP export is not available yet in this version; leave it empty");
         }
         String log = n.get("access_log").text("off");
+        if (log.equals("false")) {
+            log = "off"; // YAML 1.1 reads a bare `off` as the boolean false
+        }
         if (!Set.of("json", "text", "off").contains(log)) {
             n.get("access_log").problem("must be json, text or off (was '" + log + "')");
         }

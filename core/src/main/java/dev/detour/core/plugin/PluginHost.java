@@ -177,7 +177,14 @@ public final class PluginHost implements Extensions, AutoCloseable {
 
     @Override
     public void close() {
-        manager.stopPlugins();
+        // PF4J's stopPlugins() iterates a list that stopping modifies; stop one by one over a copy.
+        for (PluginWrapper w : List.copyOf(manager.getStartedPlugins())) {
+            try {
+                manager.stopPlugin(w.getPluginId());
+            } catch (RuntimeException e) {
+                LOG.warn("plugin {} failed to stop", w.getPluginId(), e);
+            }
+        }
         manager.unloadPlugins();
     }
 }

@@ -1,0 +1,131 @@
+package dev.detour.core;
+
+import dev.detour.api.Clock;
+import dev.detour.core.config.ConfigException;
+import dev.detour.core.config.ConfigLoader;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.http.GatewayServer;
+import dev.detour.core.plugin.PluginHost;
+import dev.detour.core.plugin.PluginLoadException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * A running gateway: plugins loaded, config validated, services started, HTTP server listening.
+ * This is what {@code detour run} starts, and what tests and {@code detour demo} start in-process.
+ */
+public final class Detour {
+    private final Vertx vertx;
+    private final boolean ownsVertx;
+    private final PluginHost plugins;
+    private final Gateway gateway;
+    private final GatewayServer server;
+    private final int port;
+    private final List<String> services;
+
+    private Detour(Vertx vertx, boolean ownsVertx, PluginHost plugins, Gateway gateway, GatewayServer server, int port,
+                   List<String> services) {
+        this.vertx = vertx;
+        this.ownsVertx = ownsVertx;
+        this.plugins = plugins;
+        this.gateway = gateway;
+        this.server = server;
+        this.port = port;
+        this.services = services;
+    }
+
+    /** How to start. {@code vertx} null means "create and own one". */
+    public record Options(Path config, Path defaultPluginsDir, Function<String, String> env, Vertx vertx, Clock clock,
+                          RandomGenerator random, Integer portOverride) {
+        public static Options of(Path config, Path pluginsDir) {
+            return new Options(config, pluginsDir, System::getenv, null, Clock.SYSTEM, RandomGenerator.getDefault(), null);
+        }
+
+        public Options withEnv(Map<String, String> env) {
+            return new Options(config, defaultPluginsDir, n -> env.containsKey(n) ? env.get(n) : System.getenv(n), vertx,
+                    clock, random, portOverride);
+        }
+
+        public Options withVertx(Vertx v) {
+            return new Options(config, defaultPluginsDir, env, v, clock, random, portOverride);
+        }
+
+        public Options withPort(int p) {
+            return new Options(config, defaultPluginsDir, env, vertx, clock, random, p);
+        }
+
+        public Options withRandom(RandomGenerator r) {
+            return new Options(config, defaultPluginsDir, env, vertx, clock, r, portOverride);
+        }
+    }
+
+    /** Loads plugins and config (throwing on any problem), then starts everything. */
+    public static Future<Detour> start(Options o) throws ConfigException, PluginLoadException {
+        ConfigLoader.Document doc = ConfigLoader.read(o.config(), o.env());
+        PluginHost plugins = PluginHost.load(doc.pluginsDir(o.defaultPluginsDir()));
+        GatewayConfig config;
+        try {
+            config = ConfigLoader.validate(doc, plugins);
+        } catch (ConfigException e) {
+            plugins.close();
+            throw e;
+        }
+        if (o.portOverride() != null) {
+            GatewayConfig.Server s = config.server();
+            config = new GatewayConfig(config.file(), new GatewayConfig.Server(s.host(), o.portOverride(), s.maxBodySize(),
+                    s.adminToken(), s.shutdownGrace(), s.allowUnauthenticated(), s.region()), config.pluginsDir(),
+                    config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
+                    config.telemetry(), config.services());
+        }
+        Vertx vertx = o.vertx() != null ? o.vertx() : Vertx.vertx();
+        boolean owns = o.vertx() == null;
+        Gateway gateway;
+        try {
+            gateway = Gateway.build(config, plugins, vertx, o.clock(), o.random());
+        } catch (RuntimeException e) {
+            plugins.close();
+            if (owns) {
+                vertx.close();
+            }
+            return Future.failedFuture(e);
+        }
+        GatewayServer server = new GatewayServer(gateway);
+        // Everything runs on one event loop context, so the engine's state needs no locks.
+        return Future.<Detour>future(p -> vertx.runOnContext(v -> gateway.startServices()
+                .compose(services -> server.listen().map(port -> new Detour(vertx, owns, plugins, gateway, server, port,
+                        services)))
+                .onComplete(p)));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public PluginHost plugins() {
+        return plugins;
+    }
+
+    /** What the in-process services said when they started. */
+    public List<String> services() {
+        return services;
+    }
+
+    /** Stops accepting, drains in-flight requests up to the configured grace, then releases everything. */
+    public Future<Void> stop() {
+        long grace = gateway.config().server().shutdownGrace().toMillis();
+        return server.shutdown(grace).eventually(gateway::close).eventually(() -> {
+            plugins.close();
+            return ownsVertx ? vertx.close() : Future.succeededFuture();
+        });
+    }
+}

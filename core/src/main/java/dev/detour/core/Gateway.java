@@ -1,0 +1,215 @@
+package dev.detour.core;
+
+import dev.detour.api.Clock;
+import dev.detour.api.detector.DetectorContext;
+import dev.detour.api.detector.DetectorFactory;
+import dev.detour.api.detector.QualityDetector;
+import dev.detour.api.provider.Capabilities;
+import dev.detour.api.provider.ProviderAdapter;
+import dev.detour.api.provider.ProviderAdapterFactory;
+import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.routing.RoutingStrategy;
+import dev.detour.api.routing.RoutingStrategyFactory;
+import dev.detour.api.routing.StrategyContext;
+import dev.detour.api.service.Service;
+import dev.detour.api.service.ServiceContext;
+import dev.detour.api.service.ServiceFactory;
+import dev.detour.core.config.ConfigLoader;
+import dev.detour.core.config.Extensions.Kind;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.config.OptionsBinder;
+import dev.detour.core.envelope.EnvelopeGuard;
+import dev.detour.core.failover.FailoverEngine;
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.failover.Scrubber;
+import dev.detour.core.failover.Timers;
+import dev.detour.core.health.CircuitBreaker;
+import dev.detour.core.health.TargetRuntime;
+import dev.detour.core.plugin.PluginHost;
+import dev.detour.core.telemetry.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * Everything a validated config turns into: one adapter per provider, one shared runtime per
+ * target, one strategy and detector set per route, the engine, and the in-process services.
+ */
+public final class Gateway {
+    private final GatewayConfig config;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final Map<String, ProviderAdapter> adapters;
+    private final Map<String, TargetRuntime> targets;
+    private final Map<String, RouteRuntime> routes;
+    private final Map<String, RouteRuntime> direct = new ConcurrentHashMap<>();
+    private final FailoverEngine engine;
+    private final Metrics metrics;
+    private final List<Service> services;
+    private final RoutingStrategy directStrategy = (req, candidates) -> candidates;
+
+    private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
+                    Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
+                    Metrics metrics, List<Service> services) {
+        this.config = config;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.adapters = adapters;
+        this.targets = targets;
+        this.routes = routes;
+        this.engine = engine;
+        this.metrics = metrics;
+        this.services = services;
+    }
+
+    /** Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options. */
+    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
+                                RandomGenerator random) {
+        Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
+        for (GatewayConfig.Provider p : config.providers().values()) {
+            ProviderAdapterFactory<Object> f = plugins.factory(Kind.PROVIDER, p.type());
+            Object options = OptionsBinder.bind(p.options(), f.optionsType(), "providers." + p.name() + ".options");
+            adapters.put(p.name(), f.create(options, new ProviderContext(p.name(), p.baseUrl(), p.apiKey(), p.region(),
+                    p.headers(), vertx, clock)));
+        }
+        Map<String, TargetRuntime> targets = new LinkedHashMap<>();
+        Map<String, RouteRuntime> routes = new LinkedHashMap<>();
+        for (GatewayConfig.Route r : config.routes().values()) {
+            List<TargetRuntime> rts = new ArrayList<>();
+            Map<String, GatewayConfig.Target> cfgs = new LinkedHashMap<>();
+            for (GatewayConfig.Target t : r.targets()) {
+                // A target's breaker is shared by every route; the first route that lists it sets its policy.
+                TargetRuntime rt = targets.computeIfAbsent(t.id(), id -> newTarget(config, adapters, t,
+                        r.policy().breaker(), clock));
+                rts.add(rt);
+                cfgs.put(t.id(), t);
+            }
+            RoutingStrategyFactory<Object> sf = plugins.factory(Kind.STRATEGY, r.strategy().type());
+            RoutingStrategy strategy = sf.create(OptionsBinder.bind(r.strategy().options(), sf.optionsType(),
+                    r.strategy().path()), new StrategyContext(r.name(), clock, random));
+            List<QualityDetector> detectors = new ArrayList<>();
+            for (GatewayConfig.PluginRef d : r.detectors()) {
+                DetectorFactory<Object> df = plugins.factory(Kind.DETECTOR, d.type());
+                detectors.add(df.create(OptionsBinder.bind(d.options(), df.optionsType(), d.path()),
+                        new DetectorContext(r.name(), clock)));
+            }
+            routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
+                    detectors, false));
+        }
+        Set<String> secrets = new HashSet<>();
+        config.providers().values().forEach(p -> {
+            if (p.apiKey() != null) {
+                secrets.add(p.apiKey());
+            }
+        });
+        Metrics metrics = new Metrics();
+        FailoverEngine engine = new FailoverEngine(adapters, new EnvelopeGuard(config.envelope()), new Scrubber(secrets),
+                Timers.of(vertx), clock, random, metrics);
+        List<Service> services = new ArrayList<>();
+        config.services().forEach((type, block) -> {
+            ServiceFactory<Object> f = plugins.factory(Kind.SERVICE, type);
+            services.add(f.create(OptionsBinder.bind(block, f.optionsType(), type),
+                    new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
+        });
+        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services);
+    }
+
+    private static TargetRuntime newTarget(GatewayConfig config, Map<String, ProviderAdapter> adapters,
+                                           GatewayConfig.Target t, GatewayConfig.Breaker breaker, Clock clock) {
+        GatewayConfig.Provider p = config.providers().get(t.provider());
+        Capabilities base = adapters.get(t.provider()).capabilities(t.model());
+        GatewayConfig.Capabilities o = t.capabilities();
+        Capabilities caps = o == null ? base : new Capabilities(
+                o.vision() != null ? o.vision() : base.vision(), o.tools() != null ? o.tools() : base.tools(),
+                o.json() != null ? o.json() : base.json(), base.otherParts(),
+                o.contextWindow() != null ? o.contextWindow() : base.contextWindow());
+        return new TargetRuntime(p, t, new CircuitBreaker(breaker, clock), caps);
+    }
+
+    /** Starts the in-process services (e.g. the simulator); completes with their descriptions. */
+    public Future<List<String>> startServices() {
+        List<Future<String>> started = new ArrayList<>();
+        for (Service s : services) {
+            started.add(s.start());
+        }
+        return Future.all(started).map(cf -> {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < cf.size(); i++) {
+                out.add(cf.resultAt(i));
+            }
+            return out;
+        });
+    }
+
+    /** Stops services and adapters. */
+    public Future<Void> close() {
+        List<Future<?>> all = new ArrayList<>();
+        adapters.values().forEach(a -> all.add(a.close()));
+        services.forEach(s -> all.add(s.stop()));
+        return Future.join(all).mapEmpty();
+    }
+
+    /**
+     * The route a client's {@code model} names: a configured route, or {@code provider/model} for a
+     * direct call to a provider inside the envelope (the {@code defaults:} policy, no fallback).
+     * Null when neither.
+     */
+    public RouteRuntime route(String model) {
+        RouteRuntime r = routes.get(model);
+        if (r != null) {
+            return r;
+        }
+        int slash = model.indexOf('/');
+        if (slash <= 0 || slash == model.length() - 1) {
+            return null;
+        }
+        GatewayConfig.Provider p = config.providers().get(model.substring(0, slash));
+        if (p == null || ConfigLoader.outsideEnvelope(config.envelope(), p) != null) {
+            return null;
+        }
+        return direct.computeIfAbsent(model, m -> {
+            GatewayConfig.Target t = new GatewayConfig.Target(p.name(), m.substring(slash + 1), 1, -1, -1, null, null, null);
+            TargetRuntime rt = targets.get(t.id());
+            if (rt == null) {
+                rt = newTarget(config, adapters, t, config.defaults().breaker(), clock);
+            }
+            return new RouteRuntime(m, "direct", directStrategy, List.of(rt), config.defaults(), Map.of(), List.of(), true);
+        });
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public FailoverEngine engine() {
+        return engine;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Map<String, RouteRuntime> routes() {
+        return routes;
+    }
+
+    /** Every target runtime, route targets first, then direct ones used so far. */
+    public Collection<TargetRuntime> targets() {
+        Map<String, TargetRuntime> all = new LinkedHashMap<>(targets);
+        direct.values().forEach(r -> all.putIfAbsent(r.runtimes().get(0).id(), r.runtimes().get(0)));
+        return all.values();
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+}

@@ -1,0 +1,266 @@
+package dev.detour.core.cli;
+
+import dev.detour.api.Clock;
+import dev.detour.api.service.Service;
+import dev.detour.api.service.ServiceContext;
+import dev.detour.api.service.ServiceFactory;
+import dev.detour.core.Detour;
+import dev.detour.core.config.ConfigException;
+import dev.detour.core.config.ConfigLoader;
+import dev.detour.core.config.Extensions.Kind;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.config.OptionsBinder;
+import dev.detour.core.plugin.PluginHost;
+import dev.detour.core.plugin.PluginLoadException;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code detour} command line: {@code run}, {@code validate}, {@code plugins},
+ * {@code simulate}, {@code demo}, {@code version}. Exit codes: 0 ok, 1 failure, 2 usage or config error.
+ */
+public final class Main {
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Path home;
+
+    Main(PrintStream out, PrintStream err, Path home) {
+        this.out = out;
+        this.err = err;
+        this.home = home;
+    }
+
+    public static void main(String[] args) {
+        String h = System.getProperty("detour.home", System.getenv().getOrDefault("DETOUR_HOME", "."));
+        int code = new Main(System.out, System.err, Path.of(h).toAbsolutePath().normalize()).execute(args);
+        if (code != 0 || args.length == 0 || !List.of("run", "simulate").contains(args[0])) {
+            System.exit(code);
+        }
+    }
+
+    int execute(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            usage(out);
+            return args.length == 0 ? 2 : 0;
+        }
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+        try {
+            return switch (args[0]) {
+                case "version", "--version" -> {
+                    out.println("detour " + version());
+                    yield 0;
+                }
+                case "validate" -> validate(rest);
+                case "plugins" -> plugins(rest);
+                case "run" -> run(rest);
+                case "simulate" -> simulate(rest);
+                case "demo" -> new Demo(out, err, home).run(rest);
+                default -> {
+                    err.println("detour: unknown command '" + args[0] + "'");
+                    usage(err);
+                    yield 2;
+                }
+            };
+        } catch (UsageException e) {
+            err.println("detour: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("""
+                usage: detour <command> [options]
+                  run [--config FILE] [--port N]   start the gateway (default config: $DETOUR_HOME/conf/detour.yaml)
+                  validate [FILE]                 check a config file and print every problem
+                  plugins [--dir DIR]             list loaded plugins, their versions and the types they provide
+                  simulate [--port N] [--config FILE]  run the provider simulator on its own
+                  demo [--duration 30s] [--rps 20] [--seed N]  run the gateway and a scripted incident
+                  version                         print the version""");
+    }
+
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/dev/detour/core/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    Path configPath(List<String> args) {
+        String c = option(args, "--config");
+        if (c == null && !args.isEmpty() && !args.get(0).startsWith("--")) {
+            c = args.remove(0);
+        }
+        if (c == null) {
+            c = System.getenv("DETOUR_CONFIG");
+        }
+        return c != null ? Path.of(c) : home.resolve("conf/detour.yaml");
+    }
+
+    Path pluginsDir() {
+        return home.resolve("plugins");
+    }
+
+    static String option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return null;
+        }
+        if (i + 1 >= args.size()) {
+            throw new UsageException(name + " needs a value");
+        }
+        String v = args.get(i + 1);
+        args.remove(i + 1);
+        args.remove(i);
+        return v;
+    }
+
+    private int validate(List<String> args) {
+        Path file = configPath(args);
+        try {
+            ConfigLoader.Document doc = ConfigLoader.read(file, System::getenv);
+            try (PluginHost host = PluginHost.load(doc.pluginsDir(pluginsDir()))) {
+                GatewayConfig c = ConfigLoader.validate(doc, host);
+                out.println(file + ": OK (" + c.providers().size() + " providers, " + c.routes().size() + " routes)");
+                return 0;
+            }
+        } catch (ConfigException e) {
+            e.problems().forEach(err::println);
+            err.println(file + ": " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s"));
+            return 2;
+        } catch (PluginLoadException e) {
+            err.println("detour: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int plugins(List<String> args) {
+        String dir = option(args, "--dir");
+        Path d = dir != null ? Path.of(dir) : pluginsDir();
+        try (PluginHost host = PluginHost.load(d)) {
+            out.println("plugins in " + d.toAbsolutePath().normalize() + ":");
+            for (PluginHost.PluginInfo p : host.plugins()) {
+                out.printf("  %-22s %-16s %s%n", p.id(), p.version(), String.join(", ", p.types()));
+            }
+            return 0;
+        } catch (PluginLoadException e) {
+            err.println("detour: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int run(List<String> args) {
+        Path file = configPath(args);
+        String port = option(args, "--port");
+        Detour.Options o = Detour.Options.of(file, pluginsDir());
+        if (port != null) {
+            o = o.withPort(Integer.parseInt(port));
+        }
+        Detour d;
+        try {
+            d = Detour.start(o).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ConfigException e) {
+            e.problems().forEach(err::println);
+            err.println("detour: refusing to start: " + file + " has " + e.problems().size() + " problem"
+                    + (e.problems().size() == 1 ? "" : "s"));
+            return 2;
+        } catch (PluginLoadException e) {
+            err.println("detour: " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            Throwable c = e.getCause() != null ? e.getCause() : e;
+            err.println("detour: cannot start: " + (c.getMessage() != null ? c.getMessage() : c.toString()));
+            if (Boolean.getBoolean("detour.debug")) {
+                c.printStackTrace(err);
+            }
+            return 1;
+        }
+        d.services().forEach(s -> out.println(s));
+        GatewayConfig.Server s = d.gateway().config().server();
+        out.println("detour " + version() + " listening on http://" + s.host() + ":" + d.port() + " ("
+                + d.gateway().routes().size() + " routes, config " + file + ")");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("detour: draining in-flight requests (up to " + s.shutdownGrace().toSeconds() + "s)");
+            d.stop().onComplete(ar -> stopped.countDown());
+            try {
+                stopped.await(s.shutdownGrace().toMillis() + 5000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            out.println("detour: stopped");
+        }, "detour-shutdown"));
+        return 0;
+    }
+
+    private int simulate(List<String> args) {
+        String port = option(args, "--port");
+        String config = option(args, "--config");
+        try {
+            PluginHost host = PluginHost.load(pluginsDir());
+            ServiceFactory<Object> f = host.factory(Kind.SERVICE, "simulator");
+            if (f == null) {
+                err.println("detour simulate needs the simulator plugin (simulator-*.jar) in " + pluginsDir());
+                return 1;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode block = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.objectNode();
+            if (config != null) {
+                ConfigLoader.Document doc = ConfigLoader.read(Path.of(config), System::getenv);
+                if (doc.root().get("simulator") instanceof com.fasterxml.jackson.databind.node.ObjectNode sim) {
+                    block = sim;
+                }
+            }
+            if (port != null) {
+                block.put("port", Integer.parseInt(port));
+            }
+            Object options = OptionsBinder.bind(block, f.optionsType(), "simulator");
+            Vertx vertx = Vertx.vertx();
+            Service svc = f.create(options, new ServiceContext(vertx, Clock.SYSTEM, Path.of(".").toAbsolutePath()));
+            String started = svc.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            out.println(started);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close(), "simulator-shutdown"));
+            return 0;
+        } catch (ConfigException e) {
+            e.problems().forEach(err::println);
+            return 2;
+        } catch (PluginLoadException e) {
+            err.println("detour: " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            err.println("detour: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("detour: simulator failed to start: " + (e.getCause() != null ? e.getCause().getMessage() : e));
+            return 1;
+        }
+    }
+
+    /** A command-line mistake. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static boolean exists(Path p) {
+        return Files.exists(p);
+    }
+}

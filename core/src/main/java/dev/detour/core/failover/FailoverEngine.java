@@ -1,0 +1,655 @@
+package dev.detour.core.failover;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.api.Clock;
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
+import dev.detour.api.detector.AttemptObservation;
+import dev.detour.api.detector.QualityDetector;
+import dev.detour.api.detector.Signal;
+import dev.detour.api.model.ChatChunk;
+import dev.detour.api.model.ChatRequest;
+import dev.detour.api.model.ChatResponse;
+import dev.detour.api.model.EmbeddingRequest;
+import dev.detour.api.model.EmbeddingResponse;
+import dev.detour.api.model.FinishReason;
+import dev.detour.api.model.Message;
+import dev.detour.api.model.Usage;
+import dev.detour.api.provider.ProviderAdapter;
+import dev.detour.api.view.RequestContext;
+import dev.detour.api.view.TargetView;
+import dev.detour.api.wire.OpenAiJson;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.config.Units;
+import dev.detour.core.envelope.EnvelopeGuard;
+import dev.detour.core.health.CircuitBreaker;
+import dev.detour.core.health.TargetRuntime;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.random.RandomGenerator;
+
+/**
+ * The one failover engine, for every endpoint and mode. For each request, in this order:
+ * <ol>
+ *   <li>plan: the route's strategy orders its targets, then the envelope filter drops anything
+ *       outside the envelope (and a guardrail's narrowing, if any);</li>
+ *   <li>for each planned target: skip it (recorded in the attempts list) if it is outside the
+ *       envelope, cannot honour the request, is at its concurrency limit, or its breaker refuses;</li>
+ *   <li>apply the target's prompt and parameter overrides, and call its adapter under the
+ *       first-token, idle and total timeouts (total is one deadline across all attempts);</li>
+ *   <li>record the outcome: breaker, target statistics, detectors;</li>
+ *   <li>on failure: retry on the same target when the route's retry policy says so (exponential
+ *       backoff with full jitter, or exactly the provider's Retry-After up to
+ *       {@code max_retry_after}); else fall back to the next target when {@code fallback_on}
+ *       lists the status or error kind; else return the error to the client as it is.</li>
+ * </ol>
+ * A stream is committed to a target at its first content chunk: before it, every failure fails
+ * over invisibly; after it, a failure ends the stream ({@code stream_interrupted}).
+ *
+ * <p>Runs on the event loop; never blocks.
+ */
+public final class FailoverEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
+
+    private final Map<String, ProviderAdapter> adapters;
+    private final EnvelopeGuard envelope;
+    private final Scrubber scrubber;
+    private final Timers timers;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final EngineListener listener;
+
+    public FailoverEngine(Map<String, ProviderAdapter> adapters, EnvelopeGuard envelope, Scrubber scrubber,
+                          Timers timers, Clock clock, RandomGenerator random, EngineListener listener) {
+        this.adapters = Map.copyOf(adapters);
+        this.envelope = envelope;
+        this.scrubber = scrubber;
+        this.timers = timers;
+        this.clock = clock;
+        this.random = random;
+        this.listener = listener;
+    }
+
+    public Scrubber scrubber() {
+        return scrubber;
+    }
+
+    /** The plan the route would make now: strategy order, then the envelope filter. */
+    public List<TargetRuntime> plan(RouteRuntime route, RequestContext ctx) {
+        List<TargetView> ordered;
+        try {
+            ordered = route.strategy().plan(ctx, route.targets());
+        } catch (RuntimeException e) {
+            LOG.warn("strategy '{}' of route '{}' failed; using config order", route.strategyType(), route.name(), e);
+            ordered = route.targets();
+        }
+        Map<TargetView, TargetRuntime> mine = new IdentityHashMap<>();
+        for (TargetRuntime t : route.runtimes()) {
+            mine.put(t, t);
+        }
+        List<TargetRuntime> plan = new ArrayList<>(ordered.size());
+        for (TargetView v : ordered) {
+            TargetRuntime t = mine.remove(v);
+            // Only the route's own runtimes may be planned; a strategy cannot invent a target.
+            if (t != null && envelope.outside(t) == null) {
+                plan.add(t);
+            }
+        }
+        return plan;
+    }
+
+    /** A non-streamed chat completion. */
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
+                                                   AbortSignal abort) {
+        return new Run<ChatRequest, ChatResponse>(route, ctx, abort, request, false, null,
+                (t, r) -> forTarget(route, t, r),
+                (a, r, call, run) -> a.chat(r, call).map(resp -> scrub(resp)))
+                .start();
+    }
+
+    /** A streamed chat completion; chunks reach {@code listener} once committed. */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
+                                             AbortSignal abort, StreamListener streamListener) {
+        return new Run<ChatRequest, Void>(route, ctx, abort, request, true, streamListener,
+                (t, r) -> forTarget(route, t, r),
+                (a, r, call, run) -> a.stream(r, call, chunk -> run.onChunk(call, chunk)))
+                .start();
+    }
+
+    /** Embeddings. */
+    public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
+                                                         RequestContext ctx, AbortSignal abort) {
+        return new Run<EmbeddingRequest, EmbeddingResponse>(route, ctx, abort, request, false, null,
+                (t, r) -> r.withModel(t.model()), (a, r, call, run) -> a.embed(r, call)).start();
+    }
+
+    private ChatResponse scrub(ChatResponse r) {
+        List<dev.detour.api.model.Choice> choices = null;
+        for (int i = 0; i < r.choices().size(); i++) {
+            dev.detour.api.model.Choice c = r.choices().get(i);
+            String text = c.message().text();
+            String clean = scrubber.scrub(text);
+            if (clean != text && !clean.equals(text)) {
+                if (choices == null) {
+                    choices = new ArrayList<>(r.choices());
+                }
+                choices.set(i, new dev.detour.api.model.Choice(c.index(),
+                        c.message().withContent(List.of(new dev.detour.api.model.ContentPart.Text(clean))), c.finishReason()));
+            }
+        }
+        return choices == null ? r : r.withChoices(choices);
+    }
+
+    private ChatChunk scrub(ChatChunk c) {
+        if (c.text() == null) {
+            return c;
+        }
+        String clean = scrubber.scrub(c.text());
+        return clean == c.text() ? c : new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), clean,
+                c.reasoning(), c.toolCalls(), c.finishReason(), c.usage(), c.refusal());
+    }
+
+    /** The request as this target should receive it: its model, its prompt and parameter overrides. */
+    static ChatRequest forTarget(RouteRuntime route, TargetRuntime t, ChatRequest request) {
+        GatewayConfig.Target cfg = route.targetConfigs().get(t.id());
+        ChatRequest.Builder b = request.toBuilder().model(t.model());
+        if (cfg != null && cfg.prompt() != null) {
+            b.messages(applyPrompt(request.messages(), cfg.prompt()));
+        }
+        ChatRequest out = b.build();
+        if (cfg != null && cfg.params() != null) {
+            ObjectNode json = OpenAiJson.writeRequest(out);
+            cfg.params().fields().forEachRemaining(e -> json.set(e.getKey(), e.getValue()));
+            out = OpenAiJson.parseRequest(json);
+        }
+        return out;
+    }
+
+    private static List<Message> applyPrompt(List<Message> messages, GatewayConfig.Prompt prompt) {
+        List<Message> out = new ArrayList<>(messages.size() + 1);
+        boolean placed = false;
+        for (Message m : messages) {
+            boolean system = m.role().equals("system") || m.role().equals("developer");
+            if (system && !placed) {
+                String text = switch (prompt.systemMode()) {
+                    case "prepend" -> prompt.system() + "\n\n" + m.text();
+                    case "append" -> m.text() + "\n\n" + prompt.system();
+                    default -> prompt.system();
+                };
+                out.add(Message.text("system", text));
+                placed = true;
+            } else if (!system || !prompt.systemMode().equals("replace")) {
+                out.add(m);
+            }
+        }
+        if (!placed) {
+            out.add(0, Message.text("system", prompt.system()));
+        }
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface Invoker<Q, T> {
+        Future<T> invoke(ProviderAdapter adapter, Q request, AttemptCall call, Run<Q, T> run);
+    }
+
+    /** One request's way through the plan. */
+    private final class Run<Q, T> {
+        private final RouteRuntime route;
+        private final RequestContext ctx;
+        private final AbortSignal abort;
+        private final Q request;
+        private final boolean streaming;
+        private final StreamListener streamListener;
+        private final BiFunction<TargetRuntime, Q, Q> prepare;
+        private final Invoker<Q, T> invoker;
+        private final Promise<EngineResult<T>> result = Promise.promise();
+        private final List<AttemptRecord> attempts = new ArrayList<>(4);
+        private final GatewayConfig.Policy policy;
+
+        private List<TargetRuntime> plan;
+        private int index = -1;
+        private int tries;
+        private long deadline;
+        private ProviderException lastFailure;
+        private TargetRuntime first;
+        private List<String> skips;
+
+        // The attempt in flight.
+        private AttemptCall current;
+        private long timer = -1;
+        private long attemptStart;
+        private long firstTokenAt = -1;
+        private boolean committed;
+        private List<ChatChunk> held;
+        private StringBuilder streamedText;
+        private Usage streamedUsage;
+        private FinishReason streamedFinish;
+
+        Run(RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request, boolean streaming,
+            StreamListener streamListener, BiFunction<TargetRuntime, Q, Q> prepare, Invoker<Q, T> invoker) {
+            this.route = route;
+            this.ctx = ctx;
+            this.abort = abort;
+            this.request = request;
+            this.streaming = streaming;
+            this.streamListener = streamListener;
+            this.prepare = prepare;
+            this.invoker = invoker;
+            this.policy = route.policy();
+        }
+
+        Future<EngineResult<T>> start() {
+            plan = plan(route, ctx);
+            Duration total = policy.timeouts().total() != null ? policy.timeouts().total() : Duration.ofSeconds(600);
+            deadline = clock.nanos() + total.toNanos();
+            abort.onAbort(this::aborted);
+            if (plan.isEmpty()) {
+                fail(503, "no_target_available", "route '" + route.name() + "' has no target inside the envelope");
+            } else {
+                first = plan.get(0);
+                next();
+            }
+            return result.future();
+        }
+
+        private void aborted() {
+            if (current != null) {
+                current.cancel(new ProviderException(ErrorKind.CONNECTION, 0, "client closed the connection"));
+            }
+        }
+
+        private void next() {
+            while (!result.future().isComplete()) {
+                if (abort.aborted()) {
+                    fail(499, "client_closed", "the client closed the connection");
+                    return;
+                }
+                index++;
+                if (index >= plan.size()) {
+                    exhausted();
+                    return;
+                }
+                TargetRuntime t = plan.get(index);
+                tries = 0;
+                String why = envelope.outside(t);
+                if (why == null && request instanceof ChatRequest chat) {
+                    why = t.capabilities().refusal(chat, chat.textLength() / 4 + 16 * chat.messages().size());
+                }
+                if (why != null) {
+                    skip(t, why);
+                    continue;
+                }
+                attempt(t);
+                return;
+            }
+        }
+
+        private void skip(TargetRuntime t, String why) {
+            AttemptRecord r = new AttemptRecord(t.id(), 0, null, 0, why, null);
+            attempts.add(r);
+            if (skips == null) {
+                skips = new ArrayList<>(2);
+            }
+            skips.add(t.id() + ": " + why);
+            listener.attempt(route, t, r);
+            listener.failover(route, t, why);
+        }
+
+        private void attempt(TargetRuntime t) {
+            long now = clock.nanos();
+            if (now >= deadline) {
+                lastFailure = new ProviderException(ErrorKind.TIMEOUT, 0, "total timeout of "
+                        + Units.format(policy.timeouts().total() == null ? Duration.ofSeconds(600) : policy.timeouts().total())
+                        + " reached");
+                fail(504, "upstream_timeout", "request to route '" + route.name() + "' timed out after "
+                        + calls() + " upstream calls");
+                return;
+            }
+            if (t.atCapacity()) {
+                skip(t, "at its concurrency limit of " + t.concurrencyLimit());
+                next();
+                return;
+            }
+            CircuitBreaker.Grant grant = t.breaker().tryAcquire();
+            if (grant == null) {
+                skip(t, "circuit open");
+                next();
+                return;
+            }
+            tries++;
+            GatewayConfig.Timeouts to = policy.timeouts().over(t.providerConfig().timeouts()).over(GatewayConfig.Timeouts.DEFAULTS);
+            Q prepared;
+            try {
+                prepared = prepare.apply(t, request);
+            } catch (RuntimeException e) {
+                t.breaker().release(grant);
+                fail(400, "invalid_request", "the overrides of target '" + t.id() + "' make an invalid request: "
+                        + e.getMessage());
+                return;
+            }
+            AttemptCall call = new AttemptCall(t, ctx.requestId(), to.connect(), to.idle());
+            current = call;
+            committed = false;
+            held = null;
+            firstTokenAt = -1;
+            streamedText = streaming ? new StringBuilder() : null;
+            streamedUsage = null;
+            streamedFinish = null;
+            attemptStart = now;
+            t.callStarted();
+            Promise<T> outcome = Promise.promise();
+            long remainingMs = Math.max(1, (deadline - now) / 1_000_000);
+            armTimer(call, outcome, Math.min(to.firstToken().toMillis(), remainingMs),
+                    "no first token within " + Units.format(to.firstToken()));
+            ProviderAdapter adapter = adapters.get(t.provider());
+            Future<T> f;
+            try {
+                f = invoker.invoke(adapter, prepared, call, this);
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            f.onComplete(ar -> {
+                if (call.cancelled()) {
+                    return;
+                }
+                if (ar.succeeded()) {
+                    outcome.tryComplete(ar.result());
+                } else {
+                    outcome.tryFail(ar.cause());
+                }
+            });
+            GatewayConfig.Timeouts finalTo = to;
+            outcome.future().onComplete(ar -> finished(t, grant, call, finalTo, ar.succeeded() ? ar.result() : null,
+                    ar.succeeded() ? null : ar.cause()));
+        }
+
+        private void armTimer(AttemptCall call, Promise<T> outcome, long ms, String why) {
+            if (timer >= 0) {
+                timers.cancel(timer);
+            }
+            timer = timers.schedule(ms, () -> {
+                timer = -1;
+                long remaining = deadline - clock.nanos();
+                ProviderException e = new ProviderException(ErrorKind.TIMEOUT, 0,
+                        remaining <= 0 ? "total timeout reached" : why);
+                call.cancel(e);
+                outcome.tryFail(e);
+            });
+            this.outcomeForTimer = outcome;
+        }
+
+        private Promise<T> outcomeForTimer;
+
+        /** A chunk from the adapter of the current streaming attempt. */
+        void onChunk(AttemptCall call, ChatChunk raw) {
+            if (call != current || call.cancelled()) {
+                return;
+            }
+            ChatChunk chunk = scrub(raw);
+            GatewayConfig.Timeouts to = policy.timeouts().over(((TargetRuntime) call.target()).providerConfig().timeouts())
+                    .over(GatewayConfig.Timeouts.DEFAULTS);
+            if (chunk.text() != null) {
+                streamedText.append(chunk.text());
+            }
+            if (chunk.usage() != null) {
+                streamedUsage = chunk.usage();
+            }
+            if (chunk.finishReason() != null) {
+                streamedFinish = chunk.finishReason();
+            }
+            long remainingMs = Math.max(1, (deadline - clock.nanos()) / 1_000_000);
+            if (!committed) {
+                if (!chunk.hasContent()) {
+                    if (held == null) {
+                        held = new ArrayList<>(2);
+                    }
+                    held.add(chunk);
+                    return;
+                }
+                committed = true;
+                firstTokenAt = clock.nanos();
+                TargetRuntime t = (TargetRuntime) call.target();
+                attempts.add(new AttemptRecord(t.id(), 200, null, (firstTokenAt - attemptStart) / 1_000_000, null, null));
+                streamListener.commit(t, Collections.unmodifiableList(attempts), t != first);
+                if (held != null) {
+                    held.forEach(streamListener::chunk);
+                    held = null;
+                }
+            }
+            armTimer(call, outcomeForTimer, Math.min(to.idle().toMillis(), remainingMs),
+                    "no chunk within the idle timeout of " + Units.format(to.idle()));
+            streamListener.chunk(chunk);
+        }
+
+        private void finished(TargetRuntime t, CircuitBreaker.Grant grant, AttemptCall call, GatewayConfig.Timeouts to,
+                              T value, Throwable cause) {
+            if (timer >= 0) {
+                timers.cancel(timer);
+                timer = -1;
+            }
+            t.callEnded();
+            current = null;
+            long end = clock.nanos();
+            long latencyMs = (end - attemptStart) / 1_000_000;
+            double ttftMs = firstTokenAt < 0 ? -1 : (firstTokenAt - attemptStart) / 1e6;
+            if (cause == null) {
+                t.breaker().onSuccess(grant);
+                t.recordOutcome(true, latencyMs, ttftMs);
+                if (streaming && !committed) {
+                    // A stream that ended without any content (an empty answer) still answered.
+                    committed = true;
+                    attempts.add(new AttemptRecord(t.id(), 200, null, latencyMs, null, null));
+                    streamListener.commit(t, Collections.unmodifiableList(attempts), t != first);
+                    if (held != null) {
+                        held.forEach(streamListener::chunk);
+                        held = null;
+                    }
+                } else if (!streaming) {
+                    attempts.add(new AttemptRecord(t.id(), 200, null, latencyMs, null, null));
+                }
+                observe(t, true, null, 200, latencyMs, ttftMs, value);
+                listener.attempt(route, t, attempts.get(attempts.size() - 1));
+                result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, null));
+                return;
+            }
+            ProviderException e = classify(cause);
+            if (abort.aborted()) {
+                t.breaker().release(grant);
+                fail(499, "client_closed", "the client closed the connection");
+                return;
+            }
+            boolean targetFault = switch (e.kind()) {
+                case INVALID_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, UNSUPPORTED -> false;
+                default -> true;
+            };
+            if (targetFault) {
+                t.breaker().onFailure(grant);
+            } else {
+                t.breaker().onSuccess(grant);
+            }
+            t.recordOutcome(!targetFault, latencyMs, -1);
+            observe(t, false, e, e.status(), latencyMs, ttftMs, null);
+            lastFailure = e;
+            if (committed) {
+                // The serving attempt's record already says 200; the interruption is the stream's failure.
+                attempts.add(new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs, null, e.getMessage()));
+                listener.attempt(route, t, attempts.get(attempts.size() - 1));
+                result.tryComplete(new EngineResult<>(null, t, List.copyOf(attempts), t != first,
+                        new EngineResult.Failure(502, "gateway_error", "stream_interrupted",
+                                "the stream from '" + t.id() + "' failed after it had started: " + e.getMessage(), 0)));
+                return;
+            }
+            AttemptRecord rec = new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs, null, e.getMessage());
+            attempts.add(rec);
+            listener.attempt(route, t, rec);
+            LOG.debug("attempt {} of {} on {} failed: {}", tries, ctx.requestId(), t.id(), e);
+
+            long delay = retryDelay(e);
+            if (delay >= 0) {
+                timers.schedule(delay, () -> {
+                    if (abort.aborted()) {
+                        fail(499, "client_closed", "the client closed the connection");
+                    } else {
+                        attempt(t);
+                    }
+                });
+                return;
+            }
+            if (!route.direct() && fallsBack(e)) {
+                listener.failover(route, t, e.kind().configName() + (e.status() > 0 ? " " + e.status() : ""));
+                next();
+                return;
+            }
+            if (e.status() >= 400 && e.status() < 500) {
+                result.tryComplete(new EngineResult<>(null, t, List.copyOf(attempts), t != first,
+                        new EngineResult.Failure(e.status(), errorType(e.status()), e.providerCode() != null
+                                ? e.providerCode() : e.kind().configName(), e.getMessage(),
+                                e.retryAfter() == null ? 0 : Math.max(1, e.retryAfter().toSeconds()))));
+                return;
+            }
+            // Not worth another target (or a direct call): the request ends with this failure.
+            exhausted();
+        }
+
+        /** The delay before retrying on the same target, or -1 to move on. */
+        private long retryDelay(ProviderException e) {
+            GatewayConfig.Retry retry = policy.retry();
+            if (tries >= retry.attempts() || !e.kind().retryable()) {
+                return -1;
+            }
+            boolean eligible = e.status() > 0 ? retry.onStatus().contains(e.status())
+                    : e.kind() == ErrorKind.TIMEOUT || e.kind() == ErrorKind.CONNECTION;
+            if (!eligible) {
+                return -1;
+            }
+            long delay;
+            if (e.retryAfter() != null) {
+                if (e.retryAfter().compareTo(retry.maxRetryAfter()) > 0) {
+                    return -1;
+                }
+                delay = e.retryAfter().toMillis();
+            } else {
+                delay = Backoff.delayMs(retry.backoff(), retry.maxBackoff(), tries, random);
+            }
+            if (clock.nanos() + delay * 1_000_000 >= deadline) {
+                return -1;
+            }
+            return delay;
+        }
+
+        private boolean fallsBack(ProviderException e) {
+            GatewayConfig.FallbackOn f = policy.fallbackOn();
+            return (e.status() > 0 && f.statuses().contains(e.status())) || f.kinds().contains(e.kind().configName());
+        }
+
+        private void exhausted() {
+            if (calls() == 0) {
+                fail(503, "no_target_available", "no target of route '" + route.name() + "' could be called"
+                        + (skips == null ? "" : " (" + String.join("; ", skips) + ")"));
+            } else if (lastFailure != null && lastFailure.kind() == ErrorKind.TIMEOUT) {
+                fail(504, "upstream_timeout", summary());
+            } else {
+                fail(502, "all_targets_failed", summary());
+            }
+        }
+
+        private String summary() {
+            java.util.LinkedHashSet<String> called = new java.util.LinkedHashSet<>();
+            for (AttemptRecord a : attempts) {
+                if (a.called()) {
+                    called.add(a.target());
+                }
+            }
+            String what = route.direct() ? "target '" + route.name() + "' failed"
+                    : "all " + called.size() + " target" + (called.size() == 1 ? "" : "s") + " failed for route '"
+                    + route.name() + "'";
+            return what + (lastFailure == null ? "" : "; last error: " + lastFailure.getMessage());
+        }
+
+        private int calls() {
+            int n = 0;
+            for (AttemptRecord a : attempts) {
+                if (a.called()) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        private void fail(int status, String code, String message) {
+            result.tryComplete(new EngineResult<>(null, null, List.copyOf(attempts), false,
+                    new EngineResult.Failure(status, errorType(status), code, scrubber.scrub(message), 0)));
+        }
+
+        private ProviderException classify(Throwable cause) {
+            ProviderException e = cause instanceof ProviderException p ? p
+                    : new ProviderException(ErrorKind.UNKNOWN, 0, "adapter failed: " + cause);
+            String clean = scrubber.scrub(e.getMessage());
+            return clean == e.getMessage() ? e : e.withMessage(clean);
+        }
+
+        private void observe(TargetRuntime t, boolean success, ProviderException e, int status, long latencyMs,
+                             double ttftMs, Object value) {
+            if (route.detectors().isEmpty()) {
+                return;
+            }
+            String text = "";
+            FinishReason finish = null;
+            int out = 0;
+            int in = 0;
+            if (value instanceof ChatResponse r) {
+                text = r.text();
+                finish = r.finishReason();
+                if (r.usage() != null) {
+                    out = r.usage().completionTokens();
+                    in = r.usage().promptTokens();
+                }
+            } else if (streaming && success) {
+                text = streamedText.toString();
+                finish = streamedFinish;
+                if (streamedUsage != null) {
+                    out = streamedUsage.completionTokens();
+                    in = streamedUsage.promptTokens();
+                }
+            }
+            if (out == 0 && !text.isEmpty()) {
+                out = Math.max(1, text.length() / 4);
+            }
+            boolean json = request instanceof ChatRequest c && c.wantsJson();
+            AttemptObservation o = new AttemptObservation(t, clock.nanos(), success, e == null ? null : e.kind(), status,
+                    latencyMs, ttftMs, in, out, text, finish, json, streaming, ctx.requestId());
+            for (QualityDetector d : route.detectors()) {
+                try {
+                    Signal s = d.observe(o);
+                    if (s != null && s.targetId().equals(t.id())) {
+                        t.signal(s);
+                    }
+                } catch (RuntimeException ex) {
+                    LOG.warn("detector failed on route '{}'", route.name(), ex);
+                }
+            }
+        }
+    }
+
+    /** The OpenAI error type for a status. */
+    public static String errorType(int status) {
+        return switch (status) {
+            case 400, 404, 409, 413, 422 -> status == 404 ? "not_found_error" : "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 429 -> "rate_limit_error";
+            default -> "gateway_error";
+        };
+    }
+}

@@ -1,0 +1,31 @@
+package dev.detour.core.failover;
+
+import dev.detour.api.detector.QualityDetector;
+import dev.detour.api.routing.RoutingStrategy;
+import dev.detour.api.view.RouteView;
+import dev.detour.api.view.TargetView;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.health.TargetRuntime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A route ready to serve: its strategy instance, its targets (shared runtimes, config order), its
+ * policy, per-target overrides and its detectors. A direct {@code provider/model} call uses a
+ * one-target route with no fallback.
+ */
+public record RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
+                           GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
+                           List<QualityDetector> detectors, boolean direct) implements RouteView {
+
+    public RouteRuntime {
+        runtimes = List.copyOf(runtimes);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<TargetView> targets() {
+        return (List<TargetView>) (List<?>) runtimes;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.detour.core.failover;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Removes every configured secret (provider keys, virtual keys) from text an upstream sent back,
+ * before it reaches a client or a log. Longest secrets first, so a key that contains another is
+ * removed whole.
+ */
+public final class Scrubber {
+    /** What a secret is replaced with. */
+    public static final String MASK = "[REDACTED]";
+
+    private final String[] secrets;
+
+    public Scrubber(Set<String> secrets) {
+        List<String> s = secrets.stream().filter(x -> x != null && x.length() >= 4)
+                .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        this.secrets = s.toArray(new String[0]);
+    }
+
+    /** The text without any secret; the same instance when nothing matched (the common case). */
+    public String scrub(String text) {
+        if (text == null || secrets.length == 0) {
+            return text;
+        }
+        String out = text;
+        for (String s : secrets) {
+            if (out.contains(s)) {
+                out = out.replace(s, MASK);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.detour.core.failover;
+
+import dev.detour.api.model.ChatChunk;
+import dev.detour.core.health.TargetRuntime;
+
+import java.util.List;
+
+/** Receives a stream once the engine has committed it to a target. Called on the event loop. */
+public interface StreamListener {
+
+    /**
+     * The first content chunk has arrived from {@code target}: from now on the stream belongs to it.
+     * Called once, before the first {@link #chunk(ChatChunk)}.
+     *
+     * @param attempts the attempts made so far (the serving one included)
+     * @param failover whether the target is not the plan's first
+     */
+    void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover);
+
+    /** The next chunk of the committed stream (chunks held back before the commit come first). */
+    void chunk(ChatChunk chunk);
+}

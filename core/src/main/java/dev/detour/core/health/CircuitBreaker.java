@@ -1,0 +1,154 @@
+package dev.detour.core.health;
+
+import dev.detour.api.Clock;
+import dev.detour.api.view.CircuitState;
+import dev.detour.core.config.GatewayConfig.Breaker;
+
+/**
+ * A per-target circuit breaker in the "ask permission, run, record" shape: {@link #tryAcquire()}
+ * grants a call, and the call's outcome is recorded with {@link #onSuccess(boolean)} or
+ * {@link #onFailure(boolean)}, passing back whether the grant was the half-open probe.
+ *
+ * <p>Closed: it opens when, over the last {@code window}, at least {@code min_calls} calls were
+ * recorded and the failed share reached {@code failure_ratio}. Open: it refuses calls until
+ * {@code cooldown} has passed, then grants exactly one probe (half-open); the probe's success
+ * closes it with a clean window, its failure re-opens it for another cooldown. The breaker never
+ * retries anything itself. Vert.x's circuit breaker was not used because it counts failures, not
+ * a failure ratio with a minimum of calls, and cannot take an injected clock.
+ *
+ * <p>Confined to the event loop that serves the gateway's requests; the fields are volatile only so
+ * admin reads from other threads see recent values.
+ */
+public final class CircuitBreaker {
+    private static final int BUCKETS = 10;
+
+    private final Breaker config;
+    private final Clock clock;
+    private final long bucketNanos;
+    private final int[] calls = new int[BUCKETS];
+    private final int[] failures = new int[BUCKETS];
+    private final long[] bucketStart = new long[BUCKETS];
+    private volatile CircuitState state = CircuitState.CLOSED;
+    private volatile long openedAt;
+    private volatile boolean probeOut;
+
+    public CircuitBreaker(Breaker config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.bucketNanos = Math.max(1, config.window().toNanos() / BUCKETS);
+    }
+
+    /** The state now (an open breaker whose cooldown has passed reads as half-open). */
+    public CircuitState state() {
+        if (state == CircuitState.OPEN && cooldownOver()) {
+            return CircuitState.HALF_OPEN;
+        }
+        return state;
+    }
+
+    /** Whether {@link #tryAcquire()} would grant a call now. */
+    public boolean callable() {
+        CircuitState s = state();
+        return s == CircuitState.CLOSED || (s == CircuitState.HALF_OPEN && !probeOut);
+    }
+
+    /**
+     * Asks for a call.
+     *
+     * @return {@code null} when refused, {@link Grant#NORMAL} or {@link Grant#PROBE}
+     */
+    public Grant tryAcquire() {
+        if (state == CircuitState.CLOSED) {
+            return Grant.NORMAL;
+        }
+        if (state == CircuitState.OPEN) {
+            if (!cooldownOver()) {
+                return null;
+            }
+            state = CircuitState.HALF_OPEN;
+            probeOut = false;
+        }
+        if (probeOut) {
+            return null;
+        }
+        probeOut = true;
+        return Grant.PROBE;
+    }
+
+    /** A granted call that was abandoned before any outcome (e.g. the client left). */
+    public void release(Grant grant) {
+        if (grant == Grant.PROBE) {
+            probeOut = false;
+        }
+    }
+
+    /** Records a success (or an answer that says nothing about the target's health). */
+    public void onSuccess(Grant grant) {
+        if (grant == Grant.PROBE || state == CircuitState.HALF_OPEN) {
+            close();
+            return;
+        }
+        record(false);
+    }
+
+    /** Records a failure that counts against the target. */
+    public void onFailure(Grant grant) {
+        if (grant == Grant.PROBE || state == CircuitState.HALF_OPEN) {
+            open();
+            return;
+        }
+        if (state == CircuitState.OPEN) {
+            return;
+        }
+        record(true);
+        int total = 0;
+        int failed = 0;
+        long now = clock.nanos();
+        for (int i = 0; i < BUCKETS; i++) {
+            if (now - bucketStart[i] < config.window().toNanos()) {
+                total += calls[i];
+                failed += failures[i];
+            }
+        }
+        if (total >= config.minCalls() && failed >= config.failureRatio() * total) {
+            open();
+        }
+    }
+
+    /** Opens the breaker now (used by drills and by the health model for unusable targets). */
+    public void open() {
+        state = CircuitState.OPEN;
+        openedAt = clock.nanos();
+        probeOut = false;
+    }
+
+    private void close() {
+        state = CircuitState.CLOSED;
+        probeOut = false;
+        java.util.Arrays.fill(calls, 0);
+        java.util.Arrays.fill(failures, 0);
+    }
+
+    private boolean cooldownOver() {
+        return clock.nanos() - openedAt >= config.cooldown().toNanos();
+    }
+
+    private void record(boolean failed) {
+        long now = clock.nanos();
+        long slot = now / bucketNanos;
+        int i = (int) (slot % BUCKETS);
+        long start = slot * bucketNanos;
+        if (bucketStart[i] != start) {
+            bucketStart[i] = start;
+            calls[i] = 0;
+            failures[i] = 0;
+        }
+        calls[i]++;
+        if (failed) {
+            failures[i]++;
+        }
+    }
+
+    /** The kind of permission granted. */
+    public enum Grant { NORMAL, PROBE }
+}

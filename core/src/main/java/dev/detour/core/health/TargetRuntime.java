@@ -1,0 +1,201 @@
+package dev.detour.core.health;
+
+import dev.detour.api.detector.Signal;
+import dev.detour.api.provider.Capabilities;
+import dev.detour.api.view.CircuitState;
+import dev.detour.api.view.HealthState;
+import dev.detour.api.view.TargetHealth;
+import dev.detour.api.view.TargetView;
+import dev.detour.core.config.GatewayConfig;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One target (provider + model) and its live health, shared by every route that uses it. It is
+ * its own {@link TargetView} and {@link TargetHealth}, so strategies read live values with no copy.
+ * Mutated only on the gateway's event loop.
+ */
+public final class TargetRuntime implements TargetView, TargetHealth {
+    private static final int RING = 128;
+
+    private final String id;
+    private final GatewayConfig.Provider provider;
+    private final String model;
+    private final double weight;
+    private final double inputPrice;
+    private final double outputPrice;
+    private final Map<String, String> labels;
+    private final CircuitBreaker breaker;
+    private final Capabilities capabilities;
+
+    private final double[] latencies = new double[RING];
+    private final double[] ttfts = new double[RING];
+    private final boolean[] outcomes = new boolean[RING];
+    private int latencyCount;
+    private int ttftCount;
+    private int outcomeCount;
+    private double[] latencySorted;
+    private double[] ttftSorted;
+    private volatile int inFlight;
+    private final Map<String, Signal> signals = new ConcurrentHashMap<>();
+
+    public TargetRuntime(GatewayConfig.Provider provider, GatewayConfig.Target target, CircuitBreaker breaker,
+                         Capabilities capabilities) {
+        this.id = target.id();
+        this.provider = provider;
+        this.model = target.model();
+        this.weight = target.weight();
+        this.inputPrice = target.inputPerMTok();
+        this.outputPrice = target.outputPerMTok();
+        this.labels = Map.copyOf(provider.labels());
+        this.breaker = breaker;
+        this.capabilities = capabilities;
+    }
+
+    @Override public String id() { return id; }
+    @Override public String provider() { return provider.name(); }
+    @Override public String providerType() { return provider.type(); }
+    @Override public String model() { return model; }
+    @Override public String region() { return provider.region(); }
+    @Override public String category() { return provider.category(); }
+    @Override public double weight() { return weight; }
+    @Override public double inputPricePerMTok() { return inputPrice; }
+    @Override public double outputPricePerMTok() { return outputPrice; }
+    @Override public Map<String, String> labels() { return labels; }
+    @Override public TargetHealth health() { return this; }
+
+    public GatewayConfig.Provider providerConfig() {
+        return provider;
+    }
+
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    // ------------------------------------------------------------------ health view
+
+    @Override
+    public HealthState state() {
+        if (breaker.state() == CircuitState.OPEN) {
+            return HealthState.UNHEALTHY;
+        }
+        double s = score();
+        return s >= 0.8 ? HealthState.HEALTHY : s >= 0.3 ? HealthState.DEGRADED : HealthState.UNHEALTHY;
+    }
+
+    @Override
+    public double score() {
+        double s = 1.0;
+        for (Signal sig : signals.values()) {
+            s *= 1.0 - sig.severity();
+        }
+        if (breaker.state() == CircuitState.OPEN) {
+            s = 0;
+        }
+        return s;
+    }
+
+    @Override public CircuitState circuit() { return breaker.state(); }
+    @Override public boolean callable() { return breaker.callable() && !atCapacity(); }
+
+    @Override
+    public double latencyP50Ms() {
+        return percentile(latencySorted(), 0.5);
+    }
+
+    @Override
+    public double latencyP95Ms() {
+        return percentile(latencySorted(), 0.95);
+    }
+
+    @Override
+    public double ttftP50Ms() {
+        if (ttftSorted == null) {
+            ttftSorted = sorted(ttfts, ttftCount);
+        }
+        return percentile(ttftSorted, 0.5);
+    }
+
+    @Override
+    public double errorRate() {
+        int n = Math.min(outcomeCount, RING);
+        if (n == 0) {
+            return 0;
+        }
+        int failed = 0;
+        for (int i = 0; i < n; i++) {
+            if (!outcomes[i]) {
+                failed++;
+            }
+        }
+        return (double) failed / n;
+    }
+
+    @Override public int inFlight() { return inFlight; }
+    @Override public int concurrencyLimit() { return provider.concurrency(); }
+
+    /** Whether the provider's concurrency limit is reached. */
+    public boolean atCapacity() {
+        return provider.concurrency() > 0 && inFlight >= provider.concurrency();
+    }
+
+    /** The detectors' latest signals. */
+    public List<Signal> signals() {
+        return List.copyOf(signals.values());
+    }
+
+    // ------------------------------------------------------------------ recording
+
+    public void callStarted() {
+        inFlight++;
+    }
+
+    public void callEnded() {
+        inFlight--;
+    }
+
+    /** Records a finished call's outcome; latency and TTFT only for successes (-1 = none). */
+    public void recordOutcome(boolean success, double latencyMs, double ttftMs) {
+        outcomes[outcomeCount++ % RING] = success;
+        if (success) {
+            latencies[latencyCount++ % RING] = latencyMs;
+            latencySorted = null;
+            if (ttftMs >= 0) {
+                ttfts[ttftCount++ % RING] = ttftMs;
+                ttftSorted = null;
+            }
+        }
+    }
+
+    /** Stores a detector's latest judgement. */
+    public void signal(Signal s) {
+        signals.put(s.detector(), s);
+    }
+
+    private double[] latencySorted() {
+        if (latencySorted == null) {
+            latencySorted = sorted(latencies, latencyCount);
+        }
+        return latencySorted;
+    }
+
+    private static double[] sorted(double[] ring, int count) {
+        double[] copy = Arrays.copyOf(ring, Math.min(count, RING));
+        Arrays.sort(copy);
+        return copy;
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))];
+    }
+}

@@ -1,0 +1,505 @@
+package dev.detour.core.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.api.model.ChatChunk;
+import dev.detour.api.model.ChatRequest;
+import dev.detour.api.model.EmbeddingRequest;
+import dev.detour.api.view.RequestContext;
+import dev.detour.api.wire.OpenAiJson;
+import dev.detour.api.wire.WireFormatException;
+import dev.detour.core.Gateway;
+import dev.detour.core.config.ConfigLoader;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.failover.AbortSignal;
+import dev.detour.core.failover.AttemptRecord;
+import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.failover.StreamListener;
+import dev.detour.core.health.TargetRuntime;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The inbound HTTP API (HTTP-API.md): OpenAI-compatible endpoints, operations and admin views.
+ * Handlers parse and validate, hand the request to the failover engine, and write what it returns
+ * with the contract's headers. Every error is an OpenAI-shaped body naming the problem.
+ */
+public final class GatewayServer {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("detour.access");
+    private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+    private final Gateway gateway;
+    private final Vertx vertx;
+    private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
+    private HttpServer server;
+    private volatile boolean draining;
+
+    public GatewayServer(Gateway gateway) {
+        this.gateway = gateway;
+        this.vertx = gateway.vertx();
+        for (GatewayConfig.Key k : gateway.config().keys()) {
+            keysByDigest.put(k.keySha256(), k);
+        }
+    }
+
+    /** Starts listening; completes with the bound port. */
+    /** The error body shape of the API a handler serves. */
+    enum ErrorStyle { OPENAI, ANTHROPIC }
+
+    public Future<Integer> listen() {
+        GatewayConfig.Server cfg = gateway.config().server();
+        Router router = Router.router(vertx);
+        router.get("/healthz").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end("{\"status\":\"ok\"}"));
+        router.get("/readyz").handler(this::ready);
+        router.get("/metrics").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8").end(gateway.metrics().render(gateway.targets())));
+        router.get("/v1/models").handler(this::models);
+        router.get("/admin/targets").handler(rc -> admin(rc, this::adminTargets));
+        router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.maxBodySize());
+        router.post("/v1/chat/completions").handler(body).handler(this::chat);
+        router.post("/v1/embeddings").handler(body).handler(this::embeddings);
+        router.post("/v1/messages").handler(body).handler(new MessagesHandler(this, gateway)::handle);
+        router.route().last().handler(rc -> error(rc, 404, "not_found_error", "not_found",
+                "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
+        router.route().failureHandler(this::failure);
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port())
+                .setCompressionSupported(false).setTcpNoDelay(true));
+        return server.requestHandler(router).listen().map(HttpServer::actualPort);
+    }
+
+    /** Stops accepting and lets in-flight requests finish within {@code grace}. */
+    public Future<Void> shutdown(long graceMs) {
+        draining = true;
+        return server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    private void ready(RoutingContext rc) {
+        ArrayNode reasons = JsonNodeFactory.instance.arrayNode();
+        if (draining) {
+            reasons.add("shutting down");
+        }
+        for (RouteRuntime r : gateway.routes().values()) {
+            boolean any = false;
+            for (TargetRuntime t : r.runtimes()) {
+                any |= t.callable();
+            }
+            if (!any) {
+                reasons.add("route '" + r.name() + "' has no callable target");
+            }
+        }
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("status", reasons.isEmpty() ? "ready" : "not_ready");
+        body.set("reasons", reasons);
+        rc.response().setStatusCode(reasons.isEmpty() ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(body.toString());
+    }
+
+    private void models(RoutingContext rc) {
+        GatewayConfig.Key key = authenticate(rc);
+        if (key == null && !keysByDigest.isEmpty()) {
+            return;
+        }
+        ObjectNode root = JsonNodeFactory.instance.objectNode().put("object", "list");
+        ArrayNode data = root.putArray("data");
+        long created = gateway.config().file() == null ? 0 : 1_700_000_000L;
+        for (String r : gateway.routes().keySet()) {
+            if (key == null || key.routes() == null || key.routes().contains(r)) {
+                data.addObject().put("id", r).put("object", "model").put("created", created).put("owned_by", "detour");
+            }
+        }
+        for (TargetRuntime t : gateway.targets()) {
+            if (key == null || key.routes() == null || key.routes().contains(t.id())) {
+                data.addObject().put("id", t.id()).put("object", "model").put("created", created)
+                        .put("owned_by", t.provider());
+            }
+        }
+        json(rc.response(), 200, root);
+    }
+
+    private void admin(RoutingContext rc, java.util.function.Consumer<RoutingContext> handler) {
+        String token = gateway.config().server().adminToken();
+        boolean loopback = rc.request().remoteAddress() != null
+                && isLoopback(rc.request().remoteAddress().hostAddress());
+        if (!loopback && (token.isEmpty() || !("Bearer " + token).equals(rc.request().getHeader(HttpHeaders.AUTHORIZATION)))) {
+            error(rc, 401, "authentication_error", "invalid_api_key", "admin endpoints need the admin token", null, null);
+            return;
+        }
+        handler.accept(rc);
+    }
+
+    private static boolean isLoopback(String ip) {
+        return ip.startsWith("127.") || ip.equals("0:0:0:0:0:0:0:1") || ip.equals("::1");
+    }
+
+    private void adminTargets(RoutingContext rc) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ArrayNode arr = root.putArray("targets");
+        for (TargetRuntime t : gateway.targets()) {
+            ObjectNode o = arr.addObject();
+            o.put("id", t.id()).put("provider", t.provider()).put("model", t.model()).put("region", t.region())
+                    .put("category", t.category()).put("state", t.state().wire()).put("circuit", t.circuit().wire())
+                    .put("score", round(t.score()));
+            o.putObject("latency_ms").put("p50", round(t.latencyP50Ms())).put("p95", round(t.latencyP95Ms()));
+            o.putObject("ttft_ms").put("p50", round(t.ttftP50Ms()));
+            o.put("error_rate", round(t.errorRate())).put("in_flight", t.inFlight());
+            ArrayNode signals = o.putArray("signals");
+            t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
+                    .put("reason", s.reason()));
+        }
+        json(rc.response(), 200, root);
+    }
+
+    private void adminRoutes(RoutingContext rc) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ArrayNode arr = root.putArray("routes");
+        for (RouteRuntime r : gateway.routes().values()) {
+            ObjectNode o = arr.addObject().put("name", r.name()).put("strategy", r.strategyType());
+            ArrayNode targets = o.putArray("targets");
+            r.runtimes().forEach(t -> targets.add(t.id()));
+            ArrayNode plan = o.putArray("plan");
+            gateway.engine().plan(r, context(rc, r.name(), false, "openai")).forEach(t -> plan.add(t.id()));
+        }
+        json(rc.response(), 200, root);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    // ------------------------------------------------------------------ chat
+
+    private void chat(RoutingContext rc) {
+        long start = System.nanoTime();
+        String requestId = requestId(rc);
+        GatewayConfig.Key key = authenticate(rc);
+        if (key == null && !keysByDigest.isEmpty()) {
+            return;
+        }
+        ChatRequest request;
+        try {
+            request = OpenAiJson.parseRequest(parseJson(rc));
+        } catch (WireFormatException e) {
+            error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
+            return;
+        }
+        RouteRuntime route = resolve(rc, key, request.model());
+        if (route == null) {
+            return;
+        }
+        RequestContext ctx = context(rc, route.name(), request.stream(), "openai");
+        HttpServerResponse resp = rc.response();
+        resp.putHeader("x-detour-route", route.name());
+        AbortSignal abort = new AbortSignal();
+        resp.closeHandler(v -> abort.abort());
+        if (!request.stream()) {
+            gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+                EngineResult<dev.detour.api.model.ChatResponse> r = ar.result();
+                if (r.failure() != null) {
+                    failed(rc, r);
+                } else {
+                    successHeaders(resp, r.target(), r.calls(), r.failover());
+                    if (r.value().usage() != null) {
+                        gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
+                                r.value().usage().completionTokens());
+                    }
+                    json(resp, 200, OpenAiJson.writeResponse(r.value()));
+                }
+                done(route, resp, start, requestId, r);
+            });
+            return;
+        }
+        boolean includeUsage = request.includeUsage();
+        long[] committedAt = {0};
+        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+            @Override
+            public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
+                int calls = 0;
+                for (AttemptRecord a : attempts) {
+                    calls += a.called() ? 1 : 0;
+                }
+                committedAt[0] = System.nanoTime();
+                gateway.metrics().ttft(target.id(), (committedAt[0] - start) / 1e9);
+                successHeaders(resp, target, calls, failover);
+                resp.setStatusCode(200).setChunked(true)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+            }
+
+            @Override
+            public void chunk(ChatChunk c) {
+                if (resp.closed()) {
+                    return;
+                }
+                ChatChunk out = c;
+                if (c.usage() != null && !includeUsage) {
+                    if (c.role() == null && !c.hasContent() && c.finishReason() == null) {
+                        return;
+                    }
+                    out = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
+                            c.toolCalls(), c.finishReason(), null, c.refusal());
+                }
+                resp.write(sse(OpenAiJson.writeChunk(out)));
+            }
+        }).onComplete(ar -> {
+            EngineResult<Void> r = ar.result();
+            if (r.failure() != null && !resp.headWritten()) {
+                failed(rc, r);
+            } else if (!resp.closed()) {
+                if (r.failure() != null) {
+                    ObjectNode err = ErrorBodies.openAi("gateway_error", "stream_interrupted", r.failure().message(),
+                            null, r.attempts());
+                    resp.write(sse(err));
+                }
+                resp.end(DONE);
+            }
+            done(route, resp, start, requestId, r);
+        });
+    }
+
+    private void embeddings(RoutingContext rc) {
+        long start = System.nanoTime();
+        String requestId = requestId(rc);
+        GatewayConfig.Key key = authenticate(rc);
+        if (key == null && !keysByDigest.isEmpty()) {
+            return;
+        }
+        EmbeddingRequest request;
+        try {
+            request = OpenAiJson.parseEmbeddingRequest(parseJson(rc));
+        } catch (WireFormatException e) {
+            error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
+            return;
+        }
+        RouteRuntime route = resolve(rc, key, request.model());
+        if (route == null) {
+            return;
+        }
+        HttpServerResponse resp = rc.response();
+        resp.putHeader("x-detour-route", route.name());
+        AbortSignal abort = new AbortSignal();
+        resp.closeHandler(v -> abort.abort());
+        gateway.engine().embed(route, request, context(rc, route.name(), false, "openai"), abort).onComplete(ar -> {
+            EngineResult<dev.detour.api.model.EmbeddingResponse> r = ar.result();
+            if (r.failure() != null) {
+                failed(rc, r);
+            } else {
+                successHeaders(resp, r.target(), r.calls(), r.failover());
+                json(resp, 200, OpenAiJson.writeEmbeddingResponse(r.value(), request.encodingFormat()));
+            }
+            done(route, resp, start, requestId, r);
+        });
+    }
+
+    // ------------------------------------------------------------------ shared steps
+
+    JsonNode parseJson(RoutingContext rc) {
+        Buffer b = rc.body().buffer();
+        if (b == null || b.length() == 0) {
+            throw new WireFormatException(null, "request body is empty; expected a JSON object");
+        }
+        try {
+            return OpenAiJson.MAPPER.readTree(b.getBytes());
+        } catch (JsonProcessingException e) {
+            throw new WireFormatException(null, "request body is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"));
+        } catch (java.io.IOException e) {
+            throw new WireFormatException(null, "request body is not readable: " + e.getMessage());
+        }
+    }
+
+    String requestId(RoutingContext rc) {
+        String id = rc.request().getHeader("x-request-id");
+        if (id == null || id.isEmpty() || id.length() > 200) {
+            id = "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
+        }
+        rc.put("requestId", id);
+        rc.response().putHeader("x-request-id", id);
+        return id;
+    }
+
+    /** Whether virtual keys are configured (then a null key means an error was already sent). */
+    boolean keysRequired() {
+        return !keysByDigest.isEmpty();
+    }
+
+    /** The virtual key, or null (then an error was sent if keys are configured). */
+    GatewayConfig.Key authenticate(RoutingContext rc) {
+        return authenticate(rc, ErrorStyle.OPENAI);
+    }
+
+    GatewayConfig.Key authenticate(RoutingContext rc, ErrorStyle style) {
+        if (keysByDigest.isEmpty()) {
+            return null;
+        }
+        String auth = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
+                : rc.request().getHeader("x-api-key");
+        GatewayConfig.Key key = presented == null ? null : keysByDigest.get(ConfigLoader.sha256(presented));
+        if (key == null) {
+            error(rc, style, 401, "authentication_error", "invalid_api_key", presented == null
+                    ? "missing API key: send Authorization: Bearer <key>" : "invalid API key", null, null);
+        }
+        return key;
+    }
+
+    RouteRuntime resolve(RoutingContext rc, GatewayConfig.Key key, String model) {
+        return resolve(rc, key, model, ErrorStyle.OPENAI);
+    }
+
+    RouteRuntime resolve(RoutingContext rc, GatewayConfig.Key key, String model, ErrorStyle style) {
+        RouteRuntime route = gateway.route(model);
+        if (route == null) {
+            error(rc, style, 404, "not_found_error", "model_not_found", "unknown route or model '" + model + "'; available: "
+                    + String.join(", ", gateway.routes().keySet()) + " (or provider/model for a direct call)", "model", null);
+            return null;
+        }
+        if (key != null && key.routes() != null && !key.routes().contains(route.name())) {
+            error(rc, style, 403, "permission_error", "route_not_allowed", "key '" + key.name() + "' may not use '"
+                    + route.name() + "'", "model", null);
+            return null;
+        }
+        return route;
+    }
+
+    RequestContext context(RoutingContext rc, String route, boolean stream, String inbound) {
+        Map<String, String> metadata = Map.of();
+        String md = rc.request().getHeader("x-detour-metadata");
+        if (md != null) {
+            try {
+                JsonNode n = OpenAiJson.MAPPER.readTree(md);
+                Map<String, String> m = new HashMap<>();
+                n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isValueNode()
+                        ? e.getValue().asText() : e.getValue().toString()));
+                metadata = m;
+            } catch (JsonProcessingException ignored) {
+                // Metadata is advisory; a malformed header is ignored rather than failing the request.
+            }
+        }
+        String priority = rc.request().getHeader("x-detour-priority");
+        if (priority != null && !Set.of("high", "normal", "low").contains(priority)) {
+            priority = "normal";
+        }
+        String region = gateway.config().server().region();
+        return new RequestContext(rc.get("requestId"), route, rc.request().getHeader("x-detour-region"),
+                region.isEmpty() ? null : region, priority, metadata, null, stream, inbound);
+    }
+
+    static void successHeaders(HttpServerResponse resp, TargetRuntime target, int calls, boolean failover) {
+        resp.putHeader("x-detour-target", target.id());
+        resp.putHeader("x-detour-attempts", Integer.toString(calls));
+        if (failover) {
+            resp.putHeader("x-detour-failover", "true");
+        }
+    }
+
+    void failed(RoutingContext rc, EngineResult<?> r) {
+        failed(rc, r, ErrorStyle.OPENAI);
+    }
+
+    void failed(RoutingContext rc, EngineResult<?> r, ErrorStyle style) {
+        EngineResult.Failure f = r.failure();
+        if (r.target() != null && f.status() < 500) {
+            rc.response().putHeader("x-detour-target", r.target().id());
+        }
+        rc.response().putHeader("x-detour-attempts", Integer.toString(r.calls()));
+        if (f.retryAfterSeconds() > 0) {
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));
+        }
+        error(rc, style, f.status() == 499 ? 502 : f.status(), f.type(), f.code(), f.message(), null, r.attempts());
+    }
+
+    void done(RouteRuntime route, HttpServerResponse resp, long start, String requestId, EngineResult<?> r) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        gateway.metrics().request(route.name(), resp.getStatusCode(), seconds);
+        String mode = gateway.config().telemetry().accessLog();
+        if (!mode.equals("off") && ACCESS.isInfoEnabled()) {
+            String target = r.target() == null ? "-" : r.target().id();
+            if (mode.equals("json")) {
+                ACCESS.info("{{\"request_id\":\"{}\",\"route\":\"{}\",\"status\":{},\"target\":\"{}\",\"attempts\":{},"
+                        + "\"failover\":{},\"ms\":{}}}", requestId, route.name(), resp.getStatusCode(), target, r.calls(),
+                        r.failover(), Math.round(seconds * 1000));
+            } else {
+                ACCESS.info("{} {} {} {} attempts={} failover={} {}ms", requestId, route.name(), resp.getStatusCode(),
+                        target, r.calls(), r.failover(), Math.round(seconds * 1000));
+            }
+        }
+    }
+
+    private void failure(RoutingContext rc) {
+        int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
+        if (rc.response().headWritten()) {
+            rc.response().reset();
+            return;
+        }
+        if (status == 413) {
+            error(rc, 413, "invalid_request_error", "request_too_large", "request body is larger than max_body_size ("
+                    + gateway.config().server().maxBodySize() + " bytes)", null, null);
+        } else if (status < 500) {
+            error(rc, status, "invalid_request_error", "invalid_request", "bad request", null, null);
+        } else {
+            LOG.error("unexpected failure on {}", rc.request().path(), rc.failure());
+            error(rc, 500, "gateway_error", "internal_error", "internal error in the gateway", null, null);
+        }
+    }
+
+    static void error(RoutingContext rc, int status, String type, String code, String message, String param,
+                      List<AttemptRecord> attempts) {
+        error(rc, ErrorStyle.OPENAI, status, type, code, message, param, attempts);
+    }
+
+    /** Sends an error in the shape of the API that was called. */
+    static void error(RoutingContext rc, ErrorStyle style, int status, String type, String code, String message,
+                      String param, List<AttemptRecord> attempts) {
+        json(rc.response(), status, style == ErrorStyle.ANTHROPIC ? ErrorBodies.anthropic(type, code, message, attempts)
+                : ErrorBodies.openAi(type, code, message, param, attempts));
+    }
+
+    static void json(HttpServerResponse resp, int status, JsonNode body) {
+        if (resp.ended() || resp.closed()) {
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = OpenAiJson.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(bytes));
+    }
+
+    static Buffer sse(JsonNode json) {
+        try {
+            byte[] bytes = OpenAiJson.MAPPER.writeValueAsBytes(json);
+            Buffer b = Buffer.buffer(bytes.length + 8);
+            return b.appendString("data: ").appendBytes(bytes).appendString("\n\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

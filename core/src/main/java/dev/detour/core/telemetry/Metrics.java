@@ -1,0 +1,148 @@
+package dev.detour.core.telemetry;
+
+import dev.detour.core.failover.AttemptRecord;
+import dev.detour.core.failover.EngineListener;
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.health.TargetRuntime;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The gateway's metrics, rendered as Prometheus text on {@code /metrics}. Counters are
+ * {@link LongAdder}s keyed by their label set; histograms use fixed buckets. Kept in-house because
+ * the hot path needs a handful of increments, not an SDK pipeline.
+ */
+public final class Metrics implements EngineListener {
+    private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> attempts = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> failovers = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> durations = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> ttfts = new ConcurrentHashMap<>();
+
+    /** A request finished with {@code status} on {@code route} after {@code seconds}. */
+    public void request(String route, int status, double seconds) {
+        requests.computeIfAbsent(labels("route", route, "status", Integer.toString(status)), k -> new LongAdder()).increment();
+        durations.computeIfAbsent(labels("route", route), k -> new Histogram()).observe(seconds);
+    }
+
+    /** Time to first token of a stream served by {@code target}. */
+    public void ttft(String target, double seconds) {
+        ttfts.computeIfAbsent(labels("target", target), k -> new Histogram()).observe(seconds);
+    }
+
+    /** Tokens used by a served answer. */
+    public void tokens(String target, int input, int output) {
+        if (input > 0) {
+            tokens.computeIfAbsent(labels("target", target, "type", "input"), k -> new LongAdder()).add(input);
+        }
+        if (output > 0) {
+            tokens.computeIfAbsent(labels("target", target, "type", "output"), k -> new LongAdder()).add(output);
+        }
+    }
+
+    @Override
+    public void attempt(RouteRuntime route, TargetRuntime target, AttemptRecord r) {
+        String outcome = r.skipped() != null ? "skipped" : r.kind() == null ? "success" : r.kind();
+        attempts.computeIfAbsent(labels("target", target.id(), "outcome", outcome), k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public void failover(RouteRuntime route, TargetRuntime from, String reason) {
+        failovers.computeIfAbsent(labels("route", route.name(), "from", from.id()), k -> new LongAdder()).increment();
+    }
+
+    /** Prometheus text exposition of everything, plus per-target gauges. */
+    public String render(Collection<TargetRuntime> targets) {
+        StringBuilder sb = new StringBuilder(4096);
+        counter(sb, "detour_requests_total", "Requests answered, by route and status.", requests);
+        counter(sb, "detour_attempts_total", "Upstream attempts, by target and outcome.", attempts);
+        counter(sb, "detour_failovers_total", "Moves from a failed or skipped target to the next.", failovers);
+        counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", tokens);
+        sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
+                .append("# TYPE detour_circuit_state gauge\n");
+        for (TargetRuntime t : targets) {
+            int v = switch (t.circuit()) {
+                case CLOSED -> 0;
+                case HALF_OPEN -> 1;
+                case OPEN -> 2;
+            };
+            sb.append("detour_circuit_state").append(labels("target", t.id())).append(' ').append(v).append('\n');
+        }
+        sb.append("# HELP detour_target_health_score Health score per target, 0..1.\n")
+                .append("# TYPE detour_target_health_score gauge\n");
+        for (TargetRuntime t : targets) {
+            sb.append("detour_target_health_score").append(labels("target", t.id())).append(' ').append(t.score()).append('\n');
+        }
+        sb.append("# HELP detour_target_in_flight Calls in flight per target.\n# TYPE detour_target_in_flight gauge\n");
+        for (TargetRuntime t : targets) {
+            sb.append("detour_target_in_flight").append(labels("target", t.id())).append(' ').append(t.inFlight()).append('\n');
+        }
+        histogram(sb, "gen_ai_client_operation_duration_seconds", "Request duration through the gateway, by route.", durations);
+        histogram(sb, "detour_time_to_first_token_seconds", "Time to first token of streams, by target.", ttfts);
+        return sb.toString();
+    }
+
+    private static void counter(StringBuilder sb, String name, String help, Map<String, LongAdder> values) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        sb.append("# TYPE ").append(name).append(" counter\n");
+        new TreeMap<>(values).forEach((l, v) -> sb.append(name).append(l).append(' ').append(v.sum()).append('\n'));
+    }
+
+    private static void histogram(StringBuilder sb, String name, String help, Map<String, Histogram> values) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        sb.append("# TYPE ").append(name).append(" histogram\n");
+        new TreeMap<>(values).forEach((l, h) -> {
+            String inner = l.substring(1, l.length() - 1);
+            long cumulative = 0;
+            for (int i = 0; i < BUCKETS.length; i++) {
+                cumulative += h.counts[i].sum();
+                sb.append(name).append("_bucket{").append(inner).append(",le=\"").append(BUCKETS[i]).append("\"} ")
+                        .append(cumulative).append('\n');
+            }
+            sb.append(name).append("_bucket{").append(inner).append(",le=\"+Inf\"} ").append(h.count.sum()).append('\n');
+            sb.append(name).append("_sum").append(l).append(' ').append(h.sum.sum()).append('\n');
+            sb.append(name).append("_count").append(l).append(' ').append(h.count.sum()).append('\n');
+        });
+    }
+
+    static String labels(String... kv) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < kv.length; i += 2) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(kv[i]).append("=\"").append(kv[i + 1].replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return sb.append('}').toString();
+    }
+
+    private static final class Histogram {
+        final LongAdder[] counts = new LongAdder[BUCKETS.length];
+        final LongAdder count = new LongAdder();
+        final java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
+
+        Histogram() {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = new LongAdder();
+            }
+        }
+
+        void observe(double v) {
+            for (int i = 0; i < BUCKETS.length; i++) {
+                if (v <= BUCKETS[i]) {
+                    counts[i].increment();
+                    break;
+                }
+            }
+            count.increment();
+            sum.add(v);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.detour.plugin.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.StreamResetException;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Classifies every Anthropic failure into one {@link ErrorKind}, following Anthropic's "Errors"
+ * page. The error body is {@code {"type":"error","error":{"type":..,"message":..}}}; its
+ * {@code error.type} decides when known, the HTTP status otherwise:
+ *
+ * <table>
+ *   <caption>Rules</caption>
+ *   <tr><th>error.type / status</th><th>kind</th></tr>
+ *   <tr><td>{@code invalid_request_error} / 400, 422</td><td>INVALID_REQUEST, but CONTEXT_LENGTH when the
+ *       message says the prompt is too long or exceeds the context window / limit</td></tr>
+ *   <tr><td>{@code authentication_error} / 401</td><td>AUTHENTICATION</td></tr>
+ *   <tr><td>{@code permission_error} / 403, {@code billing_error} / 402</td><td>PERMISSION</td></tr>
+ *   <tr><td>{@code not_found_error} / 404</td><td>NOT_FOUND</td></tr>
+ *   <tr><td>{@code request_too_large} / 413</td><td>CONTEXT_LENGTH: the 32 MB body limit is Anthropic's own
+ *       (enforced before the API), so the request is not wrong in itself and another target may take
+ *       it, but retrying here cannot succeed</td></tr>
+ *   <tr><td>{@code rate_limit_error} / 429</td><td>RATE_LIMITED, with {@code retry-after} (seconds) or else
+ *       the earliest {@code anthropic-ratelimit-*-reset} time</td></tr>
+ *   <tr><td>{@code api_error} / 500 and other 5xx</td><td>SERVER_ERROR</td></tr>
+ *   <tr><td>{@code overloaded_error} / 529</td><td>OVERLOADED</td></tr>
+ *   <tr><td>{@code timeout_error} / 504, 408</td><td>TIMEOUT</td></tr>
+ *   <tr><td>other 4xx</td><td>INVALID_REQUEST</td></tr>
+ * </table>
+ *
+ * An {@code error} event inside a stream is classified by its type alone and reported with the
+ * status that type has outside a stream (e.g. 529 for {@code overloaded_error}), so
+ * {@code retry.on_status} rules match it too. Transport failures walk the cause chain: timeouts
+ * (connect or idle) are TIMEOUT; refused, reset or closed connections and unknown hosts are
+ * CONNECTION. Messages carry Anthropic's message, cut to {@value #MAX_MESSAGE} characters, with the
+ * API key (when given) masked.
+ */
+public final class AnthropicErrors {
+
+    static final int MAX_MESSAGE = 500;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] RESET_HEADERS = {
+            "anthropic-ratelimit-requests-reset", "anthropic-ratelimit-tokens-reset",
+            "anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-output-tokens-reset"};
+
+    private AnthropicErrors() {
+    }
+
+    /**
+     * Classifies a non-2xx answer.
+     *
+     * @param status  the HTTP status
+     * @param headers header lookup by (case-insensitive) name, returning null when absent
+     * @param body    the response body, possibly empty or not JSON
+     * @param now     the current time, for {@code anthropic-ratelimit-*-reset} timestamps
+     * @param apiKey  the key to mask in messages, or null
+     */
+    public static ProviderException fromResponse(int status, Function<String, String> headers, byte[] body,
+                                                 Instant now, String apiKey) {
+        String type = null;
+        String message = null;
+        JsonNode error = parse(body).path("error");
+        if (error.isObject()) {
+            type = AnthropicTranslator.textOrNull(error.get("type"));
+            message = AnthropicTranslator.textOrNull(error.get("message"));
+        }
+        if (message == null) {
+            message = body == null || body.length == 0 ? "" : new String(body, StandardCharsets.UTF_8);
+        }
+        ErrorKind kind = kindOf(type, status, message);
+        Duration retryAfter = kind == ErrorKind.RATE_LIMITED || kind == ErrorKind.OVERLOADED
+                ? retryAfter(headers, now) : null;
+        String text = "anthropic " + status + (type == null ? "" : " " + type) + (message.isEmpty() ? "" : ": " + message);
+        return new ProviderException(kind, status, scrub(text, apiKey), retryAfter, type);
+    }
+
+    /** Classifies the JSON of an in-band {@code event: error}. */
+    public static ProviderException fromStreamError(JsonNode event, String apiKey) {
+        JsonNode error = event == null ? null : event.path("error");
+        String type = error == null ? null : AnthropicTranslator.textOrNull(error.get("type"));
+        String message = error == null ? null : AnthropicTranslator.textOrNull(error.get("message"));
+        if (message == null) {
+            message = "";
+        }
+        int status = statusOf(type);
+        ErrorKind kind = type == null ? ErrorKind.UNKNOWN : kindOf(type, status, message);
+        String text = "anthropic stream error" + (type == null ? "" : " " + type) + (message.isEmpty() ? "" : ": " + message);
+        return new ProviderException(kind, status, scrub(text, apiKey), null, type);
+    }
+
+    /** Classifies a transport failure by walking its cause chain. */
+    public static ProviderException fromThrowable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProviderException pe) {
+                return pe;
+            }
+            if (isTimeout(t)) {
+                return new ProviderException(ErrorKind.TIMEOUT, 0, "anthropic: timed out: " + describe(t));
+            }
+            if (t instanceof ConnectException || t instanceof HttpClosedException || t instanceof StreamResetException
+                    || t instanceof ClosedChannelException || t instanceof UnknownHostException
+                    || t instanceof NoRouteToHostException || t instanceof javax.net.ssl.SSLException
+                    || closedMessage(t.getMessage())) {
+                return new ProviderException(ErrorKind.CONNECTION, 0, "anthropic: connection failed: " + describe(t));
+            }
+        }
+        return new ProviderException(ErrorKind.UNKNOWN, 0, "anthropic: " + describe(failure));
+    }
+
+    /** Whether an {@code invalid_request_error} message means the prompt does not fit the context window. */
+    static boolean isContextLength(String message) {
+        if (message == null) {
+            return false;
+        }
+        String m = message.toLowerCase(Locale.ROOT);
+        return m.contains("prompt is too long") || m.contains("context window") || m.contains("context limit")
+                || m.contains("context length");
+    }
+
+    private static ErrorKind kindOf(String type, int status, String message) {
+        if (type != null) {
+            switch (type) {
+                case "invalid_request_error":
+                    return isContextLength(message) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
+                case "authentication_error":
+                    return ErrorKind.AUTHENTICATION;
+                case "permission_error", "billing_error":
+                    return ErrorKind.PERMISSION;
+                case "not_found_error":
+                    return ErrorKind.NOT_FOUND;
+                case "request_too_large":
+                    return ErrorKind.CONTEXT_LENGTH;
+                case "rate_limit_error":
+                    return ErrorKind.RATE_LIMITED;
+                case "api_error":
+                    return ErrorKind.SERVER_ERROR;
+                case "overloaded_error":
+                    return ErrorKind.OVERLOADED;
+                case "timeout_error":
+                    return ErrorKind.TIMEOUT;
+                default:
+                    break; // a type newer than this adapter: fall back to the status
+            }
+        }
+        return switch (status) {
+            case 400, 422 -> isContextLength(message) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
+            case 401 -> ErrorKind.AUTHENTICATION;
+            case 402, 403 -> ErrorKind.PERMISSION;
+            case 404 -> ErrorKind.NOT_FOUND;
+            case 408, 504 -> ErrorKind.TIMEOUT;
+            case 413 -> ErrorKind.CONTEXT_LENGTH;
+            case 429 -> ErrorKind.RATE_LIMITED;
+            case 529 -> ErrorKind.OVERLOADED;
+            default -> status >= 500 && status < 600 ? ErrorKind.SERVER_ERROR
+                    : status >= 400 && status < 500 ? ErrorKind.INVALID_REQUEST : ErrorKind.UNKNOWN;
+        };
+    }
+
+    private static int statusOf(String type) {
+        if (type == null) {
+            return 0;
+        }
+        return switch (type) {
+            case "invalid_request_error" -> 400;
+            case "authentication_error" -> 401;
+            case "billing_error" -> 402;
+            case "permission_error" -> 403;
+            case "not_found_error" -> 404;
+            case "request_too_large" -> 413;
+            case "rate_limit_error" -> 429;
+            case "api_error" -> 500;
+            case "timeout_error" -> 504;
+            case "overloaded_error" -> 529;
+            default -> 0;
+        };
+    }
+
+    private static Duration retryAfter(Function<String, String> headers, Instant now) {
+        String ra = headers.apply("retry-after");
+        if (ra != null) {
+            try {
+                long seconds = (long) Math.ceil(Double.parseDouble(ra.trim()));
+                return seconds >= 0 ? Duration.ofSeconds(seconds) : null;
+            } catch (NumberFormatException ignored) {
+                // Not seconds: fall through to the reset headers.
+            }
+        }
+        Duration earliest = null;
+        for (String name : RESET_HEADERS) {
+            String v = headers.apply(name);
+            if (v == null || now == null) {
+                continue;
+            }
+            try {
+                Duration d = Duration.between(now, OffsetDateTime.parse(v.trim()).toInstant());
+                if (!d.isNegative() && (earliest == null || d.compareTo(earliest) < 0)) {
+                    earliest = d;
+                }
+            } catch (DateTimeParseException ignored) {
+                // An unreadable hint is no hint.
+            }
+        }
+        return earliest;
+    }
+
+    private static boolean isTimeout(Throwable t) {
+        // Netty's ConnectTimeoutException extends ConnectException, so it must be recognised first.
+        return t instanceof TimeoutException || t instanceof SocketTimeoutException
+                || t.getClass().getSimpleName().equals("ConnectTimeoutException");
+    }
+
+    private static boolean closedMessage(String message) {
+        if (message == null) {
+            return false;
+        }
+        String m = message.toLowerCase(Locale.ROOT);
+        return m.contains("connection was closed") || m.contains("connection reset") || m.contains("broken pipe")
+                || m.contains("connection refused");
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return JSON.missingNode();
+        }
+        try {
+            JsonNode n = JSON.readTree(body);
+            return n == null ? JSON.missingNode() : n;
+        } catch (IOException e) {
+            return JSON.missingNode();
+        }
+    }
+
+    static String scrub(String text, String apiKey) {
+        String out = apiKey == null || apiKey.isEmpty() ? text : text.replace(apiKey, "***");
+        return out.length() > MAX_MESSAGE ? out.substring(0, MAX_MESSAGE) + "…" : out;
+    }
+}

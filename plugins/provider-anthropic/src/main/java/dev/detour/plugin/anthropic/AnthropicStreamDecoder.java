@@ -1,0 +1,217 @@
+package dev.detour.plugin.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
+import dev.detour.api.model.ChatChunk;
+import dev.detour.api.model.FinishReason;
+import dev.detour.api.model.ToolCallDelta;
+import dev.detour.api.model.Usage;
+import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.wire.SseDecoder;
+import io.vertx.core.buffer.Buffer;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns an Anthropic Messages event stream into canonical chunks, pushed to a {@link ChunkSink}.
+ * Feed it network buffers split anywhere; not thread-safe (one per stream, on its event loop).
+ *
+ * <ul>
+ *   <li>{@code message_start}: remembers id, model and input usage; emits a role-only chunk
+ *       ({@code assistant}). Whatever chunk comes first carries the role.</li>
+ *   <li>{@code content_block_start}: a {@code tool_use} block emits a tool-call delta with its id and
+ *       name. Tool calls are numbered 0, 1, .. in order of appearance, not by Anthropic's block
+ *       index, which also counts text and thinking blocks. Initial non-empty text or thinking is
+ *       emitted; server-tool blocks are ignored.</li>
+ *   <li>{@code content_block_delta}: {@code text_delta} → text, {@code thinking_delta} → reasoning,
+ *       {@code input_json_delta} → tool-call arguments delta; {@code signature_delta} and unknown
+ *       deltas are ignored.</li>
+ *   <li>{@code message_delta}: a {@code stop_reason} emits the finish chunk; its (cumulative)
+ *       usage replaces what was known.</li>
+ *   <li>{@code message_stop}: emits one usage chunk (prompt tokens include cache reads and writes,
+ *       as in {@link AnthropicTranslator#usage}) and marks the stream {@link #done()}.</li>
+ *   <li>{@code error}: the stream {@link #failure() fails} with the classified error.
+ *       {@code ping} and unknown events are ignored, as the docs ask.</li>
+ * </ul>
+ * After the stream is done or failed, further input is ignored.
+ */
+public final class AnthropicStreamDecoder {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ChunkSink sink;
+    private final long created;
+    private final String apiKey;
+    private final SseDecoder sse = new SseDecoder(this::onEvent);
+    private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+
+    private String id;
+    private String model;
+    private boolean roleSent;
+    private int nextToolIndex;
+    private int inputTokens;
+    private int cacheRead;
+    private int cacheCreation;
+    private int outputTokens;
+    private boolean done;
+    private ProviderException failure;
+
+    /**
+     * @param sink    receives the chunks
+     * @param created the creation time to stamp on chunks, epoch seconds
+     * @param apiKey  masked in error messages, or null
+     */
+    public AnthropicStreamDecoder(ChunkSink sink, long created, String apiKey) {
+        this.sink = sink;
+        this.created = created;
+        this.apiKey = apiKey;
+    }
+
+    /** Feeds the next bytes of the response body. */
+    public void feed(Buffer buffer) {
+        if (!done && failure == null) {
+            sse.feed(buffer);
+        }
+    }
+
+    /**
+     * Signals the end of the body: returns the failure to report, or null when the stream ended
+     * properly with {@code message_stop}. A body that ends before {@code message_stop} is a
+     * {@link ErrorKind#CONNECTION} failure (the upstream cut the answer short).
+     */
+    public ProviderException finish() {
+        if (!done && failure == null) {
+            sse.end();
+        }
+        if (failure == null && !done) {
+            failure = new ProviderException(ErrorKind.CONNECTION, 0,
+                    "anthropic: stream ended without message_stop");
+        }
+        return done && failure == null ? null : failure;
+    }
+
+    /** Whether {@code message_stop} was received. */
+    public boolean done() {
+        return done;
+    }
+
+    /** The in-band error or malformed event that failed the stream, or null. */
+    public ProviderException failure() {
+        return failure;
+    }
+
+    private void onEvent(String event, String data) {
+        if (done || failure != null) {
+            return;
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(data);
+        } catch (IOException e) {
+            failure = new ProviderException(ErrorKind.UNKNOWN, 200, "anthropic: malformed stream event '" + event + "'");
+            return;
+        }
+        if (json == null || !json.isObject()) {
+            failure = new ProviderException(ErrorKind.UNKNOWN, 200, "anthropic: malformed stream event '" + event + "'");
+            return;
+        }
+        String type = json.path("type").asText(event);
+        switch (type) {
+            case "message_start" -> onMessageStart(json.path("message"));
+            case "content_block_start" -> onBlockStart(json.path("index").asInt(-1), json.path("content_block"));
+            case "content_block_delta" -> onBlockDelta(json.path("index").asInt(-1), json.path("delta"));
+            case "message_delta" -> onMessageDelta(json);
+            case "message_stop" -> {
+                emit(null, null, List.of(), null, new Usage(inputTokens + cacheRead + cacheCreation, outputTokens,
+                        cacheRead, cacheCreation, 0));
+                done = true;
+            }
+            case "error" -> failure = AnthropicErrors.fromStreamError(json, apiKey);
+            default -> {
+                // ping, content_block_stop and event types newer than this adapter carry nothing for us.
+            }
+        }
+    }
+
+    private void onMessageStart(JsonNode message) {
+        id = AnthropicTranslator.textOrNull(message.get("id"));
+        model = AnthropicTranslator.textOrNull(message.get("model"));
+        readUsage(message.path("usage"));
+        if (!roleSent) {
+            emit(null, null, List.of(), null, null);
+        }
+    }
+
+    private void onBlockStart(int blockIndex, JsonNode block) {
+        switch (block.path("type").asText("")) {
+            case "tool_use" -> {
+                int toolIndex = nextToolIndex++;
+                toolIndexByBlock.put(blockIndex, toolIndex);
+                emit(null, null, List.of(new ToolCallDelta(toolIndex,
+                        AnthropicTranslator.textOrNull(block.get("id")), block.path("name").asText(""), "")), null, null);
+            }
+            case "text" -> {
+                String text = block.path("text").asText("");
+                if (!text.isEmpty()) {
+                    emit(text, null, List.of(), null, null);
+                }
+            }
+            case "thinking" -> {
+                String thinking = block.path("thinking").asText("");
+                if (!thinking.isEmpty()) {
+                    emit(null, thinking, List.of(), null, null);
+                }
+            }
+            default -> {
+                // server_tool_use, redacted_thinking, tool results: not client-visible in the canonical model.
+            }
+        }
+    }
+
+    private void onBlockDelta(int blockIndex, JsonNode delta) {
+        switch (delta.path("type").asText("")) {
+            case "text_delta" -> emit(delta.path("text").asText(""), null, List.of(), null, null);
+            case "thinking_delta" -> emit(null, delta.path("thinking").asText(""), List.of(), null, null);
+            case "input_json_delta" -> {
+                Integer toolIndex = toolIndexByBlock.get(blockIndex);
+                String partial = delta.path("partial_json").asText("");
+                if (toolIndex != null && !partial.isEmpty()) {
+                    emit(null, null, List.of(new ToolCallDelta(toolIndex, null, null, partial)), null, null);
+                }
+            }
+            default -> {
+                // signature_delta, citations_delta: no canonical counterpart.
+            }
+        }
+    }
+
+    private void onMessageDelta(JsonNode json) {
+        readUsage(json.path("usage"));
+        FinishReason finish = AnthropicTranslator.finishReason(
+                AnthropicTranslator.textOrNull(json.path("delta").get("stop_reason")));
+        if (finish != null) {
+            emit(null, null, List.of(), finish, null);
+        }
+    }
+
+    private void readUsage(JsonNode usage) {
+        if (!usage.isObject()) {
+            return;
+        }
+        // message_delta usage is cumulative: every count it carries replaces the earlier one.
+        inputTokens = usage.path("input_tokens").asInt(inputTokens);
+        cacheRead = usage.path("cache_read_input_tokens").asInt(cacheRead);
+        cacheCreation = usage.path("cache_creation_input_tokens").asInt(cacheCreation);
+        outputTokens = usage.path("output_tokens").asInt(outputTokens);
+    }
+
+    private void emit(String text, String reasoning, List<ToolCallDelta> tools, FinishReason finish, Usage usage) {
+        String role = roleSent ? null : "assistant";
+        roleSent = true;
+        sink.next(new ChatChunk(id, model, created, 0, role, text, reasoning, tools, finish, usage, null));
+    }
+}

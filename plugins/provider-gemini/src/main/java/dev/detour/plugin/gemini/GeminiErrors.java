@@ -1,0 +1,262 @@
+package dev.detour.plugin.gemini;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
+import io.netty.channel.ConnectTimeoutException;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Classifies every Gemini failure into one {@link ErrorKind}. Google APIs answer errors as
+ * {@code {"error":{"code":429,"message":"..","status":"RESOURCE_EXHAUSTED","details":[..]}}}
+ * (see the Gemini API "API errors" / troubleshooting page); the same object can also arrive as an
+ * event inside an SSE stream, then without an HTTP status.
+ *
+ * <p>Rules, in order (one unit test each in {@code GeminiErrorsTest}):
+ * <ul>
+ *   <li>"API key not valid" / {@code ErrorInfo.reason API_KEY_INVALID} (Google sends it as 400
+ *       INVALID_ARGUMENT) → AUTHENTICATION</li>
+ *   <li>401 UNAUTHENTICATED → AUTHENTICATION; 403 PERMISSION_DENIED → PERMISSION</li>
+ *   <li>400 FAILED_PRECONDITION (free tier not available in the region, billing) → PERMISSION: the
+ *       request is fine, this provider account may not serve it, another target may</li>
+ *   <li>400 INVALID_ARGUMENT about the token limit ("exceeds the maximum number of tokens") →
+ *       CONTEXT_LENGTH; any other 400 → INVALID_REQUEST</li>
+ *   <li>404 NOT_FOUND → NOT_FOUND</li>
+ *   <li>429 RESOURCE_EXHAUSTED → RATE_LIMITED, with the {@code Retry-After} header or else the
+ *       {@code google.rpc.RetryInfo.retryDelay} ("12s") of {@code error.details}</li>
+ *   <li>500 INTERNAL (and other 5xx) → SERVER_ERROR; 503 UNAVAILABLE → OVERLOADED;
+ *       504 DEADLINE_EXCEEDED and 408 → TIMEOUT</li>
+ *   <li>transport failures, walking the cause chain: connect timeout and other timeouts → TIMEOUT;
+ *       refused, reset, closed, unknown host, other I/O → CONNECTION</li>
+ * </ul>
+ * Messages quote Google's message (which never carries the key) and never the request.
+ */
+final class GeminiErrors {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int MAX_MESSAGE = 500;
+
+    private GeminiErrors() {
+    }
+
+    /**
+     * The failure for a non-2xx HTTP answer.
+     *
+     * @param status     the HTTP status
+     * @param retryAfter the {@code Retry-After} header, or null
+     * @param body       the response body as text (may be empty or not JSON)
+     */
+    static ProviderException fromHttp(int status, String retryAfter, String body) {
+        JsonNode error = null;
+        if (body != null && !body.isBlank()) {
+            try {
+                JsonNode root = MAPPER.readTree(body);
+                // Some Google front ends wrap the error object in a one-element array.
+                if (root != null && root.isArray() && root.size() > 0) {
+                    root = root.get(0);
+                }
+                if (root != null && root.path("error").isObject()) {
+                    error = root.get("error");
+                }
+            } catch (IOException e) {
+                error = null;
+            }
+        }
+        if (error == null) {
+            String text = body == null || body.isBlank() ? "(empty body)" : truncate(body.strip());
+            return build(status, "", "", text, parseRetryAfter(retryAfter), null);
+        }
+        return fromError(error, status, retryAfter);
+    }
+
+    /**
+     * The failure for a Google error object ({@code error} of the body or of a stream event).
+     *
+     * @param error      the value of the {@code error} field
+     * @param httpStatus the HTTP status, or 0 inside a stream (then {@code error.code} is used)
+     * @param retryAfter the {@code Retry-After} header, or null
+     */
+    static ProviderException fromError(JsonNode error, int httpStatus, String retryAfter) {
+        String gStatus = error.path("status").asText("");
+        int code = httpStatus > 0 ? httpStatus : error.path("code").asInt(0);
+        if (code == 0) {
+            code = statusCode(gStatus);
+        }
+        String message = error.path("message").asText("");
+        String reason = "";
+        Duration retryDelay = null;
+        for (JsonNode d : error.path("details")) {
+            String type = d.path("@type").asText("");
+            if (type.endsWith("google.rpc.ErrorInfo") && reason.isEmpty()) {
+                reason = d.path("reason").asText("");
+            } else if (type.endsWith("google.rpc.RetryInfo")) {
+                retryDelay = parseProtoDuration(d.path("retryDelay").asText(null));
+            }
+        }
+        Duration wait = parseRetryAfter(retryAfter);
+        if (wait == null) {
+            wait = retryDelay;
+        }
+        return build(code, gStatus, reason, truncate(message), wait, gStatus.isEmpty() ? null : gStatus);
+    }
+
+    private static ProviderException build(int code, String gStatus, String reason, String message,
+                                           Duration retryAfter, String providerCode) {
+        ErrorKind kind = classify(code, gStatus, reason, message);
+        String text = "Gemini " + (code > 0 ? code + " " : "") + (gStatus.isEmpty() ? "" : gStatus + ": ")
+                + (message.isEmpty() ? "(no message)" : message);
+        return new ProviderException(kind, code, text, kind == ErrorKind.RATE_LIMITED || kind == ErrorKind.OVERLOADED
+                ? retryAfter : null, providerCode);
+    }
+
+    private static ErrorKind classify(int code, String gStatus, String reason, String message) {
+        String lower = message.toLowerCase(Locale.ROOT);
+        if (reason.equals("API_KEY_INVALID") || lower.contains("api key not valid") || lower.contains("api key expired")) {
+            return ErrorKind.AUTHENTICATION;
+        }
+        switch (code) {
+            case 401:
+                return ErrorKind.AUTHENTICATION;
+            case 403:
+                return ErrorKind.PERMISSION;
+            case 404:
+                return ErrorKind.NOT_FOUND;
+            case 408:
+            case 504:
+                return ErrorKind.TIMEOUT;
+            case 429:
+                return ErrorKind.RATE_LIMITED;
+            case 503:
+                return ErrorKind.OVERLOADED;
+            case 400:
+                if (gStatus.equals("FAILED_PRECONDITION")) {
+                    return ErrorKind.PERMISSION;
+                }
+                return isTokenLimit(lower) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
+            default:
+                if (code >= 500) {
+                    return ErrorKind.SERVER_ERROR;
+                }
+                if (code == 413) {
+                    return ErrorKind.CONTEXT_LENGTH;
+                }
+                return code >= 400 && code < 500 ? ErrorKind.INVALID_REQUEST : ErrorKind.UNKNOWN;
+        }
+    }
+
+    private static boolean isTokenLimit(String lower) {
+        return lower.contains("maximum number of tokens")
+                || (lower.contains("token count") && lower.contains("exceeds"))
+                || lower.contains("context length") || lower.contains("context window")
+                || lower.contains("too many tokens");
+    }
+
+    /** The HTTP status Google's HTTP mapping gives a canonical status name, or 0. */
+    private static int statusCode(String gStatus) {
+        switch (gStatus) {
+            case "INVALID_ARGUMENT":
+            case "FAILED_PRECONDITION":
+            case "OUT_OF_RANGE":
+                return 400;
+            case "UNAUTHENTICATED":
+                return 401;
+            case "PERMISSION_DENIED":
+                return 403;
+            case "NOT_FOUND":
+                return 404;
+            case "RESOURCE_EXHAUSTED":
+                return 429;
+            case "INTERNAL":
+            case "UNKNOWN":
+                return 500;
+            case "UNAVAILABLE":
+                return 503;
+            case "DEADLINE_EXCEEDED":
+                return 504;
+            default:
+                return 0;
+        }
+    }
+
+    /**
+     * The failure for a transport error, found by walking the cause chain: timeouts (including
+     * Netty's connect timeout) are TIMEOUT, every other network failure is CONNECTION.
+     */
+    static ProviderException fromThrowable(Throwable failure) {
+        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+        ErrorKind kind = null;
+        for (Throwable t = failure; t != null && !seen.containsKey(t); t = t.getCause()) {
+            seen.put(t, Boolean.TRUE);
+            if (t instanceof ProviderException pe) {
+                return pe;
+            }
+            if (t instanceof ConnectTimeoutException || t instanceof TimeoutException
+                    || t.getClass().getSimpleName().contains("Timeout")) {
+                return new ProviderException(ErrorKind.TIMEOUT, 0, "Gemini call timed out: " + describe(t));
+            }
+            if (kind == null && (t instanceof ConnectException || t instanceof UnknownHostException
+                    || t instanceof IOException || isVertxConnectionFailure(t))) {
+                kind = ErrorKind.CONNECTION;
+            }
+        }
+        if (kind == null) {
+            return new ProviderException(ErrorKind.UNKNOWN, 0, "Gemini call failed: " + describe(failure));
+        }
+        return new ProviderException(kind, 0, "Gemini connection failed: " + describe(failure));
+    }
+
+    private static boolean isVertxConnectionFailure(Throwable t) {
+        String name = t.getClass().getName();
+        String msg = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+        return name.startsWith("io.vertx.") && (name.endsWith("HttpClosedException") || name.endsWith("StreamResetException")
+                || msg.contains("connection was closed") || msg.contains("connection reset"));
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : " (" + truncate(m) + ")");
+    }
+
+    /** A {@code Retry-After} in delta-seconds, or null (HTTP dates are not used by Google's API). */
+    static Duration parseRetryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            long s = Long.parseLong(header.trim());
+            return s >= 0 ? Duration.ofSeconds(s) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** A protobuf JSON duration such as {@code "12s"} or {@code "19.424395716s"}, or null. */
+    static Duration parseProtoDuration(String value) {
+        if (value == null || !value.endsWith("s")) {
+            return null;
+        }
+        try {
+            BigDecimal seconds = new BigDecimal(value.substring(0, value.length() - 1).trim());
+            if (seconds.signum() < 0) {
+                return null;
+            }
+            long nanos = seconds.movePointRight(9).longValue();
+            return Duration.ofNanos(nanos);
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "...";
+    }
+}
