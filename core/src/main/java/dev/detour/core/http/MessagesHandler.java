@@ -1,11 +1,32 @@
 package dev.detour.core.http;
 
+import dev.detour.api.model.ChatChunk;
+import dev.detour.api.model.ChatRequest;
+import dev.detour.api.model.ChatResponse;
+import dev.detour.api.view.RequestContext;
+import dev.detour.api.wire.WireFormatException;
 import dev.detour.core.Gateway;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.failover.AbortSignal;
+import dev.detour.core.failover.AttemptRecord;
+import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.failover.StreamListener;
+import dev.detour.core.health.TargetRuntime;
+import dev.detour.core.http.GatewayServer.ErrorStyle;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
 
 /**
  * {@code POST /v1/messages}: the Anthropic Messages API inbound, through the same failover engine
- * as chat completions; any target may serve it.
+ * as chat completions; any target may serve it. The body is translated to the canonical request by
+ * {@link AnthropicCodec}, answers back to Anthropic's message shape, and streams to Anthropic's
+ * named events by {@link AnthropicStreamEncoder}. Errors have Anthropic's shape with Detour's
+ * {@code code} and {@code attempts}; a failure after a stream has started is an {@code error} event.
  */
 final class MessagesHandler {
     private final GatewayServer server;
@@ -17,8 +38,93 @@ final class MessagesHandler {
     }
 
     void handle(RoutingContext rc) {
-        server.requestId(rc);
-        GatewayServer.error(rc, GatewayServer.ErrorStyle.ANTHROPIC, 404, "not_found_error", "not_available",
-                "the Anthropic Messages API is not available yet in this version", null, null);
+        long start = System.nanoTime();
+        String requestId = server.requestId(rc);
+        GatewayConfig.Key key = server.authenticate(rc, ErrorStyle.ANTHROPIC);
+        if (key == null && server.keysRequired()) {
+            return;
+        }
+        ChatRequest request;
+        try {
+            request = AnthropicCodec.parseRequest(server.parseJson(rc));
+        } catch (WireFormatException e) {
+            GatewayServer.error(rc, ErrorStyle.ANTHROPIC, 400, "invalid_request_error", "invalid_request",
+                    e.getMessage(), e.field(), null);
+            return;
+        }
+        RouteRuntime route = server.resolve(rc, key, request.model(), ErrorStyle.ANTHROPIC);
+        if (route == null) {
+            return;
+        }
+        RequestContext ctx = server.context(rc, route.name(), request.stream(), "anthropic");
+        HttpServerResponse resp = rc.response();
+        resp.putHeader("x-detour-route", route.name());
+        AbortSignal abort = new AbortSignal();
+        resp.closeHandler(v -> abort.abort());
+        if (request.stream()) {
+            stream(rc, route, request, ctx, abort, start, requestId);
+            return;
+        }
+        gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+            EngineResult<ChatResponse> r = ar.result();
+            if (r.failure() != null) {
+                server.failed(rc, r, ErrorStyle.ANTHROPIC);
+            } else {
+                GatewayServer.successHeaders(resp, r.target(), r.calls(), r.failover());
+                if (r.value().usage() != null) {
+                    gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
+                            r.value().usage().completionTokens());
+                }
+                GatewayServer.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
+            }
+            server.done(route, resp, start, requestId, r);
+        });
+    }
+
+    private void stream(RoutingContext rc, RouteRuntime route, ChatRequest request, RequestContext ctx,
+                        AbortSignal abort, long start, String requestId) {
+        HttpServerResponse resp = rc.response();
+        AnthropicStreamEncoder[] encoder = {null};
+        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+            @Override
+            public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
+                int calls = 0;
+                for (AttemptRecord a : attempts) {
+                    calls += a.called() ? 1 : 0;
+                }
+                gateway.metrics().ttft(target.id(), (System.nanoTime() - start) / 1e9);
+                GatewayServer.successHeaders(resp, target, calls, failover);
+                resp.setStatusCode(200).setChunked(true)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+                encoder[0] = new AnthropicStreamEncoder(target.model());
+            }
+
+            @Override
+            public void chunk(ChatChunk c) {
+                if (resp.closed() || encoder[0] == null) {
+                    return;
+                }
+                Buffer out = encoder[0].chunk(c);
+                if (out.length() > 0) {
+                    resp.write(out);
+                }
+            }
+        }).onComplete(ar -> {
+            EngineResult<Void> r = ar.result();
+            if (r.failure() != null && !resp.headWritten()) {
+                server.failed(rc, r, ErrorStyle.ANTHROPIC);
+            } else if (!resp.closed()) {
+                AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
+                        : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
+                if (r.failure() != null) {
+                    resp.end(enc.error(ErrorBodies.anthropic("gateway_error", r.failure().code(), r.failure().message(),
+                            r.attempts())));
+                } else {
+                    resp.end(enc.finish());
+                }
+            }
+            server.done(route, resp, start, requestId, r);
+        });
     }
 }

@@ -1,0 +1,144 @@
+package dev.detour.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.detour.api.Clock;
+import dev.detour.api.wire.OpenAiJson;
+import dev.detour.api.wire.SseDecoder;
+import dev.detour.core.Detour;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+
+/** Starts the gateway in-process on the assembled distribution's plugins, and talks to it over HTTP. */
+final class Harness {
+    static final Path DETOUR_DIR = Path.of(System.getProperty("detour.dir", "target/detour"));
+    static final Path PLUGINS = DETOUR_DIR.resolve("plugins");
+
+    private Harness() {
+    }
+
+    /** Blocks the test thread on a future (never the event loop). */
+    static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("future failed: " + e, e);
+        }
+    }
+
+    static Path write(String yaml) {
+        try {
+            Path dir = Files.createTempDirectory("detour-it");
+            Path f = dir.resolve("detour.yaml");
+            Files.writeString(f, yaml);
+            return f;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Detour start(Vertx vertx, String yaml) {
+        return start(vertx, yaml, Clock.SYSTEM);
+    }
+
+    static Detour start(Vertx vertx, String yaml, Clock clock) {
+        try {
+            Detour.Options o = new Detour.Options(write(yaml), PLUGINS, System::getenv, vertx, clock,
+                    RandomGenerator.of("L64X128MixRandom"), 0);
+            return await(Detour.start(o));
+        } catch (Exception e) {
+            throw new AssertionError("gateway did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /** A response as a client sees it. */
+    record Reply(int status, MultiMap headers, String body) {
+        JsonNode json() {
+            try {
+                return OpenAiJson.MAPPER.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+
+        String header(String name) {
+            return headers.get(name);
+        }
+
+        /** The SSE events' data, in order. */
+        List<String> events() {
+            List<String> out = new ArrayList<>();
+            SseDecoder d = new SseDecoder((type, data) -> out.add(data));
+            d.feed(Buffer.buffer(body));
+            d.end();
+            return out;
+        }
+    }
+
+    static Reply post(Vertx vertx, int port, String path, String body, Map<String, String> headers) {
+        HttpClient client = vertx.createHttpClient();
+        try {
+            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+                    .setURI(path).putHeader("content-type", "application/json");
+            headers.forEach(ro::putHeader);
+            return await(client.request(ro).compose(req -> req.send(body).compose(resp -> resp.body()
+                    .map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+        } finally {
+            client.close();
+        }
+    }
+
+    static Reply post(Vertx vertx, int port, String path, String body) {
+        return post(vertx, port, path, body, Map.of());
+    }
+
+    static Reply get(Vertx vertx, int port, String path) {
+        HttpClient client = vertx.createHttpClient();
+        try {
+            return await(client.request(HttpMethod.GET, port, "127.0.0.1", path).compose(req -> req.send()
+                    .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+        } finally {
+            client.close();
+        }
+    }
+
+    static String chat(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+    }
+
+    /** A clock the test advances. */
+    static final class ManualClock implements Clock {
+        private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+        @Override
+        public long nanos() {
+            return nanos.get();
+        }
+
+        @Override
+        public Instant now() {
+            return Instant.ofEpochMilli(nanos.get() / 1_000_000);
+        }
+
+        void advanceMillis(long ms) {
+            nanos.addAndGet(ms * 1_000_000);
+        }
+    }
+}
