@@ -204,6 +204,9 @@ public final class Main {
                 Thread.currentThread().interrupt();
             }
             out.println("detour: stopped");
+            out.flush();
+            // A drained stop is a clean exit (0), not the 143 the JVM reports for SIGTERM.
+            Runtime.getRuntime().halt(stopped.getCount() == 0 ? 0 : 1);
         }, "detour-shutdown"));
         return 0;
     }

@@ -193,6 +193,7 @@ public final class ConfigLoader {
         plugins.expectMap(Set.of("dir"));
 
         Map<String, Provider> providers = new LinkedHashMap<>();
+        Set<String> declared = new LinkedHashSet<>(root.get("providers").entries().keySet());
         Map<String, Class<?>> providerTypes = ext.types(Kind.PROVIDER);
         Node provNode = root.get("providers");
         if (!provNode.present()) {
@@ -213,7 +214,7 @@ public final class ConfigLoader {
             if (name.contains("/")) {
                 n.problem("a route name cannot contain '/' (that form addresses provider/model directly)");
             }
-            Route r = route(name, n, defaults, providers, envelope, ext);
+            Route r = route(name, n, defaults, providers, declared, envelope, ext);
             if (r != null) {
                 routes.put(name, r);
             }
@@ -425,8 +426,8 @@ public final class ConfigLoader {
                 n.get("cooldown").duration(base.cooldown()));
     }
 
-    private static Route route(String name, Node n, Policy defaults, Map<String, Provider> providers, Envelope envelope,
-                               Extensions ext) {
+    private static Route route(String name, Node n, Policy defaults, Map<String, Provider> providers,
+                               Set<String> declared, Envelope envelope, Extensions ext) {
         if (!n.expectMap(ROUTE_KEYS)) {
             if (!n.present()) {
                 n.problem("must be a map with 'targets'");
@@ -441,7 +442,7 @@ public final class ConfigLoader {
         }
         Set<String> seen = new LinkedHashSet<>();
         for (Node t : tn.items()) {
-            Target target = target(t, providers, envelope);
+            Target target = target(t, providers, declared, envelope);
             if (target != null) {
                 if (!seen.add(target.id())) {
                     t.problem("target '" + target.id() + "' is listed twice");
@@ -491,7 +492,7 @@ public final class ConfigLoader {
         return route.withRaw(copy);
     }
 
-    private static Target target(Node t, Map<String, Provider> providers, Envelope envelope) {
+    private static Target target(Node t, Map<String, Provider> providers, Set<String> declared, Envelope envelope) {
         if (!t.expectMap(Set.of("provider", "model", "weight", "pricing", "prompt", "params", "capabilities"))) {
             t.problem("must be a map with 'provider' and 'model'");
             return null;
@@ -499,7 +500,11 @@ public final class ConfigLoader {
         String provider = t.get("provider").requiredText();
         String model = t.get("model").requiredText();
         if (provider != null && !providers.containsKey(provider)) {
-            t.get("provider").problem("unknown provider '" + provider + "' (known: " + known(providers) + ")");
+            if (!declared.contains(provider)) {
+                t.get("provider").problem("unknown provider '" + provider + "' (known: "
+                        + String.join(", ", new TreeSet<>(declared)) + ")");
+            }
+            // A declared provider with problems of its own has been reported under providers.
             return null;
         }
         if (provider != null) {

@@ -46,7 +46,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *       {@code type} other than {@code custom}) are refused. {@code tool_choice} → OpenAI's
  *       {@code "auto"}, {@code "required"} (for {@code any}), {@code "none"} or a named function;
  *       {@code disable_parallel_tool_use: true} → {@code parallel_tool_calls: false}.</li>
- *   <li>{@code stop_sequences} → stop, {@code temperature}, {@code top_p}, {@code metadata.user_id} →
+ *   <li>{@code stop_sequences} → stop, {@code temperature} and {@code top_p} (Anthropic's range 0..1),
+ *       {@code metadata.user_id} →
  *       user, {@code stream}; {@code top_k} and {@code thinking} go to the extra fields, where the
  *       Anthropic adapter picks them up. Other top-level fields are ignored.</li>
  * </ul>

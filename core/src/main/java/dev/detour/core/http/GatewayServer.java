@@ -55,6 +55,7 @@ public final class GatewayServer {
     private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
     private HttpServer server;
     private volatile boolean draining;
+    private int inFlight;
 
     public GatewayServer(Gateway gateway) {
         this.gateway = gateway;
@@ -79,6 +80,14 @@ public final class GatewayServer {
         router.get("/v1/models").handler(this::models);
         router.get("/admin/targets").handler(rc -> admin(rc, this::adminTargets));
         router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
+        router.route("/v1/*").handler(rc -> {
+            inFlight++;
+            rc.addEndHandler(v -> inFlight--);
+            if (draining) {
+                rc.response().putHeader(HttpHeaders.CONNECTION, "close");
+            }
+            rc.next();
+        });
         BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.maxBodySize());
         router.post("/v1/chat/completions").handler(body).handler(this::chat);
         router.post("/v1/embeddings").handler(body).handler(this::embeddings);
@@ -91,10 +100,27 @@ public final class GatewayServer {
         return server.requestHandler(router).listen().map(HttpServer::actualPort);
     }
 
-    /** Stops accepting and lets in-flight requests finish within {@code grace}. */
+    /**
+     * Stops accepting connections and lets in-flight requests finish within {@code graceMs}; as soon
+     * as none is left, idle keep-alive connections are closed rather than waited on.
+     */
     public Future<Void> shutdown(long graceMs) {
         draining = true;
-        return server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        if (server == null) {
+            return Future.succeededFuture();
+        }
+        Future<Void> graceful = server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+        long deadline = System.nanoTime() + graceMs * 1_000_000;
+        vertx.setPeriodic(1, 25, id -> {
+            if (inFlight <= 0 || System.nanoTime() >= deadline || graceful.isComplete()) {
+                vertx.cancelTimer(id);
+                drained.tryComplete();
+            }
+        });
+        // Once nothing is in flight the drain is done; Vert.x's own shutdown may still be waiting on
+        // idle keep-alive connections, which closing Vert.x ends.
+        return drained.future();
     }
 
     // ------------------------------------------------------------------ operations
@@ -457,14 +483,16 @@ public final class GatewayServer {
             rc.response().reset();
             return;
         }
+        // Errors raised before a handler ran (body too large) still take the shape of the API called.
+        ErrorStyle style = "/v1/messages".equals(rc.request().path()) ? ErrorStyle.ANTHROPIC : ErrorStyle.OPENAI;
         if (status == 413) {
-            error(rc, 413, "invalid_request_error", "request_too_large", "request body is larger than max_body_size ("
+            error(rc, style, 413, "invalid_request_error", "request_too_large", "request body is larger than max_body_size ("
                     + gateway.config().server().maxBodySize() + " bytes)", null, null);
         } else if (status < 500) {
-            error(rc, status, "invalid_request_error", "invalid_request", "bad request", null, null);
+            error(rc, style, status, "invalid_request_error", "invalid_request", "bad request", null, null);
         } else {
             LOG.error("unexpected failure on {}", rc.request().path(), rc.failure());
-            error(rc, 500, "gateway_error", "internal_error", "internal error in the gateway", null, null);
+            error(rc, style, 500, "gateway_error", "internal_error", "internal error in the gateway", null, null);
         }
     }
 

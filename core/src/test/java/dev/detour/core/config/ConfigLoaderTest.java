@@ -83,7 +83,7 @@ class ConfigLoaderTest {
                 bogus: 1
                 """);
         assertTrue(p.contains("providers.other.type: unknown provider type 'antropic' (known: anthropic, openai; plugins folder: /opt/detour/plugins)"), p);
-        assertTrue(p.contains("routes.support.targets[1].provider: unknown provider 'antropic' (known: openai-us)"), p);
+        assertTrue(p.contains("routes.support.targets[1].provider: unknown provider 'antropic' (known: openai-us, other)"), p);
         assertTrue(p.contains("routes.support.strategy: unknown routing strategy 'fastest' (known: priority, weighted"), p);
         assertTrue(p.contains("routes.support.retry.attempts: 'zero' is not a whole number"), p);
         assertTrue(p.contains("routes.support.retry.backof: unknown key"), p);

@@ -1,0 +1,89 @@
+package dev.detour.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The {@code detour} command of the assembled distribution. */
+class CliIT {
+
+    @Test
+    void version_prints_the_version() {
+        Cli.Result r = Cli.run("version");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("detour 0."), r.out());
+    }
+
+    @Test
+    void plugins_lists_each_plugin_with_version_and_types() {
+        Cli.Result r = Cli.run("plugins");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("provider-openai"), r.out());
+        assertTrue(r.out().contains("provider:openai"), r.out());
+        assertTrue(r.out().contains("strategy:priority, strategy:weighted"), r.out());
+        assertTrue(r.out().contains("service:simulator"), r.out());
+    }
+
+    @Test
+    void validate_accepts_the_shipped_config() {
+        Cli.Result r = Cli.run("validate", Cli.conf().toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("OK"), r.out());
+    }
+
+    @Test
+    void validate_prints_every_problem_with_its_yaml_path_and_fails() {
+        Path bad = Harness.write("""
+                providers:
+                  openai-us: { type: openai }
+                  anthropic: { type: antropic }
+                routes:
+                  support:
+                    targets:
+                      - { provider: openai-us, model: gpt-4o }
+                      - { provider: antropic, model: claude }
+                """);
+        Cli.Result r = Cli.run("validate", bad.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("providers.anthropic.type: unknown provider type 'antropic' (known: "), r.err());
+        assertTrue(r.err().contains("routes.support.targets[1].provider: unknown provider 'antropic' (known: anthropic, openai-us)"),
+                r.err());
+        assertTrue(r.err().contains("2 problems"), r.err());
+    }
+
+    @Test
+    void run_refuses_an_invalid_config() {
+        Path bad = Harness.write("providers: { a: { type: openai } }\nroutes: { r: { targets: [] } }\n");
+        Cli.Result r = Cli.run("run", "--config", bad.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("routes.r.targets: is required"), r.err());
+        assertTrue(r.err().contains("refusing to start"), r.err());
+    }
+
+    @Test
+    void simulate_names_the_plugin_it_needs_when_it_is_missing() throws IOException {
+        Path home = Files.createTempDirectory("detour-home");
+        Files.createDirectories(home.resolve("plugins"));
+        try (Stream<Path> jars = Files.list(Harness.PLUGINS)) {
+            for (Path j : jars.filter(p -> !p.getFileName().toString().startsWith("simulator")).toList()) {
+                Files.copy(j, home.resolve("plugins").resolve(j.getFileName()));
+            }
+        }
+        Cli.Result r = Cli.run(java.util.Map.of("DETOUR_HOME", home.toString()), "simulate");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("needs the simulator plugin"), r.err());
+    }
+
+    @Test
+    void unknown_commands_get_usage() {
+        Cli.Result r = Cli.run("fly");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("usage: detour"), r.err());
+    }
+}

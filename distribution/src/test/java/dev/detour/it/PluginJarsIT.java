@@ -1,0 +1,104 @@
+package dev.detour.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Opens every plugin jar of the distribution. A shared package inside a plugin jar makes PF4J drop
+ * extensions (a second extension-point class) or makes {@code @JsonProperty} inert (a second
+ * jackson-annotations), silently; a jar without its extension index contributes nothing.
+ */
+class PluginJarsIT {
+    static final List<String> SHARED = List.of("dev/detour/api/", "org/pf4j/", "io/vertx/", "io/netty/",
+            "com/fasterxml/jackson/", "org/slf4j/");
+
+    static List<Path> jars() throws IOException {
+        try (Stream<Path> s = Files.list(Harness.PLUGINS)) {
+            return s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        }
+    }
+
+    @Test
+    void every_bundled_plugin_is_in_the_distribution() throws IOException {
+        List<String> names = jars().stream().map(p -> p.getFileName().toString().replace(".jar", "")).toList();
+        for (String expected : System.getProperty("detour.plugins").split(",")) {
+            assertTrue(names.contains(expected.trim()), "missing plugin jar " + expected + " in " + names);
+        }
+    }
+
+    @Test
+    void no_plugin_jar_carries_a_shared_package_and_each_has_its_extension_index() throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (Path jar : jars()) {
+            problems.addAll(problems(jar));
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void the_check_catches_a_bad_jar() throws IOException {
+        Path bad = Files.createTempFile("bad-plugin", ".jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(bad))) {
+            out.putNextEntry(new JarEntry("com/fasterxml/jackson/annotation/JsonProperty.class"));
+            out.write(new byte[] {1});
+            out.closeEntry();
+        }
+        List<String> p = problems(bad);
+        assertTrue(p.stream().anyMatch(s -> s.contains("shared package")), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.contains("extensions.idx")), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.contains("Plugin-Id")), p.toString());
+        assertThrows(AssertionError.class, () -> assertEquals(List.of(), p));
+    }
+
+    static List<String> problems(Path jar) throws IOException {
+        List<String> problems = new ArrayList<>();
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            Enumeration<JarEntry> entries = jf.entries();
+            while (entries.hasMoreElements()) {
+                String name = entries.nextElement().getName();
+                for (String shared : SHARED) {
+                    if (name.startsWith(shared) && name.endsWith(".class")) {
+                        problems.add(jar.getFileName() + ": shared package class " + name);
+                    }
+                }
+            }
+            JarEntry idx = jf.getJarEntry("META-INF/extensions.idx");
+            if (idx == null || idx.getSize() == 0) {
+                problems.add(jar.getFileName() + ": no META-INF/extensions.idx (was the PF4J annotation processor run?)");
+            }
+            String id = jf.getManifest() == null ? null : jf.getManifest().getMainAttributes().getValue("Plugin-Id");
+            if (id == null) {
+                problems.add(jar.getFileName() + ": no Plugin-Id in the manifest");
+            }
+        }
+        return problems;
+    }
+
+    @Test
+    void plugin_ids_match_their_jar_names() throws IOException {
+        for (Path jar : jars()) {
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                assertNotNull(jf.getManifest());
+                assertEquals(jar.getFileName().toString().replace(".jar", ""),
+                        jf.getManifest().getMainAttributes().getValue("Plugin-Id"));
+                assertTrue(Arrays.asList(jf.getManifest().getMainAttributes().keySet().toArray()).toString()
+                        .contains("Plugin-Version"));
+            }
+        }
+    }
+}
