@@ -1,0 +1,174 @@
+package dev.detour.plugin.detectors;
+
+import dev.detour.api.ErrorKind;
+import dev.detour.api.model.FinishReason;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class AnswerQualityDetectorTest {
+
+    private static final String GOOD = AnswerChecksTest.PROSE;
+
+    private static Stream stream() {
+        return stream(QualityOptions.defaults());
+    }
+
+    private static Stream stream(QualityOptions o) {
+        return new Stream(new AnswerQualityDetector(o), "openai/gpt-4o");
+    }
+
+    private static void good(Stream s, int n) {
+        for (int i = 0; i < n; i++) {
+            s.answer(GOOD);
+        }
+    }
+
+    @Test
+    void empty_answers_make_the_target_unhealthy_within_40_answers() {
+        Stream s = stream();
+        good(s, 30);
+        assertEquals(0.0, s.severity());
+        int flaggedAfter = -1;
+        for (int i = 1; i <= 100; i++) {
+            s.answer("");
+            if (flaggedAfter < 0 && s.score() < 0.3) {
+                flaggedAfter = i;
+            }
+        }
+        assertTrue(flaggedAfter > 0 && flaggedAfter <= 40, "flagged after " + flaggedAfter);
+        assertEquals(1.0, s.severity(), s.last().toString());
+        assertTrue(s.last().reason().contains("50 empty"), s.last().reason());
+    }
+
+    @Test
+    void an_isolated_bad_answer_moves_nothing() {
+        Stream s = stream();
+        for (int i = 1; i <= 500; i++) {
+            s.answer(i % 100 == 50 ? "" : GOOD);
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+        }
+    }
+
+    @Test
+    void tool_calls_and_filtered_answers_without_text_are_not_empty() {
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            s.ok(500, 20, "", FinishReason.TOOL_CALLS, false);
+            s.ok(500, 0, "", FinishReason.CONTENT_FILTER, false);
+        }
+        assertEquals(0.0, s.severity(), s.last().toString());
+    }
+
+    @Test
+    void repetitive_answers_are_bad() {
+        Stream s = stream();
+        good(s, 20);
+        for (int i = 0; i < 20; i++) {
+            s.answer("Let me look into that for you. ".repeat(30));
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        assertTrue(s.last().reason().contains("repetitive"), s.last().reason());
+    }
+
+    @Test
+    void invalid_json_counts_only_when_json_was_requested() {
+        Stream s = stream();
+        for (int i = 0; i < 30; i++) {
+            s.ok(500, 20, "{\"status\": \"shipped\"}", FinishReason.STOP, true);
+            s.ok(500, 20, "Plain text is fine here.", FinishReason.STOP, false);
+        }
+        assertEquals(0.0, s.severity(), s.last().toString());
+        for (int i = 0; i < 20; i++) {
+            s.ok(500, 20, "Sure! Here is the JSON: {\"status\": \"shipped\"}", FinishReason.STOP, true);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        assertTrue(s.last().reason().contains("invalid JSON"), s.last().reason());
+    }
+
+    @Test
+    void a_normal_truncation_rate_is_learned_and_a_spike_is_flagged() {
+        Stream s = stream();
+        // Given one answer in ten normally hits max_tokens
+        for (int i = 1; i <= 100; i++) {
+            s.ok(500, 100, GOOD, i % 10 == 0 ? FinishReason.LENGTH : FinishReason.STOP, false);
+            if (i > 20) {
+                assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+            }
+        }
+        // When most answers are cut off
+        for (int i = 0; i < 40; i++) {
+            s.ok(500, 100, GOOD, i % 5 == 0 ? FinishReason.STOP : FinishReason.LENGTH, false);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        assertTrue(s.last().reason().matches(".*truncated 66% \\(normal 1[0-3]%\\).*"), s.last().reason());
+    }
+
+    @Test
+    void a_refusal_spike_is_flagged() {
+        Stream s = stream();
+        good(s, 40);
+        for (int i = 0; i < 20; i++) {
+            s.answer("I'm sorry, but I cannot help with that.");
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        assertTrue(s.last().reason().matches(".*refusals 40% \\(normal [0-2]%\\).*"), s.last().reason());
+    }
+
+    @Test
+    void answers_failed_by_the_quality_gate_count_and_other_failures_are_left_to_errors() {
+        Stream s = stream();
+        good(s, 20);
+        assertNull(s.fail(ErrorKind.SERVER_ERROR, 503));
+        assertEquals(0.0, s.severity());
+        for (int i = 0; i < 10; i++) {
+            s.fail(ErrorKind.DEGRADED, 200);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        assertTrue(s.last().reason().contains("10 failed the quality gate"), s.last().reason());
+    }
+
+    @Test
+    void only_the_configured_checks_run() {
+        Stream s = stream(new QualityOptions(List.of("invalid_json"), null, null, null, null, null, null, null, null,
+                null, null));
+        good(s, 10);
+        for (int i = 0; i < 30; i++) {
+            s.answer("");
+        }
+        assertEquals(0.0, s.severity(), s.last().toString());
+    }
+
+    @Test
+    void returns_to_zero_after_recovery_within_a_window() {
+        Stream s = stream();
+        good(s, 20);
+        for (int i = 0; i < 40; i++) {
+            s.answer("");
+        }
+        for (int i = 1; i <= QualityOptions.DEFAULT_WINDOW; i++) {
+            s.answer(GOOD);
+            if (s.severity() == 0) {
+                return;
+            }
+        }
+        fail("still flagged after a full window of good answers: " + s.last());
+    }
+
+    @Test
+    void bad_answers_stop_counting_once_older_than_window_time() {
+        Stream s = stream();
+        good(s, 20);
+        for (int i = 0; i < 20; i++) {
+            s.answer("");
+        }
+        s.pause(21 * Stream.SECOND);
+        s.answer(GOOD);
+        assertEquals(0.0, s.severity(), s.last().toString());
+    }
+}

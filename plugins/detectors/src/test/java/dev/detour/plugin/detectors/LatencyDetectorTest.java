@@ -1,0 +1,180 @@
+package dev.detour.plugin.detectors;
+
+import dev.detour.api.detector.Signal;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class LatencyDetectorTest {
+
+    private final SplittableRandom random = new SplittableRandom(42);
+
+    private static Stream stream() {
+        return new Stream(new LatencyDetector(LatencyOptions.defaults()), "openai/gpt-4o");
+    }
+
+    /** A healthy answer: 300 ms overhead plus 20 ms per token, ±10% jitter, 20..300 tokens. */
+    private void normal(Stream s, double factor) {
+        int tokens = 20 + random.nextInt(281);
+        double jitter = 0.9 + 0.2 * random.nextDouble();
+        s.ok((300 + 20.0 * tokens) * jitter * factor, tokens);
+    }
+
+    private void learnBaseline(Stream s, int n) {
+        for (int i = 0; i < n; i++) {
+            normal(s, 1);
+        }
+    }
+
+    @Test
+    void starts_neutral_until_min_samples_answers_are_seen() {
+        Stream s = stream();
+        // Given a new target, even very slow answers say nothing while the baseline is learned
+        for (int i = 0; i < LatencyOptions.DEFAULT_MIN_SAMPLES; i++) {
+            assertNull(s.ok(60_000, 10), "answer " + i);
+        }
+        // Then the first judged answer is neutral: the slow values are the baseline
+        Signal first = s.ok(60_000, 10);
+        assertNotNull(first);
+        assertEquals(0.0, first.severity());
+    }
+
+    @Test
+    void flags_a_target_whose_latency_triples_as_unhealthy_within_40_answers_and_while_it_lasts() {
+        Stream s = stream();
+        learnBaseline(s, 30);
+        assertEquals(0.0, s.severity());
+
+        // When latency rises to 3x while answering 200
+        int flaggedAfter = -1;
+        for (int i = 1; i <= 200; i++) {
+            normal(s, 3);
+            if (flaggedAfter < 0 && s.score() < 0.3) {
+                flaggedAfter = i;
+            }
+            if (flaggedAfter > 0) {
+                // Then, once flagged, it stays unhealthy for as long as the rise lasts
+                assertTrue(s.score() < 0.3, "answer " + i + ": " + s.last());
+            }
+        }
+        assertTrue(flaggedAfter > 0 && flaggedAfter <= 40, "flagged after " + flaggedAfter);
+        // A rise must hold for more than half of the window before it counts
+        assertTrue(flaggedAfter > LatencyOptions.DEFAULT_WINDOW / 2, "flagged after " + flaggedAfter);
+    }
+
+    @Test
+    void a_doubling_makes_the_target_degraded_but_not_unhealthy() {
+        Stream s = stream();
+        learnBaseline(s, 40);
+        for (int i = 0; i < 40; i++) {
+            s.ok(2.1 * (300 + 20.0 * 100), 100);
+        }
+        assertTrue(s.score() < 0.8 && s.score() >= 0.3, s.last().toString());
+    }
+
+    @Test
+    void single_slow_outliers_move_nothing() {
+        Stream s = stream();
+        learnBaseline(s, 30);
+        // Given one answer in ten is 10x slower, and now and then two in a row
+        for (int i = 1; i <= 500; i++) {
+            boolean outlier = i % 10 == 0 || i % 97 == 0;
+            normal(s, outlier ? 10 : 1);
+            // Then the severity stays 0
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+        }
+    }
+
+    @Test
+    void returns_to_zero_within_a_window_after_recovery() {
+        Stream s = stream();
+        learnBaseline(s, 30);
+        for (int i = 0; i < 100; i++) {
+            normal(s, 4);
+        }
+        assertTrue(s.score() < 0.3);
+        // When the target recovers
+        for (int i = 1; i <= LatencyOptions.DEFAULT_WINDOW; i++) {
+            normal(s, 1);
+            if (s.severity() == 0) {
+                // Then the baseline was not dragged up by the slow period: more than half the window suffices
+                assertTrue(i <= LatencyOptions.DEFAULT_WINDOW / 2 + 1, "recovered after " + i);
+                return;
+            }
+        }
+        fail("still flagged after a full window of normal answers: " + s.last());
+    }
+
+    @Test
+    void long_answers_are_not_mistaken_for_a_slow_target() {
+        Stream s = stream();
+        // Given a baseline of short answers
+        for (int i = 0; i < 30; i++) {
+            s.ok(300 + 20.0 * 20, 20);
+        }
+        // When the answers become 25x longer and take proportionally longer
+        for (int i = 0; i < 30; i++) {
+            s.ok(300 + 20.0 * 500, 500);
+        }
+        // Then latency per token is unchanged
+        assertEquals(0.0, s.severity(), s.last().toString());
+    }
+
+    @Test
+    void flags_a_time_to_first_token_rise_on_streams() {
+        Stream s = stream();
+        for (int i = 0; i < 30; i++) {
+            s.stream(2300, 300, 100);
+        }
+        assertEquals(0.0, s.severity());
+        // When only the first token comes 4x later (the total barely moves)
+        for (int i = 0; i < 10; i++) {
+            s.stream(3200, 1200, 100);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        assertTrue(s.last().reason().contains("time to first token"), s.last().reason());
+    }
+
+    @Test
+    void keeps_each_target_on_its_own_baseline() {
+        LatencyDetector d = new LatencyDetector(LatencyOptions.defaults());
+        Stream fast = new Stream(d, "a/fast");
+        Stream slow = new Stream(d, "b/slow");
+        for (int i = 0; i < 30; i++) {
+            fast.ok(500, 100);
+            slow.ok(5000, 100);
+        }
+        // A target that is always 10x slower than another is normal for itself
+        assertEquals(0.0, fast.severity());
+        assertEquals(0.0, slow.severity());
+        assertEquals("b/slow", slow.last().targetId());
+    }
+
+    @Test
+    void ignores_failed_attempts() {
+        Stream s = stream();
+        learnBaseline(s, 30);
+        assertNull(s.fail(dev.detour.api.ErrorKind.TIMEOUT, 0));
+    }
+
+    @Test
+    void explains_the_signal_with_numbers() {
+        Stream s = stream();
+        for (int i = 0; i < 30; i++) {
+            s.ok(1200, 100);
+        }
+        for (int i = 0; i < 10; i++) {
+            s.ok(3840, 100);
+        }
+        String reason = s.last().reason();
+        assertEquals("latency", s.last().detector());
+        assertTrue(reason.matches("p50 latency 32\\.0 ms/token over the last 10 answers is 3\\.2x the baseline 10\\.0"),
+                reason);
+    }
+}
