@@ -19,6 +19,8 @@ import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.OptionsBinder;
 import dev.detour.core.envelope.EnvelopeGuard;
+import dev.detour.core.admin.EventLog;
+import dev.detour.core.failover.EngineListener;
 import dev.detour.core.failover.FailoverEngine;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.Scrubber;
@@ -56,10 +58,12 @@ public final class Gateway {
     private final Metrics metrics;
     private final List<Service> services;
     private final RoutingStrategy directStrategy = (req, candidates) -> candidates;
+    private final EventLog events;
 
     private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
                     Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
-                    Metrics metrics, List<Service> services) {
+                    Metrics metrics, List<Service> services, EventLog events) {
+        this.events = events;
         this.config = config;
         this.vertx = vertx;
         this.clock = clock;
@@ -74,6 +78,7 @@ public final class Gateway {
     /** Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options. */
     public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
                                 RandomGenerator random) {
+        EventLog events = new EventLog(vertx, clock, 500);
         Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
         for (GatewayConfig.Provider p : config.providers().values()) {
             ProviderAdapterFactory<Object> f = plugins.factory(Kind.PROVIDER, p.type());
@@ -89,7 +94,7 @@ public final class Gateway {
             for (GatewayConfig.Target t : r.targets()) {
                 // A target's breaker is shared by every route; the first route that lists it sets its policy.
                 TargetRuntime rt = targets.computeIfAbsent(t.id(), id -> newTarget(config, adapters, t,
-                        r.policy().breaker(), clock));
+                        r.policy().breaker(), r.degradation(), clock, events));
                 rts.add(rt);
                 cfgs.put(t.id(), t);
             }
@@ -103,7 +108,7 @@ public final class Gateway {
                         new DetectorContext(r.name(), clock)));
             }
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
-                    detectors, false));
+                    detectors, r.qualityGate(), r.degradation(), false));
         }
         Set<String> secrets = new HashSet<>();
         config.providers().values().forEach(p -> {
@@ -113,18 +118,19 @@ public final class Gateway {
         });
         Metrics metrics = new Metrics();
         FailoverEngine engine = new FailoverEngine(adapters, new EnvelopeGuard(config.envelope()), new Scrubber(secrets),
-                Timers.of(vertx), clock, random, metrics);
+                Timers.of(vertx), clock, random, EngineListener.both(metrics, events));
         List<Service> services = new ArrayList<>();
         config.services().forEach((type, block) -> {
             ServiceFactory<Object> f = plugins.factory(Kind.SERVICE, type);
             services.add(f.create(OptionsBinder.bind(block, f.optionsType(), type),
                     new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
         });
-        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services);
+        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events);
     }
 
     private static TargetRuntime newTarget(GatewayConfig config, Map<String, ProviderAdapter> adapters,
-                                           GatewayConfig.Target t, GatewayConfig.Breaker breaker, Clock clock) {
+                                           GatewayConfig.Target t, GatewayConfig.Breaker breaker,
+                                           GatewayConfig.Degradation degradation, Clock clock, EventLog events) {
         GatewayConfig.Provider p = config.providers().get(t.provider());
         Capabilities base = adapters.get(t.provider()).capabilities(t.model());
         GatewayConfig.Capabilities o = t.capabilities();
@@ -132,7 +138,7 @@ public final class Gateway {
                 o.vision() != null ? o.vision() : base.vision(), o.tools() != null ? o.tools() : base.tools(),
                 o.json() != null ? o.json() : base.json(), base.otherParts(),
                 o.contextWindow() != null ? o.contextWindow() : base.contextWindow());
-        return new TargetRuntime(p, t, new CircuitBreaker(breaker, clock), caps);
+        return new TargetRuntime(p, t, new CircuitBreaker(breaker, clock), caps, clock, degradation, events);
     }
 
     /** Starts the in-process services (e.g. the simulator); completes with their descriptions. */
@@ -180,9 +186,11 @@ public final class Gateway {
             GatewayConfig.Target t = new GatewayConfig.Target(p.name(), m.substring(slash + 1), 1, -1, -1, null, null, null);
             TargetRuntime rt = targets.get(t.id());
             if (rt == null) {
-                rt = newTarget(config, adapters, t, config.defaults().breaker(), clock);
+                rt = newTarget(config, adapters, t, config.defaults().breaker(), GatewayConfig.Degradation.DEFAULTS,
+                        clock, events);
             }
-            return new RouteRuntime(m, "direct", directStrategy, List.of(rt), config.defaults(), Map.of(), List.of(), true);
+            return new RouteRuntime(m, "direct", directStrategy, List.of(rt), config.defaults(), Map.of(), List.of(),
+                    java.util.Set.of(), GatewayConfig.Degradation.DEFAULTS, true);
         });
     }
 
@@ -192,6 +200,31 @@ public final class Gateway {
 
     public FailoverEngine engine() {
         return engine;
+    }
+
+    /** Who served a request, for {@code POST /v1/feedback}. */
+    public record Served(RouteRuntime route, TargetRuntime target) {
+    }
+
+    private final Map<String, Served> served = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Served> eldest) {
+            return size() > 10_000;
+        }
+    };
+
+    /** Remembers which target served a request (the most recent 10 000 are kept). */
+    public synchronized void served(String requestId, RouteRuntime route, TargetRuntime target) {
+        served.put(requestId, new Served(route, target));
+    }
+
+    /** Which target served a request, or null when unknown or forgotten. */
+    public synchronized Served servedBy(String requestId) {
+        return served.get(requestId);
+    }
+
+    public EventLog events() {
+        return events;
     }
 
     public Metrics metrics() {
@@ -207,6 +240,10 @@ public final class Gateway {
         Map<String, TargetRuntime> all = new LinkedHashMap<>(targets);
         direct.values().forEach(r -> all.putIfAbsent(r.runtimes().get(0).id(), r.runtimes().get(0)));
         return all.values();
+    }
+
+    public Clock clock() {
+        return clock;
     }
 
     public Vertx vertx() {

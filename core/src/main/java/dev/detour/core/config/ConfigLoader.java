@@ -12,6 +12,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig.Breaker;
 import dev.detour.core.config.GatewayConfig.Capabilities;
+import dev.detour.core.config.GatewayConfig.Degradation;
 import dev.detour.core.config.GatewayConfig.Envelope;
 import dev.detour.core.config.GatewayConfig.FallbackOn;
 import dev.detour.core.config.GatewayConfig.Key;
@@ -469,16 +470,42 @@ public final class ConfigLoader {
                 }
             }
         }
-        for (String later : List.of("quality_gate", "degradation", "cache", "guardrails")) {
+        Set<String> gate = new LinkedHashSet<>();
+        for (Node g : n.get("quality_gate").items()) {
+            String check = g.text("");
+            if (!Set.of("empty", "invalid_json").contains(check)) {
+                g.problem("unknown quality check '" + check + "' (known: empty, invalid_json)");
+            }
+            gate.add(check);
+        }
+        Degradation degradation = Degradation.DEFAULTS;
+        Node dg = n.get("degradation");
+        if (dg.expectMap(Set.of("shift", "probe_share", "probe_interval", "hold"))) {
+            String shift = dg.get("shift").text("gradual");
+            if (!Set.of("gradual", "off").contains(shift)) {
+                dg.get("shift").problem("must be gradual or off (was '" + shift + "')");
+            }
+            degradation = new Degradation(!shift.equals("off"), dg.get("probe_share").number(0.05, 0, 1),
+                    dg.get("probe_interval").duration(Degradation.DEFAULTS.probeInterval()),
+                    dg.get("hold").duration(Degradation.DEFAULTS.hold()));
+        }
+        for (String later : List.of("cache", "guardrails")) {
             if (n.get(later).present()) {
                 n.get(later).problem("'" + later + "' is not available yet in this version");
             }
         }
         Node stream = n.get("stream");
-        if (stream.expectMap(Set.of("resume")) && Boolean.TRUE.equals(stream.get("resume").bool(false))) {
-            stream.get("resume").problem("resuming a cut stream on a backup is not available yet in this version");
+        if (stream.expectMap(Set.of("resume", "min_tokens_per_s", "probe_window"))) {
+            if (Boolean.TRUE.equals(stream.get("resume").bool(false))) {
+                stream.get("resume").problem("resuming a cut stream on a backup is not available yet in this version");
+            }
+            for (String k : List.of("min_tokens_per_s", "probe_window")) {
+                if (stream.get(k).present()) {
+                    stream.get(k).problem("a minimum stream throughput before commit is not available yet in this version");
+                }
+            }
         }
-        return new Route(name, strategy, targets, policy, detectors);
+        return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation);
     }
 
     /** The route's policy keys alone, so the shared policy reader can check them. */

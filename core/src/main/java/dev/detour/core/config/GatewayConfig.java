@@ -94,7 +94,20 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
 
     /** One entry of {@code routes:}. */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
-                        List<PluginRef> detectors) {
+                        List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation) {
+    }
+
+    /**
+     * {@code degradation:}: how traffic moves away from degraded targets.
+     *
+     * @param gradual       shift traffic in proportion to the score (else only the breaker acts)
+     * @param probeShare    share of requests a demoted target still gets first, so recovery is seen
+     * @param probeInterval a demoted target gets at least one probe per interval, whatever the traffic
+     * @param hold          the least time between two health state changes of a target (hysteresis)
+     */
+    public record Degradation(boolean gradual, double probeShare, Duration probeInterval, Duration hold) {
+        public static final Degradation DEFAULTS = new Degradation(true, 0.05, Duration.ofSeconds(5),
+                Duration.ofSeconds(10));
     }
 
     /** One virtual key. {@code keySha256} is hex, lower case. */

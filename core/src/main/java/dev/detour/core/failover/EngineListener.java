@@ -11,6 +11,23 @@ public interface EngineListener {
     /** A request moved on from a failed or skipped target to the next. */
     void failover(RouteRuntime route, TargetRuntime from, String reason);
 
+    /** Both listeners, in order. */
+    static EngineListener both(EngineListener a, EngineListener b) {
+        return new EngineListener() {
+            @Override
+            public void attempt(RouteRuntime route, TargetRuntime target, AttemptRecord record) {
+                a.attempt(route, target, record);
+                b.attempt(route, target, record);
+            }
+
+            @Override
+            public void failover(RouteRuntime route, TargetRuntime from, String reason) {
+                a.failover(route, from, reason);
+                b.failover(route, from, reason);
+            }
+        };
+    }
+
     EngineListener NONE = new EngineListener() {
         @Override
         public void attempt(RouteRuntime route, TargetRuntime target, AttemptRecord record) {

@@ -108,6 +108,72 @@ public final class FailoverEngine {
         return plan;
     }
 
+    /**
+     * The graduated shift, shared by every strategy: a healthy target keeps its place; a degraded
+     * one keeps it with a probability that falls with its score; an unhealthy one keeps it only as
+     * a probe ({@code probe_share}, and at least once per {@code probe_interval}). Demoted targets
+     * move to the end of the plan, in order, so they remain fallbacks and nothing is dropped.
+     */
+    List<TargetRuntime> shift(RouteRuntime route, List<TargetRuntime> plan) {
+        GatewayConfig.Degradation d = route.degradation();
+        if (!d.gradual() || plan.size() < 2) {
+            return plan;
+        }
+        List<TargetRuntime> demoted = null;
+        List<TargetRuntime> kept = null;
+        long interval = d.probeInterval().toNanos();
+        for (int i = 0; i < plan.size(); i++) {
+            TargetRuntime t = plan.get(i);
+            boolean keep = switch (t.state()) {
+                case HEALTHY -> true;
+                case DEGRADED -> random.nextDouble() < Math.max(d.probeShare(), Math.min(1, (t.score() - 0.3) / 0.5))
+                        || t.takeProbe(0, interval, random);
+                case UNHEALTHY -> t.takeProbe(d.probeShare(), interval, random);
+            };
+            if (!keep && demoted == null) {
+                demoted = new ArrayList<>(2);
+                kept = new ArrayList<>(plan.subList(0, i));
+            }
+            if (demoted != null) {
+                (keep ? kept : demoted).add(t);
+            }
+        }
+        if (demoted == null) {
+            return plan;
+        }
+        kept.addAll(demoted);
+        return kept;
+    }
+
+    /** Why a served answer fails the route's quality gate, or null when it passes. */
+    static String qualityGate(RouteRuntime route, Object request, Object value, boolean streamHadContent) {
+        if (route.qualityGate().isEmpty()) {
+            return null;
+        }
+        if (value instanceof ChatResponse r) {
+            boolean toolCalls = !r.choices().isEmpty() && !r.choices().get(0).message().toolCalls().isEmpty();
+            if (route.qualityGate().contains("empty") && r.text().isBlank() && !toolCalls) {
+                return "the answer was empty (quality_gate: empty)";
+            }
+            if (route.qualityGate().contains("invalid_json") && request instanceof ChatRequest c && c.wantsJson()
+                    && !toolCalls && !validJson(r.text())) {
+                return "the answer was not valid JSON (quality_gate: invalid_json)";
+            }
+        } else if (request instanceof ChatRequest && !streamHadContent && route.qualityGate().contains("empty")) {
+            return "the stream ended without content (quality_gate: empty)";
+        }
+        return null;
+    }
+
+    private static boolean validJson(String text) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = OpenAiJson.MAPPER.readTree(text);
+            return n != null && (n.isObject() || n.isArray());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** A non-streamed chat completion. */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                                    AbortSignal abort) {
@@ -250,7 +316,7 @@ public final class FailoverEngine {
         }
 
         Future<EngineResult<T>> start() {
-            plan = plan(route, ctx);
+            plan = shift(route, plan(route, ctx));
             Duration total = policy.timeouts().total() != null ? policy.timeouts().total() : Duration.ofSeconds(600);
             deadline = clock.nanos() + total.toNanos();
             abort.onAbort(this::aborted);
@@ -444,6 +510,12 @@ public final class FailoverEngine {
             long latencyMs = (end - attemptStart) / 1_000_000;
             double ttftMs = firstTokenAt < 0 ? -1 : (firstTokenAt - attemptStart) / 1e6;
             if (cause == null) {
+                String gate = qualityGate(route, request, value, committed);
+                if (gate != null) {
+                    cause = new ProviderException(ErrorKind.DEGRADED, 200, gate);
+                }
+            }
+            if (cause == null) {
                 t.breaker().onSuccess(grant);
                 t.recordOutcome(true, latencyMs, ttftMs);
                 if (streaming && !committed) {
@@ -550,7 +622,9 @@ public final class FailoverEngine {
 
         private boolean fallsBack(ProviderException e) {
             GatewayConfig.FallbackOn f = policy.fallbackOn();
-            return (e.status() > 0 && f.statuses().contains(e.status())) || f.kinds().contains(e.kind().configName());
+            // A quality-gate failure always moves on: the gate exists to send such answers elsewhere.
+            return e.kind() == ErrorKind.DEGRADED || (e.status() > 0 && e.status() != 200 && f.statuses().contains(e.status()))
+                    || f.kinds().contains(e.kind().configName());
         }
 
         private void exhausted() {

@@ -17,7 +17,8 @@ import java.util.Map;
  */
 public record RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
                            GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
-                           List<QualityDetector> detectors, boolean direct) implements RouteView {
+                           List<QualityDetector> detectors, java.util.Set<String> qualityGate,
+                           GatewayConfig.Degradation degradation, boolean direct) implements RouteView {
 
     public RouteRuntime {
         runtimes = List.copyOf(runtimes);

@@ -31,6 +31,7 @@ public final class CircuitBreaker {
     private volatile CircuitState state = CircuitState.CLOSED;
     private volatile long openedAt;
     private volatile boolean probeOut;
+    private volatile long currentCooldown;
 
     public CircuitBreaker(Breaker config, Clock clock) {
         this.config = config;
@@ -115,10 +116,16 @@ public final class CircuitBreaker {
         }
     }
 
-    /** Opens the breaker now (used by drills and by the health model for unusable targets). */
+    /** Opens the breaker now for the configured cooldown. */
     public void open() {
+        openFor(config.cooldown().toNanos());
+    }
+
+    /** Opens the breaker now for {@code cooldownNanos} (the health model uses a shorter one). */
+    public void openFor(long cooldownNanos) {
         state = CircuitState.OPEN;
         openedAt = clock.nanos();
+        currentCooldown = cooldownNanos;
         probeOut = false;
     }
 
@@ -130,7 +137,7 @@ public final class CircuitBreaker {
     }
 
     private boolean cooldownOver() {
-        return clock.nanos() - openedAt >= config.cooldown().toNanos();
+        return clock.nanos() - openedAt >= currentCooldown;
     }
 
     private void record(boolean failed) {

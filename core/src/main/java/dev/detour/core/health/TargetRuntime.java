@@ -1,5 +1,6 @@
 package dev.detour.core.health;
 
+import dev.detour.api.Clock;
 import dev.detour.api.detector.Signal;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.view.CircuitState;
@@ -42,8 +43,27 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     private volatile int inFlight;
     private final Map<String, Signal> signals = new ConcurrentHashMap<>();
 
+    private final Clock clock;
+    private final long holdNanos;
+    private final long probeNanos;
+    private final HealthEvents events;
+    private volatile HealthState state = HealthState.HEALTHY;
+    private long stateSince;
+    private long lastProbe;
+
+    /**
+     * @param degradation its hold (the least time between two state changes) and probe interval
+     * @param events     where state changes are reported
+     */
     public TargetRuntime(GatewayConfig.Provider provider, GatewayConfig.Target target, CircuitBreaker breaker,
-                         Capabilities capabilities) {
+                         Capabilities capabilities, Clock clock, GatewayConfig.Degradation degradation,
+                         HealthEvents events) {
+        this.clock = clock;
+        this.holdNanos = degradation.hold().toNanos();
+        this.probeNanos = degradation.probeInterval().toNanos();
+        this.events = events;
+        this.stateSince = clock.nanos() - holdNanos;
+        this.lastProbe = clock.nanos();
         this.id = target.id();
         this.provider = provider;
         this.model = target.model();
@@ -83,23 +103,12 @@ public final class TargetRuntime implements TargetView, TargetHealth {
 
     @Override
     public HealthState state() {
-        if (breaker.state() == CircuitState.OPEN) {
-            return HealthState.UNHEALTHY;
-        }
-        double s = score();
-        return s >= 0.8 ? HealthState.HEALTHY : s >= 0.3 ? HealthState.DEGRADED : HealthState.UNHEALTHY;
+        return breaker.state() == CircuitState.OPEN ? HealthState.UNHEALTHY : state;
     }
 
     @Override
     public double score() {
-        double s = 1.0;
-        for (Signal sig : signals.values()) {
-            s *= 1.0 - sig.severity();
-        }
-        if (breaker.state() == CircuitState.OPEN) {
-            s = 0;
-        }
-        return s;
+        return breaker.state() == CircuitState.OPEN ? 0 : signalScore();
     }
 
     @Override public CircuitState circuit() { return breaker.state(); }
@@ -174,9 +183,64 @@ public final class TargetRuntime implements TargetView, TargetHealth {
         }
     }
 
-    /** Stores a detector's latest judgement. */
+    /** Stores a detector's latest judgement and re-evaluates the state. */
     public void signal(Signal s) {
         signals.put(s.detector(), s);
+        evaluate();
+    }
+
+    /**
+     * Moves the state with hysteresis: entering a worse state needs the score below the state's
+     * floor (0.8 degraded, 0.3 unhealthy), leaving it needs a margin above (0.9 healthy, 0.4
+     * degraded), and two changes are at least {@code hold} apart, so a flapping target changes
+     * state at most once per hold. Becoming unhealthy opens the breaker: an unusable target gets
+     * no calls until its half-open probe, even while it still answers 200.
+     */
+    private void evaluate() {
+        double score = signalScore();
+        HealthState next = next(state, score);
+        long now = clock.nanos();
+        if (next != state && now - stateSince >= holdNanos) {
+            HealthState from = state;
+            state = next;
+            stateSince = now;
+            if (next == HealthState.UNHEALTHY && score < 0.1) {
+                // Unusable though answering: stop calling it, but probe again soon (one probe
+                // interval, not the failure cooldown) so a recovery is seen quickly.
+                breaker.openFor(probeNanos);
+            }
+            events.stateChanged(this, from, next, score, signals());
+        }
+    }
+
+    static HealthState next(HealthState current, double score) {
+        return switch (current) {
+            case HEALTHY -> score < 0.3 ? HealthState.UNHEALTHY : score < 0.8 ? HealthState.DEGRADED : HealthState.HEALTHY;
+            case DEGRADED -> score < 0.3 ? HealthState.UNHEALTHY : score >= 0.9 ? HealthState.HEALTHY : HealthState.DEGRADED;
+            case UNHEALTHY -> score >= 0.9 ? HealthState.HEALTHY : score >= 0.4 ? HealthState.DEGRADED : HealthState.UNHEALTHY;
+        };
+    }
+
+    /**
+     * Whether this target, demoted by the graduated shift, should nevertheless get this request
+     * as a probe: with probability {@code share}, and at least once per {@code interval} so a
+     * recovery is seen even at low traffic.
+     */
+    public boolean takeProbe(double share, long intervalNanos, java.util.random.RandomGenerator random) {
+        long now = clock.nanos();
+        if (random.nextDouble() < share || now - lastProbe >= intervalNanos) {
+            lastProbe = now;
+            return true;
+        }
+        return false;
+    }
+
+    private double signalScore() {
+        double s = 1.0;
+        for (Signal sig : signals.values()) {
+            s *= 1.0 - sig.severity();
+        }
+        return s;
     }
 
     private double[] latencySorted() {

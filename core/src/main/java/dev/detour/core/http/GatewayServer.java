@@ -80,6 +80,7 @@ public final class GatewayServer {
         router.get("/v1/models").handler(this::models);
         router.get("/admin/targets").handler(rc -> admin(rc, this::adminTargets));
         router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
+        router.get("/admin/events").handler(rc -> admin(rc, this::adminEvents));
         router.route("/v1/*").handler(rc -> {
             inFlight++;
             rc.addEndHandler(v -> inFlight--);
@@ -91,6 +92,7 @@ public final class GatewayServer {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.maxBodySize());
         router.post("/v1/chat/completions").handler(body).handler(this::chat);
         router.post("/v1/embeddings").handler(body).handler(this::embeddings);
+        router.post("/v1/feedback").handler(body).handler(this::feedback);
         router.post("/v1/messages").handler(body).handler(new MessagesHandler(this, gateway)::handle);
         router.route().last().handler(rc -> error(rc, 404, "not_found_error", "not_found",
                 "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
@@ -213,6 +215,66 @@ public final class GatewayServer {
         json(rc.response(), 200, root);
     }
 
+    private void adminEvents(RoutingContext rc) {
+        String accept = rc.request().getHeader(HttpHeaders.ACCEPT);
+        if (accept != null && accept.contains("text/event-stream")) {
+            gateway.events().subscribe(rc.response());
+            return;
+        }
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.set("events", gateway.events().recent());
+        json(rc.response(), 200, root);
+    }
+
+    /** {@code POST /v1/feedback}: a user's score for the target that served a request. */
+    private void feedback(RoutingContext rc) {
+        requestId(rc);
+        GatewayConfig.Key key = authenticate(rc);
+        if (key == null && keysRequired()) {
+            return;
+        }
+        JsonNode body;
+        try {
+            body = parseJson(rc);
+        } catch (WireFormatException e) {
+            error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
+            return;
+        }
+        JsonNode id = body.get("request_id");
+        JsonNode score = body.get("score");
+        JsonNode comment = body.get("comment");
+        if (id == null || !id.isTextual() || id.asText().isEmpty()) {
+            error(rc, 400, "invalid_request_error", "invalid_request", "request_id: is required and must be a string",
+                    "request_id", null);
+            return;
+        }
+        if (score == null || !score.isNumber() || score.asDouble() < -1 || score.asDouble() > 1) {
+            error(rc, 400, "invalid_request_error", "invalid_request", "score: is required and must be a number from -1 to 1",
+                    "score", null);
+            return;
+        }
+        if (comment != null && !comment.isNull() && !comment.isTextual()) {
+            error(rc, 400, "invalid_request_error", "invalid_request", "comment: must be a string", "comment", null);
+            return;
+        }
+        Gateway.Served s = gateway.servedBy(id.asText());
+        if (s == null) {
+            error(rc, 404, "not_found_error", "request_not_found", "no served request with id '" + id.asText()
+                    + "' is known (the most recent 10000 are kept)", "request_id", null);
+            return;
+        }
+        dev.detour.api.detector.Feedback fb = new dev.detour.api.detector.Feedback(s.target(), id.asText(),
+                score.asDouble(), comment == null || comment.isNull() ? null : comment.asText(), gateway.clock().nanos());
+        for (dev.detour.api.detector.QualityDetector d : s.route().detectors()) {
+            dev.detour.api.detector.Signal sig = d.feedback(fb);
+            if (sig != null && sig.targetId().equals(s.target().id())) {
+                s.target().signal(sig);
+            }
+        }
+        json(rc.response(), 202, JsonNodeFactory.instance.objectNode().put("status", "accepted")
+                .put("request_id", id.asText()).put("target", s.target().id()));
+    }
+
     private static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
@@ -248,11 +310,7 @@ public final class GatewayServer {
                 if (r.failure() != null) {
                     failed(rc, r);
                 } else {
-                    successHeaders(resp, r.target(), r.calls(), r.failover());
-                    if (r.value().usage() != null) {
-                        gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
-                                r.value().usage().completionTokens());
-                    }
+                    answered(resp, route, requestId, r);
                     json(resp, 200, OpenAiJson.writeResponse(r.value()));
                 }
                 done(route, resp, start, requestId, r);
@@ -260,20 +318,10 @@ public final class GatewayServer {
             return;
         }
         boolean includeUsage = request.includeUsage();
-        long[] committedAt = {0};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
-                int calls = 0;
-                for (AttemptRecord a : attempts) {
-                    calls += a.called() ? 1 : 0;
-                }
-                committedAt[0] = System.nanoTime();
-                gateway.metrics().ttft(target.id(), (committedAt[0] - start) / 1e9);
-                successHeaders(resp, target, calls, failover);
-                resp.setStatusCode(200).setChunked(true)
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+                streamCommitted(resp, route, requestId, start, target, attempts, failover);
             }
 
             @Override
@@ -434,6 +482,32 @@ public final class GatewayServer {
         String region = gateway.config().server().region();
         return new RequestContext(rc.get("requestId"), route, rc.request().getHeader("x-detour-region"),
                 region.isEmpty() ? null : region, priority, metadata, null, stream, inbound);
+    }
+
+    /** A whole answer is about to be sent: headers, who served it (for feedback), token metrics. */
+    void answered(HttpServerResponse resp, RouteRuntime route, String requestId,
+                  EngineResult<dev.detour.api.model.ChatResponse> r) {
+        successHeaders(resp, r.target(), r.calls(), r.failover());
+        gateway.served(requestId, route, r.target());
+        if (r.value().usage() != null) {
+            gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
+                    r.value().usage().completionTokens());
+        }
+    }
+
+    /** A stream was committed to {@code target}: headers, TTFT, who served it; the SSE response starts. */
+    void streamCommitted(HttpServerResponse resp, RouteRuntime route, String requestId, long start, TargetRuntime target,
+                         List<AttemptRecord> attempts, boolean failover) {
+        int calls = 0;
+        for (AttemptRecord a : attempts) {
+            calls += a.called() ? 1 : 0;
+        }
+        gateway.metrics().ttft(target.id(), (System.nanoTime() - start) / 1e9);
+        successHeaders(resp, target, calls, failover);
+        gateway.served(requestId, route, target);
+        resp.setStatusCode(200).setChunked(true)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
     }
 
     static void successHeaders(HttpServerResponse resp, TargetRuntime target, int calls, boolean failover) {

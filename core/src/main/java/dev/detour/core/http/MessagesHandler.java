@@ -70,11 +70,7 @@ final class MessagesHandler {
             if (r.failure() != null) {
                 server.failed(rc, r, ErrorStyle.ANTHROPIC);
             } else {
-                GatewayServer.successHeaders(resp, r.target(), r.calls(), r.failover());
-                if (r.value().usage() != null) {
-                    gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
-                            r.value().usage().completionTokens());
-                }
+                server.answered(resp, route, requestId, r);
                 GatewayServer.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
             }
             server.done(route, resp, start, requestId, r);
@@ -88,15 +84,7 @@ final class MessagesHandler {
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
-                int calls = 0;
-                for (AttemptRecord a : attempts) {
-                    calls += a.called() ? 1 : 0;
-                }
-                gateway.metrics().ttft(target.id(), (System.nanoTime() - start) / 1e9);
-                GatewayServer.successHeaders(resp, target, calls, failover);
-                resp.setStatusCode(200).setChunked(true)
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+                server.streamCommitted(resp, route, requestId, start, target, attempts, failover);
                 encoder[0] = new AnthropicStreamEncoder(target.model());
             }
 

@@ -1,0 +1,86 @@
+package dev.detour.core.health;
+
+import dev.detour.api.detector.Signal;
+import dev.detour.api.view.CircuitState;
+import dev.detour.api.view.HealthState;
+import dev.detour.core.config.GatewayConfig;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TargetHealthTest {
+    final ManualClock clock = new ManualClock();
+    final Targets.Recorder events = new Targets.Recorder();
+    final TargetRuntime t = Targets.target("a", "m", clock, GatewayConfig.Breaker.DEFAULTS, Targets.DEGRADATION, events);
+
+    void severity(double s) {
+        t.signal(new Signal("latency", t.id(), s, "test"));
+    }
+
+    @Test
+    void a_new_target_is_healthy() {
+        assertEquals(HealthState.HEALTHY, t.state());
+        assertEquals(1.0, t.score());
+    }
+
+    @Test
+    void the_score_is_the_product_of_the_detectors_judgements() {
+        t.signal(new Signal("latency", t.id(), 0.5, "slow"));
+        t.signal(new Signal("errors", t.id(), 0.5, "errors"));
+        assertEquals(0.25, t.score(), 1e-9);
+        assertEquals(HealthState.DEGRADED, t.state(), "the first signal made it degraded; the hold delays the next change");
+        clock.advanceMillis(10_000);
+        t.signal(new Signal("errors", t.id(), 0.5, "errors"));
+        assertEquals(HealthState.UNHEALTHY, t.state());
+    }
+
+    @Test
+    void leaving_a_worse_state_needs_a_margin() {
+        severity(0.3);
+        assertEquals(HealthState.DEGRADED, t.state());
+        clock.advanceMillis(10_000);
+        severity(0.15);
+        assertEquals(HealthState.DEGRADED, t.state(), "0.85 is above the floor but below the 0.9 margin");
+        severity(0.05);
+        assertEquals(HealthState.HEALTHY, t.state());
+    }
+
+    @Test
+    void a_flapping_target_changes_state_at_most_once_per_hold() {
+        for (int i = 0; i < 100; i++) {
+            severity(i % 2 == 0 ? 0.5 : 0.0);
+            clock.advanceMillis(1_000);
+        }
+        // 100 s of flapping every second, hold 10 s: at most one change per 10 s.
+        assertTrue(events.changes.size() <= 10, events.changes.toString());
+        assertTrue(events.changes.size() >= 2, "it still follows the signal eventually: " + events.changes);
+    }
+
+    @Test
+    void becoming_unusable_opens_the_breaker_for_one_probe_interval() {
+        severity(1.0);
+        assertEquals(HealthState.UNHEALTHY, t.state());
+        assertEquals(CircuitState.OPEN, t.circuit());
+        clock.advanceMillis(5_000);
+        assertEquals(CircuitState.HALF_OPEN, t.circuit(), "probed again after probe_interval, not the 30s cooldown");
+        assertEquals(List.of("healthy->unhealthy"), events.changes);
+    }
+
+    @Test
+    void probes_come_by_share_and_at_least_once_per_interval() {
+        java.util.random.RandomGenerator never = new java.util.Random(1) {
+            @Override
+            public double nextDouble() {
+                return 0.99;
+            }
+        };
+        assertTrue(!t.takeProbe(0.05, Duration.ofSeconds(5).toNanos(), never));
+        clock.advanceMillis(5_000);
+        assertTrue(t.takeProbe(0.05, Duration.ofSeconds(5).toNanos(), never));
+        assertTrue(!t.takeProbe(0.05, Duration.ofSeconds(5).toNanos(), never));
+    }
+}
