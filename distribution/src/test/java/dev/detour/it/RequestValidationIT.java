@@ -39,6 +39,7 @@ class RequestValidationIT {
                 keys:
                   - { name: team-a, key: "sk-detour-team-a", routes: [support] }
                   - { name: team-b, key: "sk-detour-team-b", routes: [up/m2] }
+                  - { name: team-c, key: "sk-detour-team-c", limits: { rpm: 2 } }
                 """.formatted(upstream.baseUrl(), outside.baseUrl()));
     }
 
@@ -115,6 +116,18 @@ class RequestValidationIT {
                 Map.of("authorization", "Bearer sk-detour-team-b"));
         assertEquals(403, forbidden.status());
         assertEquals("route_not_allowed", forbidden.json().at("/error/code").asText());
+        assertStillServing();
+    }
+
+    @Test
+    void a_key_over_its_rpm_gets_429_with_retry_after() {
+        Map<String, String> keyC = Map.of("authorization", "Bearer sk-detour-team-c");
+        assertEquals(200, post(vertx, gw.port(), "/v1/chat/completions", chat("support", false), keyC).status());
+        assertEquals(200, post(vertx, gw.port(), "/v1/chat/completions", chat("support", false), keyC).status());
+        Reply limited = post(vertx, gw.port(), "/v1/chat/completions", chat("support", false), keyC);
+        assertEquals(429, limited.status(), limited.body());
+        assertEquals("rate_limited", limited.json().at("/error/code").asText());
+        assertTrue(Integer.parseInt(limited.header("retry-after")) >= 1);
         assertStillServing();
     }
 

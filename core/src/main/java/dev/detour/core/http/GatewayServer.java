@@ -53,6 +53,8 @@ public final class GatewayServer {
     private final Gateway gateway;
     private final Vertx vertx;
     private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
+    /** Per-key fixed one-minute windows: [window start ms, count]. */
+    private final Map<String, long[]> keyWindows = new HashMap<>();
     private HttpServer server;
     private volatile boolean draining;
     private int inFlight;
@@ -437,9 +439,36 @@ public final class GatewayServer {
         GatewayConfig.Key key = presented == null ? null : keysByDigest.get(ConfigLoader.sha256(presented));
         if (key == null) {
             error(rc, style, 401, "authentication_error", "invalid_api_key", presented == null
-                    ? "missing API key: send Authorization: Bearer <key>" : "invalid API key", null, null);
+                    ? "missing API key: send Authorization: Bearer <key> (or x-api-key on /v1/messages)"
+                    : "invalid API key", null, null);
+            return null;
+        }
+        long retryAfter = rateLimited(key);
+        if (retryAfter > 0) {
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+            error(rc, style, 429, "rate_limit_error", "rate_limited", "key '" + key.name() + "' is over its limit of "
+                    + key.rpm() + " requests per minute", null, null);
+            return null;
         }
         return key;
+    }
+
+    /** Seconds until the key may call again, or 0 when it is within its {@code limits.rpm}. */
+    private synchronized long rateLimited(GatewayConfig.Key key) {
+        if (key.rpm() <= 0) {
+            return 0;
+        }
+        long now = gateway.clock().millis();
+        long[] w = keyWindows.computeIfAbsent(key.name(), k -> new long[] {now, 0});
+        if (now - w[0] >= 60_000) {
+            w[0] = now;
+            w[1] = 0;
+        }
+        if (w[1] >= key.rpm()) {
+            return Math.max(1, (w[0] + 60_000 - now + 999) / 1000);
+        }
+        w[1]++;
+        return 0;
     }
 
     RouteRuntime resolve(RoutingContext rc, GatewayConfig.Key key, String model) {
