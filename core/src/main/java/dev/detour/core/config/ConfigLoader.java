@@ -482,6 +482,9 @@ public final class ConfigLoader {
         Node dg = n.get("degradation");
         if (dg.expectMap(Set.of("shift", "probe_share", "probe_interval", "hold"))) {
             String shift = dg.get("shift").text("gradual");
+            if (shift.equals("false")) {
+                shift = "off"; // YAML 1.1 reads a bare `off` as the boolean false
+            }
             if (!Set.of("gradual", "off").contains(shift)) {
                 dg.get("shift").problem("must be gradual or off (was '" + shift + "')");
             }

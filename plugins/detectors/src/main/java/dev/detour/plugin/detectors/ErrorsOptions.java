@@ -14,7 +14,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     burst_weight: 2.0      # a failure right after another failure counts this much (an isolated one counts 1)
  *     tolerated_rate: 0.05   # weighted failure rate at or below which the severity is 0
  *     degraded_rate: 0.10    # rate that alone makes the target degraded
- *     unhealthy_rate: 0.30   # ... and unhealthy
+ *     unhealthy_rate: 0.15   # ... and unhealthy: 20 % random failures weigh about 0.24
  * }</pre>
  *
  * <p>Between the thresholds the severity is linear; above {@code unhealthy_rate} it keeps rising and
@@ -44,7 +44,7 @@ public record ErrorsOptions(@JsonProperty("window") Integer window,
     public static final double DEFAULT_BURST_WEIGHT = 2.0;
     public static final double DEFAULT_TOLERATED_RATE = 0.05;
     public static final double DEFAULT_DEGRADED_RATE = 0.10;
-    public static final double DEFAULT_UNHEALTHY_RATE = 0.30;
+    public static final double DEFAULT_UNHEALTHY_RATE = 0.15;
 
     public ErrorsOptions {
         window = Checks.atLeast("window", window, DEFAULT_WINDOW, 1);
