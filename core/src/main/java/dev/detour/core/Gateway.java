@@ -108,7 +108,7 @@ public final class Gateway {
                         new DetectorContext(r.name(), clock)));
             }
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
-                    detectors, r.qualityGate(), r.degradation(), false));
+                    detectors, r.qualityGate(), r.degradation(), r.stream(), false));
         }
         Set<String> secrets = new HashSet<>();
         config.providers().values().forEach(p -> {
@@ -190,7 +190,7 @@ public final class Gateway {
                         clock, events);
             }
             return new RouteRuntime(m, "direct", directStrategy, List.of(rt), config.defaults(), Map.of(), List.of(),
-                    java.util.Set.of(), GatewayConfig.Degradation.DEFAULTS, true);
+                    java.util.Set.of(), GatewayConfig.Degradation.DEFAULTS, GatewayConfig.StreamPolicy.DEFAULTS, true);
         });
     }
 

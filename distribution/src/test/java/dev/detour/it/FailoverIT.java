@@ -187,11 +187,36 @@ class FailoverIT {
     }
 
     @Test
+    void a_stream_below_the_minimum_throughput_fails_over_before_commit() {
+        primary.always(Behaviour.slowStream(150)); // about 2 tokens every 150 ms: far below 50 tokens/s
+        gw = Harness.start(vertx, config("""
+                    stream: { min_tokens_per_s: 50, probe_window: 400ms }
+                """, "").replace("attempts: 2", "attempts: 1"));
+        Reply r = call(true);
+        assertEquals(200, r.status(), r.body());
+        assertEquals("backup/gpt-4o-mini", r.header("x-detour-target"));
+        assertEquals("Hello from backup", streamedText(r), "nothing of the slow stream reached the client");
+        assertEquals(1, primary.calls());
+    }
+
+    @Test
+    void a_stream_above_the_minimum_throughput_is_committed_after_its_probe_window() {
+        gw = Harness.start(vertx, config("""
+                    stream: { min_tokens_per_s: 5, probe_window: 200ms }
+                """, ""));
+        Reply r = call(true);
+        assertEquals("primary/gpt-4o", r.header("x-detour-target"));
+        assertEquals("Hello from primary", streamedText(r));
+        assertEquals(0, backup.calls());
+    }
+
+    @Test
     void the_breaker_opens_probes_after_cooldown_and_closes() {
         Harness.ManualClock clock = new Harness.ManualClock();
         primary.always(Behaviour.status(500, "server_error", null, "boom"));
         gw = Harness.start(vertx, config("""
                     circuit_breaker: { failure_ratio: 0.5, min_calls: 2, window: 60s, cooldown: 10s }
+                    detectors: []   # the breaker alone: no health model shifting traffic
                 """, "").replace("attempts: 2", "attempts: 1"), clock);
         call(false);
         call(false);

@@ -99,6 +99,30 @@ final class FakeUpstream implements AutoCloseable {
             };
         }
 
+        /** Streams ten words, one every {@code delayMs}. */
+        static Behaviour slowStream(long delayMs) {
+            return (up, req, body) -> {
+                HttpServerResponse r = up.sseStart(req);
+                r.write(up.sse(new ChatChunk("c1", "m", 1, 0, "assistant", "", null, List.of(), null, null, null)));
+                up.vertx.setPeriodic(1, delayMs, new io.vertx.core.Handler<Long>() {
+                    int sent;
+
+                    @Override
+                    public void handle(Long id) {
+                        if (r.closed() || sent == 10) {
+                            up.vertx.cancelTimer(id);
+                            if (!r.closed()) {
+                                r.end("data: [DONE]\n\n");
+                            }
+                            return;
+                        }
+                        sent++;
+                        r.write(up.sse(ChatChunk.text("c1", "m", 1, "word" + sent + " ")));
+                    }
+                });
+            };
+        }
+
         /** Streams some content, then cuts the connection. */
         static Behaviour contentThenCut() {
             return (up, req, body) -> {

@@ -94,7 +94,16 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
 
     /** One entry of {@code routes:}. */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
-                        List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation) {
+                        List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
+                        StreamPolicy stream) {
+    }
+
+    /**
+     * {@code stream:}: a stream is held back for {@code probeWindow} after its first token and
+     * committed only if it delivers at least {@code minTokensPerS} (0 = commit at the first token).
+     */
+    public record StreamPolicy(double minTokensPerS, Duration probeWindow) {
+        public static final StreamPolicy DEFAULTS = new StreamPolicy(0, Duration.ofSeconds(1));
     }
 
     /**

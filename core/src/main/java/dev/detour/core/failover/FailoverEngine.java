@@ -395,6 +395,7 @@ public final class FailoverEngine {
             }
             tries++;
             GatewayConfig.Timeouts to = policy.timeouts().over(t.providerConfig().timeouts()).over(GatewayConfig.Timeouts.DEFAULTS);
+            timeouts = to;
             Q prepared;
             try {
                 prepared = prepare.apply(t, request);
@@ -409,7 +410,8 @@ public final class FailoverEngine {
             committed = false;
             held = null;
             firstTokenAt = -1;
-            streamedText = streaming ? new StringBuilder() : null;
+            // The streamed text is kept only for the detectors, which judge the answer.
+            streamedText = streaming && !route.detectors().isEmpty() ? new StringBuilder() : null;
             streamedUsage = null;
             streamedFinish = null;
             attemptStart = now;
@@ -440,22 +442,37 @@ public final class FailoverEngine {
                     ar.succeeded() ? null : ar.cause()));
         }
 
+        /**
+         * Arms the attempt's one timer: a timeout that cancels the call with {@code why}, or, when
+         * {@code why} is null, the end of the stream's probe window, which judges its throughput.
+         */
         private void armTimer(AttemptCall call, Promise<T> outcome, long ms, String why) {
             if (timer >= 0) {
                 timers.cancel(timer);
             }
+            this.outcomeForTimer = outcome;
             timer = timers.schedule(ms, () -> {
                 timer = -1;
+                if (call != current || call.cancelled()) {
+                    return;
+                }
+                if (why == null) {
+                    if (!committed && throughputOk(call)) {
+                        commit(call);
+                    }
+                    return;
+                }
                 long remaining = deadline - clock.nanos();
                 ProviderException e = new ProviderException(ErrorKind.TIMEOUT, 0,
                         remaining <= 0 ? "total timeout reached" : why);
                 call.cancel(e);
                 outcome.tryFail(e);
             });
-            this.outcomeForTimer = outcome;
         }
 
         private Promise<T> outcomeForTimer;
+        private GatewayConfig.Timeouts timeouts;
+        private long probedChars;
 
         /** A chunk from the adapter of the current streaming attempt. */
         void onChunk(AttemptCall call, ChatChunk raw) {
@@ -463,9 +480,7 @@ public final class FailoverEngine {
                 return;
             }
             ChatChunk chunk = scrub(raw);
-            GatewayConfig.Timeouts to = policy.timeouts().over(((TargetRuntime) call.target()).providerConfig().timeouts())
-                    .over(GatewayConfig.Timeouts.DEFAULTS);
-            if (chunk.text() != null) {
+            if (streamedText != null && chunk.text() != null) {
                 streamedText.append(chunk.text());
             }
             if (chunk.usage() != null) {
@@ -474,28 +489,71 @@ public final class FailoverEngine {
             if (chunk.finishReason() != null) {
                 streamedFinish = chunk.finishReason();
             }
-            long remainingMs = Math.max(1, (deadline - clock.nanos()) / 1_000_000);
             if (!committed) {
+                if (held == null) {
+                    held = new ArrayList<>(4);
+                }
+                held.add(chunk);
                 if (!chunk.hasContent()) {
-                    if (held == null) {
-                        held = new ArrayList<>(2);
-                    }
-                    held.add(chunk);
                     return;
                 }
-                committed = true;
-                firstTokenAt = clock.nanos();
-                TargetRuntime t = (TargetRuntime) call.target();
-                attempts.add(new AttemptRecord(t.id(), 200, null, (firstTokenAt - attemptStart) / 1_000_000, null, null));
-                streamListener.commit(t, Collections.unmodifiableList(attempts), t != first);
-                if (held != null) {
-                    held.forEach(streamListener::chunk);
-                    held = null;
+                if (firstTokenAt < 0) {
+                    firstTokenAt = clock.nanos();
+                    if (route.stream().minTokensPerS() > 0) {
+                        // Hold the stream for the probe window and judge its throughput before it is committed.
+                        probedChars = 0;
+                        armTimer(call, outcomeForTimer, route.stream().probeWindow().toMillis(), null);
+                    }
                 }
+                if (route.stream().minTokensPerS() > 0) {
+                    probedChars += chunk.text() == null ? 0 : chunk.text().length();
+                    if (clock.nanos() - firstTokenAt < route.stream().probeWindow().toNanos()) {
+                        return;
+                    }
+                    if (!throughputOk(call)) {
+                        return;
+                    }
+                }
+                commit(call);
+                return;
             }
-            armTimer(call, outcomeForTimer, Math.min(to.idle().toMillis(), remainingMs),
-                    "no chunk within the idle timeout of " + Units.format(to.idle()));
+            armIdle(call);
             streamListener.chunk(chunk);
+        }
+
+        /** Commits the stream to the current target and flushes what was held back. */
+        private void commit(AttemptCall call) {
+            committed = true;
+            TargetRuntime t = (TargetRuntime) call.target();
+            attempts.add(new AttemptRecord(t.id(), 200, null, (firstTokenAt - attemptStart) / 1_000_000, null, null));
+            streamListener.commit(t, Collections.unmodifiableList(attempts), t != first);
+            List<ChatChunk> flush = held;
+            held = null;
+            if (flush != null) {
+                flush.forEach(streamListener::chunk);
+            }
+            armIdle(call);
+        }
+
+        private void armIdle(AttemptCall call) {
+            long remainingMs = Math.max(1, (deadline - clock.nanos()) / 1_000_000);
+            armTimer(call, outcomeForTimer, Math.min(timeouts.idle().toMillis(), remainingMs),
+                    "no chunk within the idle timeout of " + Units.format(timeouts.idle()));
+        }
+
+        /** Whether the probed stream is fast enough; if not, the attempt fails as degraded. */
+        private boolean throughputOk(AttemptCall call) {
+            double seconds = Math.max(1e-3, (clock.nanos() - firstTokenAt) / 1e9);
+            double rate = probedChars / 4.0 / seconds;
+            if (rate >= route.stream().minTokensPerS()) {
+                return true;
+            }
+            ProviderException e = new ProviderException(ErrorKind.DEGRADED, 200, String.format(java.util.Locale.ROOT,
+                    "stream throughput %.1f tokens/s is below stream.min_tokens_per_s %s", rate,
+                    route.stream().minTokensPerS()));
+            call.cancel(e);
+            outcomeForTimer.tryFail(e);
+            return false;
         }
 
         private void finished(TargetRuntime t, CircuitBreaker.Grant grant, AttemptCall call, GatewayConfig.Timeouts to,
@@ -510,7 +568,7 @@ public final class FailoverEngine {
             long latencyMs = (end - attemptStart) / 1_000_000;
             double ttftMs = firstTokenAt < 0 ? -1 : (firstTokenAt - attemptStart) / 1e6;
             if (cause == null) {
-                String gate = qualityGate(route, request, value, committed);
+                String gate = qualityGate(route, request, value, firstTokenAt >= 0);
                 if (gate != null) {
                     cause = new ProviderException(ErrorKind.DEGRADED, 200, gate);
                 }
@@ -519,7 +577,7 @@ public final class FailoverEngine {
                 t.breaker().onSuccess(grant);
                 t.recordOutcome(true, latencyMs, ttftMs);
                 if (streaming && !committed) {
-                    // A stream that ended without any content (an empty answer) still answered.
+                    // It ended within its probe window, or without any content (an empty answer): it answered.
                     committed = true;
                     attempts.add(new AttemptRecord(t.id(), 200, null, latencyMs, null, null));
                     streamListener.commit(t, Collections.unmodifiableList(attempts), t != first);
@@ -554,8 +612,9 @@ public final class FailoverEngine {
             observe(t, false, e, e.status(), latencyMs, ttftMs, null);
             lastFailure = e;
             if (committed) {
-                // The serving attempt's record already says 200; the interruption is the stream's failure.
-                attempts.add(new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs, null, e.getMessage()));
+                // One upstream call, one entry: the committed attempt's record now says how it ended.
+                attempts.set(attempts.size() - 1, new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs,
+                        null, e.getMessage()));
                 listener.attempt(route, t, attempts.get(attempts.size() - 1));
                 result.tryComplete(new EngineResult<>(null, t, List.copyOf(attempts), t != first,
                         new EngineResult.Failure(502, "gateway_error", "stream_interrupted",
@@ -690,7 +749,7 @@ public final class FailoverEngine {
                     in = r.usage().promptTokens();
                 }
             } else if (streaming && success) {
-                text = streamedText.toString();
+                text = streamedText == null ? "" : streamedText.toString();
                 finish = streamedFinish;
                 if (streamedUsage != null) {
                     out = streamedUsage.completionTokens();

@@ -18,7 +18,8 @@ import java.util.Map;
 public record RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
                            GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
                            List<QualityDetector> detectors, java.util.Set<String> qualityGate,
-                           GatewayConfig.Degradation degradation, boolean direct) implements RouteView {
+                           GatewayConfig.Degradation degradation, GatewayConfig.StreamPolicy stream,
+                           boolean direct) implements RouteView {
 
     public RouteRuntime {
         runtimes = List.copyOf(runtimes);

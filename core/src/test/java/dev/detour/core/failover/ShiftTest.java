@@ -28,7 +28,7 @@ class ShiftTest {
 
     RouteRuntime route(GatewayConfig.Degradation d) {
         return new RouteRuntime("r", "priority", (req, c) -> c, List.of(a, b), GatewayConfig.Policy.DEFAULTS, Map.of(),
-                List.of(), Set.of(), d, false);
+                List.of(), Set.of(), d, GatewayConfig.StreamPolicy.DEFAULTS, false);
     }
 
     double firstShare(RouteRuntime r, int n) {
