@@ -283,29 +283,51 @@ public final class GatewayServer {
 
     // ------------------------------------------------------------------ chat
 
-    private void chat(RoutingContext rc) {
+    /**
+     * A request that passed admission: authenticated, parsed and routed; its response already
+     * carries {@code x-request-id} and {@code x-detour-route}, and closing it aborts the engine's work.
+     */
+    record Admitted<Q>(Q request, RouteRuntime route, String requestId, long start, AbortSignal abort) {
+    }
+
+    /** Admits a request, or answers the error in {@code style} and returns null. */
+    <Q> Admitted<Q> admit(RoutingContext rc, ErrorStyle style, java.util.function.Function<JsonNode, Q> parse,
+                          java.util.function.Function<Q, String> model) {
         long start = System.nanoTime();
         String requestId = requestId(rc);
-        GatewayConfig.Key key = authenticate(rc);
-        if (key == null && !keysByDigest.isEmpty()) {
-            return;
+        GatewayConfig.Key key = authenticate(rc, style);
+        if (key == null && keysRequired()) {
+            return null;
         }
-        ChatRequest request;
+        Q request;
         try {
-            request = OpenAiJson.parseRequest(parseJson(rc));
+            request = parse.apply(parseJson(rc));
         } catch (WireFormatException e) {
-            error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
-            return;
+            error(rc, style, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
+            return null;
         }
-        RouteRuntime route = resolve(rc, key, request.model());
+        RouteRuntime route = resolve(rc, key, model.apply(request), style);
         if (route == null) {
+            return null;
+        }
+        rc.response().putHeader("x-detour-route", route.name());
+        AbortSignal abort = new AbortSignal();
+        rc.response().closeHandler(v -> abort.abort());
+        return new Admitted<>(request, route, requestId, start, abort);
+    }
+
+    private void chat(RoutingContext rc) {
+        Admitted<ChatRequest> a = admit(rc, ErrorStyle.OPENAI, OpenAiJson::parseRequest, ChatRequest::model);
+        if (a == null) {
             return;
         }
+        ChatRequest request = a.request();
+        RouteRuntime route = a.route();
+        String requestId = a.requestId();
+        long start = a.start();
+        AbortSignal abort = a.abort();
         RequestContext ctx = context(rc, route.name(), request.stream(), "openai");
         HttpServerResponse resp = rc.response();
-        resp.putHeader("x-detour-route", route.name());
-        AbortSignal abort = new AbortSignal();
-        resp.closeHandler(v -> abort.abort());
         if (!request.stream()) {
             gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
                 EngineResult<dev.detour.api.model.ChatResponse> r = ar.result();
@@ -358,28 +380,17 @@ public final class GatewayServer {
     }
 
     private void embeddings(RoutingContext rc) {
-        long start = System.nanoTime();
-        String requestId = requestId(rc);
-        GatewayConfig.Key key = authenticate(rc);
-        if (key == null && !keysByDigest.isEmpty()) {
+        Admitted<EmbeddingRequest> a = admit(rc, ErrorStyle.OPENAI, OpenAiJson::parseEmbeddingRequest,
+                EmbeddingRequest::model);
+        if (a == null) {
             return;
         }
-        EmbeddingRequest request;
-        try {
-            request = OpenAiJson.parseEmbeddingRequest(parseJson(rc));
-        } catch (WireFormatException e) {
-            error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
-            return;
-        }
-        RouteRuntime route = resolve(rc, key, request.model());
-        if (route == null) {
-            return;
-        }
+        EmbeddingRequest request = a.request();
+        RouteRuntime route = a.route();
+        String requestId = a.requestId();
+        long start = a.start();
         HttpServerResponse resp = rc.response();
-        resp.putHeader("x-detour-route", route.name());
-        AbortSignal abort = new AbortSignal();
-        resp.closeHandler(v -> abort.abort());
-        gateway.engine().embed(route, request, context(rc, route.name(), false, "openai"), abort).onComplete(ar -> {
+        gateway.engine().embed(route, request, context(rc, route.name(), false, "openai"), a.abort()).onComplete(ar -> {
             EngineResult<dev.detour.api.model.EmbeddingResponse> r = ar.result();
             if (r.failure() != null) {
                 failed(rc, r);
@@ -469,10 +480,6 @@ public final class GatewayServer {
         }
         w[1]++;
         return 0;
-    }
-
-    RouteRuntime resolve(RoutingContext rc, GatewayConfig.Key key, String model) {
-        return resolve(rc, key, model, ErrorStyle.OPENAI);
     }
 
     RouteRuntime resolve(RoutingContext rc, GatewayConfig.Key key, String model, ErrorStyle style) {

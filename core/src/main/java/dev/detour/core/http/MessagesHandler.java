@@ -4,9 +4,7 @@ import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
-import dev.detour.api.wire.WireFormatException;
 import dev.detour.core.Gateway;
-import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
@@ -38,29 +36,18 @@ final class MessagesHandler {
     }
 
     void handle(RoutingContext rc) {
-        long start = System.nanoTime();
-        String requestId = server.requestId(rc);
-        GatewayConfig.Key key = server.authenticate(rc, ErrorStyle.ANTHROPIC);
-        if (key == null && server.keysRequired()) {
+        GatewayServer.Admitted<ChatRequest> a = server.admit(rc, ErrorStyle.ANTHROPIC, AnthropicCodec::parseRequest,
+                ChatRequest::model);
+        if (a == null) {
             return;
         }
-        ChatRequest request;
-        try {
-            request = AnthropicCodec.parseRequest(server.parseJson(rc));
-        } catch (WireFormatException e) {
-            GatewayServer.error(rc, ErrorStyle.ANTHROPIC, 400, "invalid_request_error", "invalid_request",
-                    e.getMessage(), e.field(), null);
-            return;
-        }
-        RouteRuntime route = server.resolve(rc, key, request.model(), ErrorStyle.ANTHROPIC);
-        if (route == null) {
-            return;
-        }
+        ChatRequest request = a.request();
+        RouteRuntime route = a.route();
+        String requestId = a.requestId();
+        long start = a.start();
+        AbortSignal abort = a.abort();
         RequestContext ctx = server.context(rc, route.name(), request.stream(), "anthropic");
         HttpServerResponse resp = rc.response();
-        resp.putHeader("x-detour-route", route.name());
-        AbortSignal abort = new AbortSignal();
-        resp.closeHandler(v -> abort.abort());
         if (request.stream()) {
             stream(rc, route, request, ctx, abort, start, requestId);
             return;
