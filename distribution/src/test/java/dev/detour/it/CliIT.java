@@ -81,6 +81,26 @@ class CliIT {
     }
 
     @Test
+    void a_plugin_that_contributes_nothing_is_a_named_startup_error() throws IOException {
+        Path dir = Files.createTempDirectory("detour-plugins");
+        Path broken = dir.resolve("routing-basic.jar");
+        try (var in = new java.util.jar.JarFile(Harness.PLUGINS.resolve("routing-basic.jar").toFile());
+             var out = new java.util.jar.JarOutputStream(Files.newOutputStream(broken), in.getManifest())) {
+            for (var e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equals("META-INF/extensions.idx") || e.getName().equals("META-INF/MANIFEST.MF")) {
+                    continue;
+                }
+                out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                out.write(in.getInputStream(e).readAllBytes());
+                out.closeEntry();
+            }
+        }
+        Cli.Result r = Cli.run("plugins", "--dir", dir.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("plugin 'routing-basic'") && r.err().contains("contributes no extension"), r.err());
+    }
+
+    @Test
     void unknown_commands_get_usage() {
         Cli.Result r = Cli.run("fly");
         assertEquals(2, r.exit());
