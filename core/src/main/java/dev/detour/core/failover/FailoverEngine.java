@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -93,19 +92,26 @@ public final class FailoverEngine {
             LOG.warn("strategy '{}' of route '{}' failed; using config order", route.strategyType(), route.name(), e);
             ordered = route.targets();
         }
-        Map<TargetView, TargetRuntime> mine = new IdentityHashMap<>();
-        for (TargetRuntime t : route.runtimes()) {
-            mine.put(t, t);
-        }
+        List<TargetRuntime> own = route.runtimes();
         List<TargetRuntime> plan = new ArrayList<>(ordered.size());
         for (TargetView v : ordered) {
-            TargetRuntime t = mine.remove(v);
-            // Only the route's own runtimes may be planned; a strategy cannot invent a target.
-            if (t != null && envelope.outside(t) == null) {
+            // Only the route's own runtimes may be planned, once each: a strategy cannot invent a
+            // target. Routes are short, so identity scans beat building a map per request.
+            if (v instanceof TargetRuntime t && containsIdentity(own, t) && !containsIdentity(plan, t)
+                    && envelope.outside(t) == null) {
                 plan.add(t);
             }
         }
         return plan;
+    }
+
+    private static boolean containsIdentity(List<TargetRuntime> list, TargetRuntime t) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == t) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
