@@ -156,12 +156,26 @@ public final class Gateway {
         });
     }
 
-    /** Stops services and adapters. */
+    /** Stops services and adapters; one that does not finish within 5 s is logged and left behind. */
     public Future<Void> close() {
         List<Future<?>> all = new ArrayList<>();
-        adapters.values().forEach(a -> all.add(a.close()));
-        services.forEach(s -> all.add(s.stop()));
+        adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
+        services.forEach(s -> all.add(bounded(s.stop(), "service " + s.getClass().getSimpleName())));
         return Future.join(all).mapEmpty();
+    }
+
+    private Future<Void> bounded(Future<Void> f, String what) {
+        io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+        long timer = vertx.setTimer(5000, id -> {
+            if (p.tryComplete()) {
+                org.slf4j.LoggerFactory.getLogger(Gateway.class).warn("{} did not close within 5s", what);
+            }
+        });
+        f.onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            p.tryComplete();
+        });
+        return p.future();
     }
 
     /**

@@ -48,6 +48,7 @@ class FailoverIT {
 
     String config(String routeExtra, String providerExtra) {
         return """
+                server: { shutdown_grace: 5s }
                 providers:
                   primary: { type: openai, base_url: "%s", api_key: sk-primary-secret-1234, region: us-east-1, category: closed%s }
                   backup:  { type: openai, base_url: "%s", api_key: sk-backup-secret-5678, region: eu-west-1, category: closed%s }

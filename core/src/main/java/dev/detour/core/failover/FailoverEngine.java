@@ -116,25 +116,26 @@ public final class FailoverEngine {
 
     /**
      * The graduated shift, shared by every strategy: a healthy target keeps its place; a degraded
-     * one keeps it with a probability that falls with its score; an unhealthy one keeps it only as
-     * a probe ({@code probe_share}, and at least once per {@code probe_interval}). Demoted targets
-     * move to the end of the plan, in order, so they remain fallbacks and nothing is dropped.
+     * one keeps it with a probability that falls with its score; an unhealthy one is demoted.
+     * Demoted targets move to the end of the plan, in order, so they remain fallbacks and nothing
+     * is dropped. Then one probe: the first callable target that is not healthy and is due (by
+     * {@code probe_share}, or because {@code probe_interval} passed since its last probe) moves to
+     * the front, wherever the strategy had put it, so its recovery is seen even when a strategy
+     * ranks unhealthy targets last.
      */
     List<TargetRuntime> shift(RouteRuntime route, List<TargetRuntime> plan) {
         GatewayConfig.Degradation d = route.degradation();
         if (!d.gradual() || plan.size() < 2) {
             return plan;
         }
-        List<TargetRuntime> demoted = null;
         List<TargetRuntime> kept = null;
-        long interval = d.probeInterval().toNanos();
+        List<TargetRuntime> demoted = null;
         for (int i = 0; i < plan.size(); i++) {
             TargetRuntime t = plan.get(i);
             boolean keep = switch (t.state()) {
                 case HEALTHY -> true;
-                case DEGRADED -> random.nextDouble() < Math.max(d.probeShare(), Math.min(1, (t.score() - 0.3) / 0.5))
-                        || t.takeProbe(0, interval, random);
-                case UNHEALTHY -> t.takeProbe(d.probeShare(), interval, random);
+                case DEGRADED -> random.nextDouble() < Math.min(1, (t.score() - 0.3) / 0.5);
+                case UNHEALTHY -> false;
             };
             if (!keep && demoted == null) {
                 demoted = new ArrayList<>(2);
@@ -144,11 +145,25 @@ public final class FailoverEngine {
                 (keep ? kept : demoted).add(t);
             }
         }
-        if (demoted == null) {
-            return plan;
+        List<TargetRuntime> out = plan;
+        if (demoted != null) {
+            kept.addAll(demoted);
+            out = kept;
         }
-        kept.addAll(demoted);
-        return kept;
+        long interval = d.probeInterval().toNanos();
+        for (int i = 1; i < out.size(); i++) {
+            TargetRuntime t = out.get(i);
+            if (t.state() != dev.detour.api.view.HealthState.HEALTHY && t.callable()
+                    && t.takeProbe(d.probeShare(), interval, random)) {
+                if (out == plan) {
+                    out = new ArrayList<>(plan);
+                }
+                out.remove(i);
+                out.add(0, t);
+                break;
+            }
+        }
+        return out;
     }
 
     /** Why a served answer fails the route's quality gate, or null when it passes. */

@@ -14,6 +14,7 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
+import dev.detour.api.wire.JsonFields;
 import dev.detour.api.wire.OpenAiJson;
 import dev.detour.api.wire.WireFormatException;
 import io.vertx.core.buffer.Buffer;
@@ -136,8 +137,8 @@ final class AnthropicCodec {
             }
             b.stop(stop);
         }
-        b.temperature(optNumber(body, "temperature", 0, 1));
-        b.topP(optNumber(body, "top_p", 0, 1));
+        b.temperature(JsonFields.optNumber(body, "temperature", 0, 1));
+        b.topP(JsonFields.optNumber(body, "top_p", 0, 1));
 
         ObjectNode extra = null;
         JsonNode topK = body.get("top_k");
@@ -165,12 +166,9 @@ final class AnthropicCodec {
             if (!metadata.isObject()) {
                 throw new WireFormatException("metadata", "must be an object");
             }
-            JsonNode user = metadata.get("user_id");
-            if (user != null && !user.isNull()) {
-                if (!user.isTextual()) {
-                    throw new WireFormatException("metadata.user_id", "must be a string");
-                }
-                b.user(user.asText());
+            String user = JsonFields.optText(metadata, "user_id", "metadata.user_id");
+            if (user != null) {
+                b.user(user);
             }
         }
         JsonNode stream = body.get("stream");
@@ -193,25 +191,6 @@ final class AnthropicCodec {
             throw new WireFormatException(field, "must be a non-empty string");
         }
         return n.asText();
-    }
-
-    private static Double optNumber(JsonNode body, String field, double min, double max) {
-        JsonNode n = body.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isNumber()) {
-            throw new WireFormatException(field, "must be a number");
-        }
-        double v = n.asDouble();
-        if (v < min || v > max) {
-            throw new WireFormatException(field, "must be between " + fmt(min) + " and " + fmt(max) + ", got " + n);
-        }
-        return v;
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
     private static String systemText(JsonNode system) {

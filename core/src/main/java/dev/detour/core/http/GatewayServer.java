@@ -57,7 +57,7 @@ public final class GatewayServer {
     private final Map<String, long[]> keyWindows = new HashMap<>();
     private HttpServer server;
     private volatile boolean draining;
-    private int inFlight;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     public GatewayServer(Gateway gateway) {
         this.gateway = gateway;
@@ -84,8 +84,8 @@ public final class GatewayServer {
         router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
         router.get("/admin/events").handler(rc -> admin(rc, this::adminEvents));
         router.route("/v1/*").handler(rc -> {
-            inFlight++;
-            rc.addEndHandler(v -> inFlight--);
+            inFlight.incrementAndGet();
+            rc.addEndHandler(v -> inFlight.decrementAndGet());
             if (draining) {
                 rc.response().putHeader(HttpHeaders.CONNECTION, "close");
             }
@@ -117,7 +117,10 @@ public final class GatewayServer {
         io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
         long deadline = System.nanoTime() + graceMs * 1_000_000;
         vertx.setPeriodic(1, 25, id -> {
-            if (inFlight <= 0 || System.nanoTime() >= deadline || graceful.isComplete()) {
+            if (inFlight.get() <= 0 || System.nanoTime() >= deadline || graceful.isComplete()) {
+                if (inFlight.get() > 0) {
+                    LOG.warn("shutdown grace over with {} request(s) still in flight", inFlight.get());
+                }
                 vertx.cancelTimer(id);
                 drained.tryComplete();
             }

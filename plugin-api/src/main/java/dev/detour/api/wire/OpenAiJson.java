@@ -27,6 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.detour.api.wire.JsonFields.nonNull;
+import static dev.detour.api.wire.JsonFields.optInt;
+import static dev.detour.api.wire.JsonFields.optNumber;
+import static dev.detour.api.wire.JsonFields.optText;
+import static dev.detour.api.wire.JsonFields.requireIntegral;
+
 /**
  * The canonical model's JSON form, which is OpenAI's Chat Completions / Embeddings wire format,
  * in both directions. Core uses it for the inbound OpenAI API; the OpenAI-compatible adapters and
@@ -94,7 +100,7 @@ public final class OpenAiJson {
             if (!so.isObject()) {
                 throw new WireFormatException("stream_options", "must be an object");
             }
-            includeUsage = optBool(so, "include_usage", "stream_options.include_usage");
+            includeUsage = JsonFields.optBool(so, "include_usage", "stream_options.include_usage");
         }
         Boolean parallel = body.hasNonNull("parallel_tool_calls") ? optBool(body, "parallel_tool_calls") : null;
         String user = optText(body, "user");
@@ -723,76 +729,7 @@ public final class OpenAiJson {
 
     // ---------------------------------------------------------------- helpers
 
-    private static JsonNode nonNull(JsonNode n) {
-        return n == null || n.isNull() ? null : n;
-    }
-
-    private static String optText(JsonNode o, String field) {
-        JsonNode n = o.get(field);
-        return n == null || n.isNull() || !n.isValueNode() ? null : n.asText();
-    }
-
-    private static String optText(JsonNode o, String field, String path) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isTextual()) {
-            throw new WireFormatException(path, "must be a string");
-        }
-        return n.asText();
-    }
-
-    private static Double optNumber(JsonNode o, String field, double min, double max) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isNumber()) {
-            throw new WireFormatException(field, "must be a number");
-        }
-        double v = n.asDouble();
-        if (v < min || v > max) {
-            throw new WireFormatException(field, "must be between " + fmt(min) + " and " + fmt(max) + " (was " + n + ")");
-        }
-        return v;
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    private static Integer optInt(JsonNode o, String field, int min) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        int v = requireIntegral(n, field).intValue();
-        if (v < min) {
-            throw new WireFormatException(field, "must be at least " + min + " (was " + v + ")");
-        }
-        return v;
-    }
-
-    private static Number requireIntegral(JsonNode n, String field) {
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw new WireFormatException(field, "must be an integer");
-        }
-        return n.longValue();
-    }
-
     private static boolean optBool(JsonNode o, String field) {
-        return optBool(o, field, field);
-    }
-
-    private static boolean optBool(JsonNode o, String field, String path) {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
-            return false;
-        }
-        if (!n.isBoolean()) {
-            throw new WireFormatException(path, "must be a boolean");
-        }
-        return n.booleanValue();
+        return JsonFields.optBool(o, field, field);
     }
 }

@@ -1,9 +1,10 @@
 package dev.detour.plugin.detectors;
 
+import dev.detour.api.detector.AttemptObservation;
 import dev.detour.api.detector.Feedback;
 import dev.detour.api.detector.Signal;
 import dev.detour.api.model.FinishReason;
-import dev.detour.api.detector.AttemptObservation;
+import dev.detour.api.testing.FakeTarget;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FeedbackDetectorTest {
 
-    private static final FakeTarget TARGET = new FakeTarget("anthropic/claude");
+    private static final FakeTarget TARGET = FakeTarget.of("anthropic/claude");
     private long now = 1_000_000_000L;
 
     private Signal score(FeedbackDetector d, double score) {

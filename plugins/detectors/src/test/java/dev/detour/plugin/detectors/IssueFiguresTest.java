@@ -5,6 +5,7 @@ import dev.detour.api.detector.AttemptObservation;
 import dev.detour.api.detector.QualityDetector;
 import dev.detour.api.detector.Signal;
 import dev.detour.api.model.FinishReason;
+import dev.detour.api.testing.FakeTarget;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class IssueFiguresTest {
 
-    private static final FakeTarget TARGET = new FakeTarget("sim/model");
+    private static final FakeTarget TARGET = FakeTarget.of("sim/model");
     private static final String ANSWER = AnswerChecksTest.PROSE;
 
     private final List<QualityDetector> detectors = List.of(new LatencyDetector(null), new ErrorsDetector(null),

@@ -5,6 +5,7 @@ import dev.detour.api.detector.AttemptObservation;
 import dev.detour.api.detector.QualityDetector;
 import dev.detour.api.detector.Signal;
 import dev.detour.api.model.FinishReason;
+import dev.detour.api.testing.FakeTarget;
 import dev.detour.api.view.TargetView;
 
 /**
@@ -25,7 +26,7 @@ final class Stream {
 
     Stream(QualityDetector detector, String targetId) {
         this.detector = detector;
-        this.target = new FakeTarget(targetId);
+        this.target = FakeTarget.of(targetId);
     }
 
     Stream every(long nanos) {

@@ -14,6 +14,7 @@ import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.TransportErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -77,13 +78,13 @@ final class AnthropicAdapter implements ProviderAdapter {
         Promise<ChatResponse> promise = Promise.promise();
         send(body, call, promise, new AtomicReference<>()).onComplete(ar -> {
             if (ar.failed()) {
-                promise.tryFail(AnthropicErrors.fromThrowable(ar.cause()));
+                promise.tryFail(TransportErrors.classify(ar.cause()));
                 return;
             }
             HttpClientResponse response = ar.result();
             response.body().onComplete(b -> {
                 if (b.failed()) {
-                    promise.tryFail(AnthropicErrors.fromThrowable(b.cause()));
+                    promise.tryFail(TransportErrors.classify(b.cause()));
                 } else if (!isSuccess(response.statusCode())) {
                     promise.tryFail(error(response, b.result()));
                 } else {
@@ -111,13 +112,13 @@ final class AnthropicAdapter implements ProviderAdapter {
         AtomicReference<HttpClientRequest> current = new AtomicReference<>();
         send(body, call, promise, current).onComplete(ar -> {
             if (ar.failed()) {
-                promise.tryFail(AnthropicErrors.fromThrowable(ar.cause()));
+                promise.tryFail(TransportErrors.classify(ar.cause()));
                 return;
             }
             HttpClientResponse response = ar.result();
             if (!isSuccess(response.statusCode())) {
                 response.body().onComplete(b -> promise.tryFail(b.succeeded() ? error(response, b.result())
-                        : AnthropicErrors.fromThrowable(b.cause())));
+                        : TransportErrors.classify(b.cause())));
                 return;
             }
             AnthropicStreamDecoder decoder = new AnthropicStreamDecoder(chunk -> {
@@ -138,7 +139,7 @@ final class AnthropicAdapter implements ProviderAdapter {
                     promise.tryComplete();
                 }
             });
-            response.exceptionHandler(t -> promise.tryFail(AnthropicErrors.fromThrowable(t)));
+            response.exceptionHandler(t -> promise.tryFail(TransportErrors.classify(t)));
             response.endHandler(v -> {
                 ProviderException failure = decoder.finish();
                 if (failure != null) {

@@ -4,22 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.StreamResetException;
+import dev.detour.api.provider.RetryAfter;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -38,8 +31,8 @@ import java.util.function.Function;
  *   <tr><td>{@code request_too_large} / 413</td><td>CONTEXT_LENGTH: the 32 MB body limit is Anthropic's own
  *       (enforced before the API), so the request is not wrong in itself and another target may take
  *       it, but retrying here cannot succeed</td></tr>
- *   <tr><td>{@code rate_limit_error} / 429</td><td>RATE_LIMITED, with {@code retry-after} (seconds) or else
- *       the earliest {@code anthropic-ratelimit-*-reset} time</td></tr>
+ *   <tr><td>{@code rate_limit_error} / 429</td><td>RATE_LIMITED, with the {@link RetryAfter} headers
+ *       ({@code retry-after} seconds) or else the earliest {@code anthropic-ratelimit-*-reset} time</td></tr>
  *   <tr><td>{@code api_error} / 500 and other 5xx</td><td>SERVER_ERROR</td></tr>
  *   <tr><td>{@code overloaded_error} / 529</td><td>OVERLOADED</td></tr>
  *   <tr><td>{@code timeout_error} / 504, 408</td><td>TIMEOUT</td></tr>
@@ -48,10 +41,9 @@ import java.util.function.Function;
  *
  * An {@code error} event inside a stream is classified by its type alone and reported with the
  * status that type has outside a stream (e.g. 529 for {@code overloaded_error}), so
- * {@code retry.on_status} rules match it too. Transport failures walk the cause chain: timeouts
- * (connect or idle) are TIMEOUT; refused, reset or closed connections and unknown hosts are
- * CONNECTION. Messages carry Anthropic's message, cut to {@value #MAX_MESSAGE} characters, with the
- * API key (when given) masked.
+ * {@code retry.on_status} rules match it too. Transport failures are classified by
+ * {@link dev.detour.api.provider.TransportErrors}. Messages carry Anthropic's message, cut to
+ * {@value #MAX_MESSAGE} characters, with the API key (when given) masked.
  */
 public final class AnthropicErrors {
 
@@ -104,25 +96,6 @@ public final class AnthropicErrors {
         ErrorKind kind = type == null ? ErrorKind.UNKNOWN : kindOf(type, status, message);
         String text = "anthropic stream error" + (type == null ? "" : " " + type) + (message.isEmpty() ? "" : ": " + message);
         return new ProviderException(kind, status, scrub(text, apiKey), null, type);
-    }
-
-    /** Classifies a transport failure by walking its cause chain. */
-    public static ProviderException fromThrowable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ProviderException pe) {
-                return pe;
-            }
-            if (isTimeout(t)) {
-                return new ProviderException(ErrorKind.TIMEOUT, 0, "anthropic: timed out: " + describe(t));
-            }
-            if (t instanceof ConnectException || t instanceof HttpClosedException || t instanceof StreamResetException
-                    || t instanceof ClosedChannelException || t instanceof UnknownHostException
-                    || t instanceof NoRouteToHostException || t instanceof javax.net.ssl.SSLException
-                    || closedMessage(t.getMessage())) {
-                return new ProviderException(ErrorKind.CONNECTION, 0, "anthropic: connection failed: " + describe(t));
-            }
-        }
-        return new ProviderException(ErrorKind.UNKNOWN, 0, "anthropic: " + describe(failure));
     }
 
     /** Whether an {@code invalid_request_error} message means the prompt does not fit the context window. */
@@ -194,14 +167,9 @@ public final class AnthropicErrors {
     }
 
     private static Duration retryAfter(Function<String, String> headers, Instant now) {
-        String ra = headers.apply("retry-after");
-        if (ra != null) {
-            try {
-                long seconds = (long) Math.ceil(Double.parseDouble(ra.trim()));
-                return seconds >= 0 ? Duration.ofSeconds(seconds) : null;
-            } catch (NumberFormatException ignored) {
-                // Not seconds: fall through to the reset headers.
-            }
+        Duration standard = RetryAfter.parse(headers, now);
+        if (standard != null) {
+            return standard;
         }
         Duration earliest = null;
         for (String name : RESET_HEADERS) {
@@ -219,26 +187,6 @@ public final class AnthropicErrors {
             }
         }
         return earliest;
-    }
-
-    private static boolean isTimeout(Throwable t) {
-        // Netty's ConnectTimeoutException extends ConnectException, so it must be recognised first.
-        return t instanceof TimeoutException || t instanceof SocketTimeoutException
-                || t.getClass().getSimpleName().equals("ConnectTimeoutException");
-    }
-
-    private static boolean closedMessage(String message) {
-        if (message == null) {
-            return false;
-        }
-        String m = message.toLowerCase(Locale.ROOT);
-        return m.contains("connection was closed") || m.contains("connection reset") || m.contains("broken pipe")
-                || m.contains("connection refused");
-    }
-
-    private static String describe(Throwable t) {
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
     private static JsonNode parse(byte[] body) {

@@ -13,6 +13,9 @@ import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.testing.FakeCall;
+import dev.detour.api.testing.FakeTarget;
+import dev.detour.api.testing.FakeUpstream;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -32,9 +35,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import static dev.detour.api.testing.TestFutures.onContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -93,31 +96,27 @@ class AnthropicAdapterTest {
     }
 
     /** Runs an adapter call on an event loop, as core does. */
-    private <T> Future<T> onLoop(Supplier<Future<T>> call) {
-        Promise<T> p = Promise.promise();
-        loop.runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
     private static void json(HttpServerRequest req, int status, byte[] body) {
         req.response().setStatusCode(status).putHeader("content-type", "application/json").end(Buffer.buffer(body));
     }
 
     private static void sse(HttpServerRequest req, byte[] stream, int pieceSize, boolean end) {
-        req.response().setChunked(true).putHeader("content-type", "text/event-stream");
-        for (int i = 0; i < stream.length; i += pieceSize) {
-            req.response().write(Buffer.buffer(java.util.Arrays.copyOfRange(stream, i, Math.min(stream.length, i + pieceSize))));
-        }
+        FakeUpstream.writeInPieces(req.response().putHeader("content-type", "text/event-stream"), stream, pieceSize);
         if (end) {
             req.response().end();
         }
+    }
+
+    /** A call to {@code anthropic/claude-sonnet-4-5} with the default timeouts. */
+    private static FakeCall sonnetCall() {
+        return new FakeCall(FakeTarget.of("anthropic", "claude-sonnet-4-5"));
     }
 
     @Test
     void chat_sends_documented_headers_and_returns_translated_answer(VertxTestContext ctx) {
         upstream = req -> json(req, 200, Fixtures.bytes("response-text.json"));
 
-        onLoop(() -> adapter.chat(hello(false), new TestCall("claude-sonnet-4-5"))).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+        onContext(loop, () -> adapter.chat(hello(false), sonnetCall())).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
             assertEquals("Hi! My name is Claude.", r.text());
             assertEquals(FinishReason.STOP, r.finishReason());
             assertEquals(1, received.size());
@@ -143,7 +142,7 @@ class AnthropicAdapterTest {
             json(req, 429, "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of request tokens has exceeded your per-minute rate limit\"}}".getBytes());
         };
 
-        onLoop(() -> adapter.chat(hello(false), new TestCall("claude-sonnet-4-5"))).onComplete(ctx.failing(e -> ctx.verify(() -> {
+        onContext(loop, () -> adapter.chat(hello(false), sonnetCall())).onComplete(ctx.failing(e -> ctx.verify(() -> {
             ProviderException pe = assertInstanceOf(ProviderException.class, e);
             assertEquals(ErrorKind.RATE_LIMITED, pe.kind());
             assertEquals(429, pe.status());
@@ -158,7 +157,7 @@ class AnthropicAdapterTest {
     void chat_fails_with_overloaded_on_529(VertxTestContext ctx) {
         upstream = req -> json(req, 529, Fixtures.bytes("error-overloaded.json"));
 
-        onLoop(() -> adapter.chat(hello(false), new TestCall("claude-sonnet-4-5"))).onComplete(ctx.failing(e -> ctx.verify(() -> {
+        onContext(loop, () -> adapter.chat(hello(false), sonnetCall())).onComplete(ctx.failing(e -> ctx.verify(() -> {
             assertEquals(ErrorKind.OVERLOADED, ((ProviderException) e).kind());
             ctx.completeNow();
         })));
@@ -168,7 +167,7 @@ class AnthropicAdapterTest {
     void chat_refuses_unsupported_request_without_calling_upstream(VertxTestContext ctx) {
         upstream = req -> ctx.failNow("upstream must not be called");
 
-        onLoop(() -> adapter.chat(hello(false).toBuilder().n(3).build(), new TestCall("claude-sonnet-4-5")))
+        onContext(loop, () -> adapter.chat(hello(false).toBuilder().n(3).build(), sonnetCall()))
                 .onComplete(ctx.failing(e -> ctx.verify(() -> {
                     assertEquals(ErrorKind.UNSUPPORTED, ((ProviderException) e).kind());
                     assertTrue(received.isEmpty());
@@ -181,7 +180,7 @@ class AnthropicAdapterTest {
         upstream = req -> sse(req, Fixtures.bytes("stream-tool-use.sse"), 37, true);
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        onLoop(() -> adapter.stream(hello(true), new TestCall("claude-sonnet-4-5"), chunks::add))
+        onContext(loop, () -> adapter.stream(hello(true), sonnetCall(), chunks::add))
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
                     assertEquals("assistant", chunks.get(0).role());
                     String text = chunks.stream().map(ChatChunk::text).filter(t -> t != null).collect(Collectors.joining());
@@ -201,7 +200,7 @@ class AnthropicAdapterTest {
         upstream = req -> sse(req, Fixtures.bytes("stream-error.sse"), 1024, true);
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        onLoop(() -> adapter.stream(hello(true), new TestCall("claude-sonnet-4-5"), chunks::add))
+        onContext(loop, () -> adapter.stream(hello(true), sonnetCall(), chunks::add))
                 .onComplete(ctx.failing(e -> ctx.verify(() -> {
                     assertEquals(ErrorKind.OVERLOADED, ((ProviderException) e).kind());
                     assertTrue(chunks.stream().noneMatch(ChatChunk::hasContent));
@@ -213,7 +212,7 @@ class AnthropicAdapterTest {
     void stream_fails_with_connection_when_upstream_ends_without_message_stop(VertxTestContext ctx) {
         upstream = req -> sse(req, Fixtures.bytes("stream-cut.sse"), 1024, true);
 
-        onLoop(() -> adapter.stream(hello(true), new TestCall("claude-sonnet-4-5"), c -> { }))
+        onContext(loop, () -> adapter.stream(hello(true), sonnetCall(), c -> { }))
                 .onComplete(ctx.failing(e -> ctx.verify(() -> {
                     assertEquals(ErrorKind.CONNECTION, ((ProviderException) e).kind());
                     ctx.completeNow();
@@ -227,7 +226,7 @@ class AnthropicAdapterTest {
             req.connection().close();
         };
 
-        onLoop(() -> adapter.stream(hello(true), new TestCall("claude-sonnet-4-5"), c -> { }))
+        onContext(loop, () -> adapter.stream(hello(true), sonnetCall(), c -> { }))
                 .onComplete(ctx.failing(e -> ctx.verify(() -> {
                     assertEquals(ErrorKind.CONNECTION, ((ProviderException) e).kind());
                     ctx.completeNow();
@@ -239,7 +238,7 @@ class AnthropicAdapterTest {
         upstream = req -> json(req, 401, "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}".getBytes());
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        onLoop(() -> adapter.stream(hello(true), new TestCall("claude-sonnet-4-5"), chunks::add))
+        onContext(loop, () -> adapter.stream(hello(true), sonnetCall(), chunks::add))
                 .onComplete(ctx.failing(e -> ctx.verify(() -> {
                     assertEquals(ErrorKind.AUTHENTICATION, ((ProviderException) e).kind());
                     assertTrue(chunks.isEmpty());
@@ -253,7 +252,7 @@ class AnthropicAdapterTest {
                 .compose(s -> s.close().map(s.actualPort()))
                 .compose(port -> {
                     ProviderAdapter closed = adapterFor("http://127.0.0.1:" + port, AnthropicOptions.defaults(), Map.of());
-                    return onLoop(() -> closed.chat(hello(false), new TestCall("claude-sonnet-4-5")))
+                    return onContext(loop, () -> closed.chat(hello(false), sonnetCall()))
                             .eventually(() -> closed.close());
                 })
                 .onComplete(ctx.failing(e -> ctx.verify(() -> {
@@ -266,7 +265,7 @@ class AnthropicAdapterTest {
     @Test
     void cancel_resets_the_streaming_connection(VertxTestContext ctx) {
         // The upstream starts a stream and never finishes it: only the cancel can end the call.
-        TestCall call = new TestCall("claude-sonnet-4-5");
+        FakeCall call = sonnetCall();
         ProviderException deadline = new ProviderException(ErrorKind.TIMEOUT, 0, "idle timeout");
         Promise<Void> closed = Promise.promise();
         upstream = req -> {
@@ -274,18 +273,21 @@ class AnthropicAdapterTest {
             sse(req, Fixtures.bytes("stream-cut.sse"), 4096, false);
         };
 
-        onLoop(() -> adapter.stream(hello(true), call, chunk -> {
+        onContext(loop, () -> adapter.stream(hello(true), call, chunk -> {
             if (chunk.hasContent()) {
                 call.cancel(deadline);
             }
         })).onComplete(ctx.failing(e -> ctx.verify(() -> assertSame(deadline, e))))
                 .transform(ar -> closed.future())
-                .onComplete(ctx.succeedingThenComplete());
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertEquals(1, call.cancelHandlers(), "one cancel handler per HTTP request");
+                    ctx.completeNow();
+                })));
     }
 
     @Test
     void cancel_resets_a_pending_chat_request(VertxTestContext ctx) {
-        TestCall call = new TestCall("claude-sonnet-4-5");
+        FakeCall call = sonnetCall();
         ProviderException deadline = new ProviderException(ErrorKind.TIMEOUT, 0, "total timeout");
         Promise<Void> closed = Promise.promise();
         // The upstream holds the request without answering; the test cancels once it has arrived.
@@ -294,11 +296,14 @@ class AnthropicAdapterTest {
             loop.runOnContext(v -> call.cancel(deadline));
         };
 
-        Future<ChatResponse> result = onLoop(() -> adapter.chat(hello(false), call));
+        Future<ChatResponse> result = onContext(loop, () -> adapter.chat(hello(false), call));
 
         result.onComplete(ctx.failing(e -> ctx.verify(() -> assertSame(deadline, e))))
                 .transform(ar -> closed.future())
-                .onComplete(ctx.succeedingThenComplete());
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertEquals(1, call.cancelHandlers(), "one cancel handler per HTTP request");
+                    ctx.completeNow();
+                })));
     }
 
     @Test

@@ -2,13 +2,8 @@ package dev.detour.plugin.anthropic;
 
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import io.vertx.core.VertxException;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.impl.NoStackTraceTimeoutException;
 import org.junit.jupiter.api.Test;
 
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,8 +12,6 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnthropicErrorsTest {
@@ -141,50 +134,5 @@ class AnthropicErrorsTest {
 
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
         assertEquals(500, e.status());
-    }
-
-    @Test
-    void refused_connection_is_connection() {
-        ProviderException e = AnthropicErrors.fromThrowable(new ConnectException("Connection refused: localhost/127.0.0.1:1"));
-
-        assertEquals(ErrorKind.CONNECTION, e.kind());
-        assertEquals(0, e.status());
-    }
-
-    @Test
-    void closed_connection_is_connection_through_the_cause_chain() {
-        ProviderException e = AnthropicErrors.fromThrowable(new VertxException("wrapped", new HttpClosedException("Connection was closed")));
-
-        assertEquals(ErrorKind.CONNECTION, e.kind());
-        assertEquals(ErrorKind.CONNECTION,
-                AnthropicErrors.fromThrowable(new VertxException("Connection was closed")).kind());
-    }
-
-    @Test
-    void unknown_host_is_connection() {
-        assertEquals(ErrorKind.CONNECTION, AnthropicErrors.fromThrowable(new UnknownHostException("nowhere")).kind());
-    }
-
-    @Test
-    void connect_timeout_is_timeout() {
-        assertEquals(ErrorKind.TIMEOUT, AnthropicErrors.fromThrowable(
-                new NoStackTraceTimeoutException("The timeout of 100 ms has been exceeded")).kind());
-        assertEquals(ErrorKind.TIMEOUT, AnthropicErrors.fromThrowable(
-                new io.netty.channel.ConnectTimeoutException("connection timed out")).kind());
-    }
-
-    @Test
-    void provider_exception_in_chain_is_kept() {
-        ProviderException original = new ProviderException(ErrorKind.OVERLOADED, 529, "x");
-
-        assertSame(original, AnthropicErrors.fromThrowable(new RuntimeException(original)));
-    }
-
-    @Test
-    void anything_else_is_unknown() {
-        ProviderException e = AnthropicErrors.fromThrowable(new IllegalStateException("boom"));
-
-        assertEquals(ErrorKind.UNKNOWN, e.kind());
-        assertNull(e.retryAfter());
     }
 }

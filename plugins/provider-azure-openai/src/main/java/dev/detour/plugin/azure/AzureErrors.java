@@ -3,24 +3,15 @@ package dev.detour.plugin.azure;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.wire.OpenAiJson;
-import io.netty.channel.ConnectTimeoutException;
+import dev.detour.api.provider.ErrorBodies;
+import dev.detour.api.provider.RetryAfter;
+import dev.detour.api.wire.JsonFields;
 import io.vertx.core.MultiMap;
-import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.StreamResetException;
 
-import javax.net.ssl.SSLException;
-import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,14 +33,13 @@ import java.util.regex.Pattern;
  *       every other 5xx &rarr; {@code SERVER_ERROR}</li>
  * </ol>
  * A 200 answer cut by the output filter ({@code finish_reason: content_filter}) is
- * {@link #filteredAnswer()}. Retry-After: {@code retry-after-ms}, else {@code retry-after}
- * (seconds or HTTP-date), else on a 429 the "retry after N seconds" of the message (Azure's
- * {@code x-ratelimit-remaining-*} headers carry no reset time). Transport failures walk the cause chain (timeout &rarr; {@code TIMEOUT},
- * refused/reset/closed/TLS/I/O &rarr; {@code CONNECTION}). Stateless.
+ * {@link #filteredAnswer()}. Retry-After: {@link RetryAfter} ({@code retry-after-ms}, else
+ * {@code retry-after}), else on a 429 the "retry after N seconds" of the message (Azure's
+ * {@code x-ratelimit-remaining-*} headers carry no reset time). Transport failures are the
+ * adapter's, through {@link dev.detour.api.provider.TransportErrors}. Stateless.
  */
 final class AzureErrors {
 
-    private static final int SNIPPET = 200;
     private static final Pattern RETRY_AFTER_TEXT = Pattern.compile("(?i)retry after (\\d{1,6}) seconds?");
 
     private AzureErrors() {
@@ -59,7 +49,7 @@ final class AzureErrors {
     static ProviderException fromResponse(int status, MultiMap headers, Buffer body, Instant now) {
         ErrorBody e = ErrorBody.parse(body);
         String message = e.message != null ? e.message : "HTTP " + status + (e.raw.isEmpty() ? "" : ": " + e.raw);
-        Duration wait = retryAfter(headers, now);
+        Duration wait = RetryAfter.parse(headers, now);
         if (wait == null && status == 429) {
             wait = retryAfterInMessage(e.message);
         }
@@ -133,98 +123,6 @@ final class AzureErrors {
         }
     }
 
-    // ---------------------------------------------------------------- Retry-After
-
-    /** {@code retry-after-ms}, else {@code retry-after} (seconds or an HTTP-date), else null. */
-    static Duration retryAfter(MultiMap headers, Instant now) {
-        if (headers == null) {
-            return null;
-        }
-        String ms = headers.get("retry-after-ms");
-        if (ms != null) {
-            try {
-                double v = Double.parseDouble(ms.trim());
-                if (Double.isFinite(v) && v >= 0) {
-                    return Duration.ofNanos((long) (v * 1_000_000));
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to retry-after
-            }
-        }
-        String s = headers.get("retry-after");
-        if (s == null || s.isBlank()) {
-            return null;
-        }
-        try {
-            double seconds = Double.parseDouble(s.trim());
-            return Double.isFinite(seconds) && seconds >= 0 ? Duration.ofMillis((long) (seconds * 1000)) : null;
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Duration d = Duration.between(now, ZonedDateTime.parse(s.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException notADate) {
-                return null;
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- transport failures
-
-    /** Classifies a failure that is not an HTTP answer; a {@link ProviderException} in the chain wins. */
-    static ProviderException fromFailure(Throwable failure) {
-        int depth = 0;
-        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
-            ProviderException p = classifyOne(t);
-            if (p != null) {
-                return p;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return new ProviderException(ErrorKind.UNKNOWN, 0,
-                "unexpected failure: " + failure.getClass().getSimpleName() + describe(failure));
-    }
-
-    private static ProviderException classifyOne(Throwable t) {
-        if (t instanceof ProviderException p) {
-            return p;
-        }
-        if (t instanceof ConnectTimeoutException) {
-            return new ProviderException(ErrorKind.TIMEOUT, 0, "connect timeout" + describe(t));
-        }
-        if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
-            return new ProviderException(ErrorKind.TIMEOUT, 0, "timeout" + describe(t));
-        }
-        if (t instanceof HttpClosedException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "connection closed before a complete answer");
-        }
-        if (t instanceof StreamResetException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "request reset");
-        }
-        if (t instanceof SSLException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "TLS failure" + describe(t));
-        }
-        if (t instanceof IOException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "connection failed: " + t.getClass().getSimpleName()
-                    + describe(t));
-        }
-        if (t instanceof VertxException && t.getMessage() != null) {
-            String m = t.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("timeout") || m.contains("timed out")) {
-                return new ProviderException(ErrorKind.TIMEOUT, 0, "timeout" + describe(t));
-            }
-            if (m.contains("closed") || m.contains("reset")) {
-                return new ProviderException(ErrorKind.CONNECTION, 0, "connection closed before a complete answer");
-            }
-        }
-        return null;
-    }
-
-    private static String describe(Throwable t) {
-        return t.getMessage() == null || t.getMessage().isEmpty() ? "" : ": " + t.getMessage();
-    }
-
     private static String lower(String s) {
         return s == null ? "" : s.toLowerCase(Locale.ROOT);
     }
@@ -241,19 +139,10 @@ final class AzureErrors {
         String raw = "";
 
         static ErrorBody parse(Buffer body) {
-            if (body == null || body.length() == 0) {
-                return new ErrorBody();
-            }
-            JsonNode node;
-            try {
-                node = OpenAiJson.MAPPER.readTree(body.getBytes());
-            } catch (IOException | RuntimeException notJson) {
-                node = null;
-            }
-            ErrorBody e = node != null && node.isObject() ? of(node) : new ErrorBody();
+            JsonNode node = ErrorBodies.jsonObject(body);
+            ErrorBody e = node != null ? of(node) : new ErrorBody();
             if (e.message == null) {
-                String s = body.toString().replaceAll("\\s+", " ").trim();
-                e.raw = s.length() > SNIPPET ? s.substring(0, SNIPPET) + "..." : s;
+                e.raw = ErrorBodies.excerpt(body, ErrorBodies.EXCERPT);
             }
             return e;
         }
@@ -264,8 +153,8 @@ final class AzureErrors {
             if (err == null || !err.isObject()) {
                 err = root;
             }
-            e.message = text(err.get("message"));
-            e.code = text(err.get("code"));
+            e.message = JsonFields.optText(err, "message");
+            e.code = JsonFields.optText(err, "code");
             JsonNode status = err.get("status");
             if (status != null && status.isIntegralNumber()) {
                 e.status = status.asInt();
@@ -273,7 +162,7 @@ final class AzureErrors {
             // Azure documents "innererror"; some gateways in front of it rename it "inner_error".
             JsonNode inner = err.has("innererror") ? err.get("innererror") : err.get("inner_error");
             if (inner != null && inner.isObject()) {
-                e.innerCode = text(inner.get("code"));
+                e.innerCode = JsonFields.optText(inner, "code");
                 e.hasFilterResult = inner.has("content_filter_result") || inner.has("content_filter_results");
             }
             return e;
@@ -281,10 +170,6 @@ final class AzureErrors {
 
         String providerCode() {
             return innerCode != null ? code + "/" + innerCode : code;
-        }
-
-        private static String text(JsonNode n) {
-            return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
         }
     }
 }

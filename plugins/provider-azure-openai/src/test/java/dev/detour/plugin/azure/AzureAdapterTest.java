@@ -11,12 +11,13 @@ import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.testing.FakeCall;
+import dev.detour.api.testing.FakeUpstream;
 import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -24,18 +25,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
-import static dev.detour.plugin.azure.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.fixture;
+import static dev.detour.api.testing.TestFutures.await;
+import static dev.detour.api.testing.TestFutures.awaitFailure;
+import static dev.detour.api.testing.TestFutures.onContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,25 +70,6 @@ class AzureAdapterTest {
                 new ProviderContext("azure", baseUrl, KEY, "eu", Map.of("X-Tenant", "northwind"), vertx, Clock.SYSTEM));
     }
 
-    private <T> Future<T> onLoop(Supplier<Future<T>> call) {
-        Promise<T> p = Promise.promise();
-        loop.runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-
-    private static ProviderException awaitFailure(Future<?> f) throws Exception {
-        try {
-            f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return assertInstanceOf(ProviderException.class, e.getCause());
-        }
-        throw new AssertionError("expected the call to fail");
-    }
-
     private static JsonNode json(String s) {
         try {
             return OpenAiJson.MAPPER.readTree(s);
@@ -104,13 +84,7 @@ class AzureAdapterTest {
     }
 
     private static void sse(HttpServerResponse resp, String body, int pieceSize) {
-        resp.setChunked(true).putHeader("content-type", "text/event-stream");
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < bytes.length; i += pieceSize) {
-            byte[] piece = new byte[Math.min(bytes.length, i + pieceSize) - i];
-            System.arraycopy(bytes, i, piece, 0, piece.length);
-            resp.write(Buffer.buffer(piece));
-        }
+        FakeUpstream.writeInPieces(resp.putHeader("content-type", "text/event-stream"), body, pieceSize);
     }
 
     // ---------------------------------------------------------------- requests
@@ -118,10 +92,10 @@ class AzureAdapterTest {
     @Test
     void calls_the_deployment_of_the_model_with_api_version_and_api_key_header() throws Exception {
         // Given an Azure resource answering with its documented chat completion
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        upstream.respond(200, "application/json", fixture("/azure/chat-completion.json"));
 
         // When a request for a mapped model is sent
-        ChatResponse r = await(onLoop(() -> adapter.chat(hello("gpt-4o"), new TestCall())));
+        ChatResponse r = await(onContext(loop, () -> adapter.chat(hello("gpt-4o"), new FakeCall())));
 
         // Then the answer is translated
         assertEquals("Yes, Azure OpenAI supports customer managed keys.", r.text());
@@ -143,10 +117,10 @@ class AzureAdapterTest {
 
     @Test
     void calls_a_deployment_named_like_the_model_when_the_model_is_not_mapped() throws Exception {
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        upstream.respond(200, "application/json", fixture("/azure/chat-completion.json"));
         AzureAdapter a = adapter(upstream.baseUrl(), new AzureOptions("2025-01-01-preview", null, null, null, null));
 
-        await(onLoop(() -> a.chat(hello("gpt-4o-mini"), new TestCall())));
+        await(onContext(loop, () -> a.chat(hello("gpt-4o-mini"), new FakeCall())));
 
         assertEquals("/openai/deployments/gpt-4o-mini/chat/completions?api-version=2025-01-01-preview",
                 upstream.received.get(0).uri());
@@ -155,10 +129,10 @@ class AzureAdapterTest {
 
     @Test
     void sends_the_key_as_a_bearer_token_in_bearer_mode() throws Exception {
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        upstream.respond(200, "application/json", fixture("/azure/chat-completion.json"));
         AzureAdapter a = adapter(upstream.baseUrl(), new AzureOptions(null, null, "bearer", null, null));
 
-        await(onLoop(() -> a.chat(hello("gpt-4o"), new TestCall())));
+        await(onContext(loop, () -> a.chat(hello("gpt-4o"), new FakeCall())));
 
         FakeUpstream.Received got = upstream.received.get(0);
         assertEquals("Bearer " + KEY, got.header("Authorization"));
@@ -177,12 +151,12 @@ class AzureAdapterTest {
     @Test
     void streams_chunks_skipping_the_prompt_filter_event_and_asks_for_usage() throws Exception {
         upstream.onRequest((req, body) -> {
-            sse(req.response(), fixture("stream-text.sse"), 7);
+            sse(req.response(), fixture("/azure/stream-text.sse"), 7);
             req.response().end();
         });
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        await(onLoop(() -> adapter.stream(hello("gpt-4o"), new TestCall(), chunks::add)));
+        await(onContext(loop, () -> adapter.stream(hello("gpt-4o"), new FakeCall(), chunks::add)));
 
         assertEquals(5, chunks.size());
         assertEquals("assistant", chunks.get(0).role());
@@ -201,12 +175,12 @@ class AzureAdapterTest {
     @Test
     void fails_a_stream_as_content_filter_when_the_answer_is_cut_by_the_output_filter() throws Exception {
         upstream.onRequest((req, body) -> {
-            sse(req.response(), fixture("stream-content-filter.sse"), 64 * 1024);
+            sse(req.response(), fixture("/azure/stream-content-filter.sse"), 64 * 1024);
             req.response().end();
         });
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(hello("gpt-4o"), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(hello("gpt-4o"), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.CONTENT_FILTER, e.kind());
         assertEquals(2, chunks.size(), "the chunks before the cut are delivered");
@@ -215,9 +189,9 @@ class AzureAdapterTest {
 
     @Test
     void fails_as_content_filter_when_a_200_answer_finished_with_content_filter() throws Exception {
-        upstream.respond(200, "application/json", fixture("chat-completion-filtered.json"));
+        upstream.respond(200, "application/json", fixture("/azure/chat-completion-filtered.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(hello("gpt-4o"), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello("gpt-4o"), new FakeCall())));
 
         assertEquals(ErrorKind.CONTENT_FILTER, e.kind());
         assertEquals(200, e.status());
@@ -227,9 +201,9 @@ class AzureAdapterTest {
 
     @Test
     void classifies_a_prompt_filter_400_as_content_filter() throws Exception {
-        upstream.respond(400, "application/json", fixture("error-content-filter.json"));
+        upstream.respond(400, "application/json", fixture("/azure/error-content-filter.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(hello("gpt-4o"), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello("gpt-4o"), new FakeCall())));
 
         assertEquals(ErrorKind.CONTENT_FILTER, e.kind());
         assertEquals(400, e.status());
@@ -242,9 +216,9 @@ class AzureAdapterTest {
                 .putHeader("content-type", "application/json")
                 .putHeader("retry-after-ms", "5250").putHeader("retry-after", "6")
                 .putHeader("x-ratelimit-remaining-tokens", "0").putHeader("x-ratelimit-remaining-requests", "12")
-                .end(fixture("error-rate-limit.json")));
+                .end(fixture("/azure/error-rate-limit.json")));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(hello("gpt-4o"), new TestCall(), c -> { })));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(hello("gpt-4o"), new FakeCall(), c -> { })));
 
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals(429, e.status());
@@ -253,9 +227,9 @@ class AzureAdapterTest {
 
     @Test
     void classifies_a_503_as_overloaded() throws Exception {
-        upstream.respond(503, "application/json", fixture("error-service-unavailable.json"));
+        upstream.respond(503, "application/json", fixture("/azure/error-service-unavailable.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(hello("gpt-4o"), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello("gpt-4o"), new FakeCall())));
 
         assertEquals(ErrorKind.OVERLOADED, e.kind());
         assertEquals("ServiceUnavailable", e.providerCode());
@@ -263,9 +237,9 @@ class AzureAdapterTest {
 
     @Test
     void classifies_a_missing_deployment_as_not_found() throws Exception {
-        upstream.respond(404, "application/json", fixture("error-deployment-not-found.json"));
+        upstream.respond(404, "application/json", fixture("/azure/error-deployment-not-found.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(hello("gpt-4o"), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello("gpt-4o"), new FakeCall())));
 
         assertEquals(ErrorKind.NOT_FOUND, e.kind());
     }
@@ -275,7 +249,7 @@ class AzureAdapterTest {
         upstream.respond(401, "application/json",
                 "{\"error\":{\"code\":\"401\",\"message\":\"Access denied due to invalid subscription key " + KEY + "\"}}");
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(hello("gpt-4o"), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello("gpt-4o"), new FakeCall())));
 
         assertEquals(ErrorKind.AUTHENTICATION, e.kind());
         assertFalse(e.getMessage().contains(KEY));
@@ -290,7 +264,7 @@ class AzureAdapterTest {
         await(gone.close());
         AzureAdapter a = adapter(url, OPTIONS);
 
-        ProviderException e = awaitFailure(onLoop(() -> a.chat(hello("gpt-4o"), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> a.chat(hello("gpt-4o"), new FakeCall())));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
         assertEquals(0, e.status());
@@ -302,27 +276,27 @@ class AzureAdapterTest {
         Promise<Void> closed = Promise.promise();
         upstream.onRequest((req, body) -> {
             req.connection().closeHandler(v -> closed.tryComplete());
-            String all = fixture("stream-text.sse");
+            String all = fixture("/azure/stream-text.sse");
             sse(req.response(), all.substring(0, all.indexOf("\n\n", all.indexOf("assistant")) + 2), 64 * 1024);
         });
         // Only the reset can close the connection before the test gives up waiting
-        TestCall call = TestCall.withoutIdleTimeout();
-        Future<Void> result = onLoop(() -> adapter.stream(hello("gpt-4o"), call,
+        FakeCall call = FakeCall.withoutIdleTimeout();
+        Future<Void> result = onContext(loop, () -> adapter.stream(hello("gpt-4o"), call,
                 c -> call.cancel(new ProviderException(ErrorKind.TIMEOUT, 0, "idle timeout"))));
 
         await(closed.future());
         awaitFailure(result);
-        assertEquals(1, call.cancelHandlers);
+        assertEquals(1, call.cancelHandlers());
     }
 
     // ---------------------------------------------------------------- embeddings
 
     @Test
     void embeds_through_the_embedding_deployment() throws Exception {
-        upstream.respond(200, "application/json", fixture("embeddings.json"));
+        upstream.respond(200, "application/json", fixture("/azure/embeddings.json"));
         EmbeddingRequest req = new EmbeddingRequest("text-embedding-3-small", List.of("hello"), null, null, null, null);
 
-        EmbeddingResponse r = await(onLoop(() -> adapter.embed(req, new TestCall())));
+        EmbeddingResponse r = await(onContext(loop, () -> adapter.embed(req, new FakeCall())));
 
         assertEquals(3, r.vectors().get(0).length);
         assertEquals("/openai/deployments/embed-small/embeddings?api-version=" + AzureOptions.DEFAULT_API_VERSION,

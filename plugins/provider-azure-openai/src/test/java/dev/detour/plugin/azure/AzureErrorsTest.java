@@ -5,16 +5,13 @@ import dev.detour.api.ProviderException;
 import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
 import org.junit.jupiter.api.Test;
 
-import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
-import static dev.detour.plugin.azure.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.fixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -29,7 +26,7 @@ class AzureErrorsTest {
 
     @Test
     void content_filter_code_on_400_is_content_filter() {
-        assertEquals(ErrorKind.CONTENT_FILTER, answer(400, fixture("error-content-filter.json")).kind());
+        assertEquals(ErrorKind.CONTENT_FILTER, answer(400, fixture("/azure/error-content-filter.json")).kind());
     }
 
     @Test
@@ -46,12 +43,12 @@ class AzureErrorsTest {
 
     @Test
     void context_length_exceeded_is_context_length() {
-        assertEquals(ErrorKind.CONTEXT_LENGTH, answer(400, fixture("error-context-length.json")).kind());
+        assertEquals(ErrorKind.CONTEXT_LENGTH, answer(400, fixture("/azure/error-context-length.json")).kind());
     }
 
     @Test
     void status_429_is_rate_limited() {
-        assertEquals(ErrorKind.RATE_LIMITED, answer(429, fixture("error-rate-limit.json")).kind());
+        assertEquals(ErrorKind.RATE_LIMITED, answer(429, fixture("/azure/error-rate-limit.json")).kind());
     }
 
     @Test
@@ -66,7 +63,7 @@ class AzureErrorsTest {
 
     @Test
     void status_404_is_not_found() {
-        assertEquals(ErrorKind.NOT_FOUND, answer(404, fixture("error-deployment-not-found.json")).kind());
+        assertEquals(ErrorKind.NOT_FOUND, answer(404, fixture("/azure/error-deployment-not-found.json")).kind());
     }
 
     @Test
@@ -86,7 +83,7 @@ class AzureErrorsTest {
 
     @Test
     void status_503_is_overloaded() {
-        assertEquals(ErrorKind.OVERLOADED, answer(503, fixture("error-service-unavailable.json")).kind());
+        assertEquals(ErrorKind.OVERLOADED, answer(503, fixture("/azure/error-service-unavailable.json")).kind());
     }
 
     @Test
@@ -96,35 +93,14 @@ class AzureErrorsTest {
     }
 
     @Test
-    void retry_after_ms_wins_over_retry_after() {
-        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("retry-after-ms", "250").add("retry-after", "6");
-        assertEquals(Duration.ofMillis(250), AzureErrors.retryAfter(h, NOW));
-    }
-
-    @Test
-    void retry_after_seconds_and_http_date_are_read() {
-        assertEquals(Duration.ofSeconds(6), AzureErrors.retryAfter(MultiMap.caseInsensitiveMultiMap().add("retry-after", "6"), NOW));
-        assertEquals(Duration.ofSeconds(30), AzureErrors.retryAfter(
-                MultiMap.caseInsensitiveMultiMap().add("retry-after", "Thu, 26 Nov 2026 12:00:30 GMT"), NOW));
-        assertNull(AzureErrors.retryAfter(MultiMap.caseInsensitiveMultiMap(), NOW));
-    }
-
-    @Test
     void a_429_without_headers_takes_its_wait_from_the_message() {
-        assertEquals(Duration.ofSeconds(6), answer(429, fixture("error-rate-limit.json")).retryAfter());
-        assertNull(answer(400, fixture("error-context-length.json")).retryAfter());
+        assertEquals(Duration.ofSeconds(6), answer(429, fixture("/azure/error-rate-limit.json")).retryAfter());
+        assertNull(answer(400, fixture("/azure/error-context-length.json")).retryAfter());
     }
 
     @Test
     void in_stream_error_object_is_classified_by_its_code() {
         assertEquals(ErrorKind.RATE_LIMITED, AzureErrors.fromErrorObject(OpenAiJson.MAPPER.valueToTree(
                 Map.of("error", Map.of("code", "429", "message", "slow down")))).kind());
-    }
-
-    @Test
-    void refused_connection_is_connection_and_timeouts_are_timeout() {
-        assertEquals(ErrorKind.CONNECTION, AzureErrors.fromFailure(new ConnectException("refused")).kind());
-        assertEquals(ErrorKind.CONNECTION, AzureErrors.fromFailure(new HttpClosedException("closed")).kind());
-        assertEquals(ErrorKind.TIMEOUT, AzureErrors.fromFailure(new RuntimeException(new TimeoutException("t"))).kind());
     }
 }

@@ -10,28 +10,24 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.HttpEndpoint;
+import dev.detour.api.provider.HttpExchange;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.TransportErrors;
 import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -48,12 +44,7 @@ final class BedrockAdapter implements ProviderAdapter {
     private static final String JSON = "application/json";
     private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
 
-    private final String scheme;
-    private final String host;
-    private final int port;
-    private final boolean ssl;
-    private final String pathPrefix;
-    private final String hostHeader;
+    private final HttpEndpoint endpoint;
     private final String region;
     private final BedrockSigner signer;
     private final Map<String, String> extraHeaders;
@@ -62,43 +53,15 @@ final class BedrockAdapter implements ProviderAdapter {
 
     BedrockAdapter(BedrockOptions options, ProviderContext ctx, UnaryOperator<String> env) {
         this.region = region(options, ctx);
-        URI base;
-        try {
-            base = new URI(ctx.baseUrlOr("https://bedrock-runtime." + region + ".amazonaws.com"));
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("base_url is not a valid URL: '" + ctx.baseUrl() + "'");
+        this.endpoint = HttpEndpoint.parse(ctx.baseUrlOr("https://bedrock-runtime." + region + ".amazonaws.com"));
+        if (endpoint.query() != null) {
+            throw new IllegalArgumentException("base_url must not carry a query");
         }
-        this.scheme = base.getScheme() == null ? "" : base.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https") || base.getHost() == null) {
-            throw new IllegalArgumentException("base_url must be an absolute http(s) URL (was '" + ctx.baseUrl() + "')");
-        }
-        if (base.getUserInfo() != null || base.getRawQuery() != null) {
-            throw new IllegalArgumentException("base_url must not carry user info or a query");
-        }
-        this.ssl = scheme.equals("https");
-        String h = base.getHost();
-        // URI keeps IPv6 literals bracketed; the socket wants them bare, the Host header bracketed.
-        this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-        this.port = base.getPort() > 0 ? base.getPort() : ssl ? 443 : 80;
-        boolean defaultPort = port == (ssl ? 443 : 80);
-        this.hostHeader = defaultPort ? h : h + ":" + port;
-        String path = base.getRawPath() == null ? "" : base.getRawPath();
-        while (path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
-        this.pathPrefix = path;
         this.signer = new BedrockSigner(BedrockCredentials.resolve(options, env), region);
         this.extraHeaders = ctx.headers();
         this.clock = ctx.clock() == null ? Clock.SYSTEM : ctx.clock();
-        HttpClientOptions http = new HttpClientOptions()
-                .setProtocolVersion(HttpVersion.HTTP_1_1)
-                .setKeepAlive(true)
-                .setPipelining(false)
-                .setTcpNoDelay(true)
-                .setSsl(ssl)
-                .setForceSni(ssl)
-                .setName("detour-bedrock-" + ctx.name());
-        this.client = ctx.vertx().createHttpClient(http, new PoolOptions().setHttp1MaxSize(options.maxConnections()));
+        this.client = ctx.vertx().createHttpClient(endpoint.clientOptions("detour-bedrock-" + ctx.name()),
+                new PoolOptions().setHttp1MaxSize(options.maxConnections()));
     }
 
     private static String region(BedrockOptions options, ProviderContext ctx) {
@@ -120,14 +83,8 @@ final class BedrockAdapter implements ProviderAdapter {
 
     @Override
     public Future<ChatResponse> chat(ChatRequest request, Call call) {
-        byte[] body;
-        try {
-            body = write(BedrockTranslator.request(request));
-        } catch (RuntimeException e) {
-            return Future.failedFuture(BedrockErrors.fromFailure(e));
-        }
         long created = clock.now().getEpochSecond();
-        return exchange(request.model(), "/converse", body, JSON, call, (req, resp) -> resp.body().map(b -> {
+        return exchange(request, "/converse", JSON, call, (req, resp) -> resp.body().map(b -> {
             JsonNode json;
             try {
                 json = OpenAiJson.MAPPER.readTree(b.getBytes());
@@ -143,14 +100,8 @@ final class BedrockAdapter implements ProviderAdapter {
 
     @Override
     public Future<Void> stream(ChatRequest request, Call call, ChunkSink sink) {
-        byte[] body;
-        try {
-            body = write(BedrockTranslator.request(request));
-        } catch (RuntimeException e) {
-            return Future.failedFuture(BedrockErrors.fromFailure(e));
-        }
         long created = clock.now().getEpochSecond();
-        return exchange(request.model(), "/converse-stream", body, EVENT_STREAM, call, (req, resp) -> {
+        return exchange(request, "/converse-stream", EVENT_STREAM, call, (req, resp) -> {
             String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
             if (type != null && type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
                 return resp.body().compose(b -> Future.failedFuture(new ProviderException(ErrorKind.SERVER_ERROR,
@@ -158,7 +109,7 @@ final class BedrockAdapter implements ProviderAdapter {
             }
             Promise<Void> done = Promise.promise();
             BedrockStreamDecoder decoder = new BedrockStreamDecoder(sink, done, responseId(resp, call), request.model(), created);
-            resp.exceptionHandler(t -> decoder.fail(BedrockErrors.fromFailure(t)));
+            resp.exceptionHandler(t -> decoder.fail(TransportErrors.classify(t)));
             resp.handler(decoder::feed);
             resp.endHandler(v -> decoder.end());
             // A failed stream leaves the body half read: close the connection rather than pool it.
@@ -177,53 +128,35 @@ final class BedrockAdapter implements ProviderAdapter {
         return client.close();
     }
 
-    private <T> Future<T> exchange(String model, String operation, byte[] body, String accept, Call call,
-                                   OnSuccess<T> onSuccess) {
-        if (call.cancelled()) {
-            return Future.failedFuture(new ProviderException(ErrorKind.TIMEOUT, 0, "call cancelled before it started"));
+    /** Translates, signs and sends the one request of a call. */
+    private <T> Future<T> exchange(ChatRequest request, String operation, String accept, Call call,
+                                   HttpExchange.OnSuccess<T> onSuccess) {
+        byte[] body;
+        try {
+            body = write(BedrockTranslator.request(request));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(TransportErrors.classify(e));
         }
-        String path = pathPrefix + "/model/" + encodePathSegment(model) + operation;
+        String path = endpoint.pathPrefix() + "/model/" + encodePathSegment(request.model()) + operation;
         Map<String, String> signed;
         try {
             Map<String, String> toSign = new LinkedHashMap<>();
             toSign.put("Content-Type", JSON);
             toSign.put("Accept", accept);
-            signed = signer.sign(URI.create(scheme + "://" + hostHeader + path), toSign, body, clock.now());
+            signed = signer.sign(URI.create(endpoint.scheme() + "://" + endpoint.authority() + path), toSign, body,
+                    clock.now());
         } catch (RuntimeException e) {
             // The SDK's messages name the failing step, never the secret; keep only the class to be sure.
             return Future.failedFuture(new ProviderException(ErrorKind.UNKNOWN, 0,
                     "could not sign the request: " + e.getClass().getSimpleName()));
         }
-        RequestOptions ro = new RequestOptions()
-                .setMethod(HttpMethod.POST)
-                .setHost(host)
-                .setPort(port)
-                .setSsl(ssl)
-                .setURI(path);
-        long connect = millis(call.connectTimeout());
-        if (connect > 0) {
-            ro.setConnectTimeout(connect);
-        }
-        long idle = millis(call.idleTimeout());
-        if (idle > 0) {
-            ro.setIdleTimeout(idle);
-        }
-        return client.request(ro)
-                .compose(req -> {
+        return HttpExchange.send(client, HttpExchange.post(endpoint, path, call), call,
+                req -> {
                     // Extra headers first: the signed ones must reach the wire exactly as signed.
                     extraHeaders.forEach(req::putHeader);
                     signed.forEach(req::putHeader);
-                    call.onCancel(e -> req.reset());
-                    return req.send(Buffer.buffer(body)).compose(resp -> {
-                        int status = resp.statusCode();
-                        if (status < 200 || status >= 300) {
-                            return resp.body().transform(ar -> Future.failedFuture(BedrockErrors.fromResponse(status,
-                                    resp.headers(), ar.succeeded() ? ar.result() : null)));
-                        }
-                        return onSuccess.apply(req, resp);
-                    });
-                })
-                .recover(t -> Future.failedFuture(BedrockErrors.fromFailure(t)));
+                },
+                Buffer.buffer(body), (status, headers, b) -> BedrockErrors.fromResponse(status, headers, b), onSuccess);
     }
 
     private static String responseId(HttpClientResponse resp, Call call) {
@@ -245,14 +178,5 @@ final class BedrockAdapter implements ProviderAdapter {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not serialise the request body", e);
         }
-    }
-
-    private static long millis(Duration d) {
-        return d == null || d.isNegative() ? 0 : d.toMillis();
-    }
-
-    @FunctionalInterface
-    private interface OnSuccess<T> {
-        Future<T> apply(HttpClientRequest request, HttpClientResponse response);
     }
 }

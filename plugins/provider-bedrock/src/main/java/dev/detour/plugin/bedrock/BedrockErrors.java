@@ -3,20 +3,13 @@ package dev.detour.plugin.bedrock;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.wire.OpenAiJson;
-import io.netty.channel.ConnectTimeoutException;
+import dev.detour.api.provider.ErrorBodies;
+import dev.detour.api.provider.RetryAfter;
+import dev.detour.api.wire.JsonFields;
 import io.vertx.core.MultiMap;
-import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.StreamResetException;
 
-import javax.net.ssl.SSLException;
-import java.io.IOException;
-import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The failure classifier of the {@code bedrock} adapter. Bedrock Runtime names each error by its
@@ -40,36 +33,34 @@ import java.util.concurrent.TimeoutException;
  *       &rarr; {@code PERMISSION}, 404 &rarr; {@code NOT_FOUND}, 408 &rarr; {@code TIMEOUT}, other 4xx
  *       &rarr; {@code INVALID_REQUEST}, 503 &rarr; {@code OVERLOADED}, other 5xx &rarr; {@code SERVER_ERROR}</li>
  * </ul>
- * Transport failures walk the cause chain like every adapter's. Stateless.
+ * Transport failures are the adapter's, through {@link dev.detour.api.provider.TransportErrors}. Stateless.
  */
 final class BedrockErrors {
-
-    private static final int SNIPPET = 200;
 
     private BedrockErrors() {
     }
 
     /** Classifies a non-2xx answer. */
     static ProviderException fromResponse(int status, MultiMap headers, Buffer body) {
-        JsonNode json = parse(body);
+        JsonNode json = ErrorBodies.jsonObject(body);
         String type = errorType(headers == null ? null : headers.get("x-amzn-ErrorType"));
         if (type == null && json != null) {
-            type = errorType(text(json.get("__type")));
+            type = errorType(JsonFields.optText(json, "__type"));
         }
-        String message = json == null ? null : text(json.has("message") ? json.get("message") : json.get("Message"));
+        String message = json == null ? null : JsonFields.optText(json, json.has("message") ? "message" : "Message");
         if (message == null) {
-            String raw = body == null ? "" : body.toString().replaceAll("\\s+", " ").trim();
-            message = "HTTP " + status + (type != null ? " " + type : "")
-                    + (raw.isEmpty() ? "" : ": " + (raw.length() > SNIPPET ? raw.substring(0, SNIPPET) + "..." : raw));
+            String raw = ErrorBodies.excerpt(body, ErrorBodies.EXCERPT);
+            message = "HTTP " + status + (type != null ? " " + type : "") + (raw.isEmpty() ? "" : ": " + raw);
         }
+        // Bedrock sends delay-seconds only, so no clock is needed for an HTTP-date.
         return new ProviderException(classify(status, type, message), status, message,
-                retryAfter(headers), type);
+                RetryAfter.parse(headers, null), type);
     }
 
     /** Classifies an exception message inside a ConverseStream ({@code :exception-type} and its JSON payload). */
     static ProviderException fromStreamException(String exceptionType, byte[] payload) {
-        JsonNode json = parse(payload == null ? null : Buffer.buffer(payload));
-        String message = json == null ? null : text(json.get("message"));
+        JsonNode json = ErrorBodies.jsonObject(payload == null ? null : Buffer.buffer(payload));
+        String message = json == null ? null : JsonFields.optText(json, "message");
         String type = exceptionType == null ? null : exceptionType.substring(0, 1).toUpperCase(Locale.ROOT) + exceptionType.substring(1);
         int status = json != null && json.hasNonNull("originalStatusCode") ? json.get("originalStatusCode").asInt(0) : 0;
         ErrorKind kind = classify(0, type, message);
@@ -158,91 +149,5 @@ final class BedrockErrors {
             t = t.substring(hash + 1);
         }
         return t.isEmpty() ? null : t;
-    }
-
-    private static Duration retryAfter(MultiMap headers) {
-        String v = headers == null ? null : headers.get("retry-after");
-        if (v == null) {
-            return null;
-        }
-        try {
-            long s = Long.parseLong(v.trim());
-            return s >= 0 ? Duration.ofSeconds(s) : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    // ---------------------------------------------------------------- transport failures
-
-    /** Classifies a failure that is not an HTTP answer; a {@link ProviderException} in the chain wins. */
-    static ProviderException fromFailure(Throwable failure) {
-        int depth = 0;
-        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
-            ProviderException p = classifyOne(t);
-            if (p != null) {
-                return p;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return new ProviderException(ErrorKind.UNKNOWN, 0,
-                "unexpected failure: " + failure.getClass().getSimpleName() + describe(failure));
-    }
-
-    private static ProviderException classifyOne(Throwable t) {
-        if (t instanceof ProviderException p) {
-            return p;
-        }
-        if (t instanceof ConnectTimeoutException) {
-            return new ProviderException(ErrorKind.TIMEOUT, 0, "connect timeout" + describe(t));
-        }
-        if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
-            return new ProviderException(ErrorKind.TIMEOUT, 0, "timeout" + describe(t));
-        }
-        if (t instanceof HttpClosedException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "connection closed before a complete answer");
-        }
-        if (t instanceof StreamResetException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "request reset");
-        }
-        if (t instanceof SSLException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "TLS failure" + describe(t));
-        }
-        if (t instanceof IOException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "connection failed: " + t.getClass().getSimpleName()
-                    + describe(t));
-        }
-        if (t instanceof VertxException && t.getMessage() != null) {
-            String m = t.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("timeout") || m.contains("timed out")) {
-                return new ProviderException(ErrorKind.TIMEOUT, 0, "timeout" + describe(t));
-            }
-            if (m.contains("closed") || m.contains("reset")) {
-                return new ProviderException(ErrorKind.CONNECTION, 0, "connection closed before a complete answer");
-            }
-        }
-        return null;
-    }
-
-    private static String describe(Throwable t) {
-        return t.getMessage() == null || t.getMessage().isEmpty() ? "" : ": " + t.getMessage();
-    }
-
-    private static JsonNode parse(Buffer body) {
-        if (body == null || body.length() == 0) {
-            return null;
-        }
-        try {
-            JsonNode n = OpenAiJson.MAPPER.readTree(body.getBytes());
-            return n != null && n.isObject() ? n : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static String text(JsonNode n) {
-        return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
     }
 }

@@ -11,6 +11,8 @@ import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.testing.FakeCall;
+import dev.detour.api.testing.FakeUpstream;
 import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -28,17 +30,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 
+import static dev.detour.api.testing.FakeUpstream.fixture;
+import static dev.detour.api.testing.TestFutures.await;
+import static dev.detour.api.testing.TestFutures.awaitFailure;
+import static dev.detour.api.testing.TestFutures.onContext;
 import static dev.detour.plugin.bedrock.BedrockSignerTest.ACCESS_KEY;
 import static dev.detour.plugin.bedrock.BedrockSignerTest.SECRET;
-import static dev.detour.plugin.bedrock.FakeUpstream.fixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,25 +85,6 @@ class BedrockAdapterTest {
     private BedrockAdapter adapter(String baseUrl, String region, BedrockOptions options) {
         return (BedrockAdapter) new BedrockProviderFactory().create(options,
                 new ProviderContext("bedrock", baseUrl, "ignored-api-key", region, Map.of("X-Tenant", "northwind"), vertx, FIXED));
-    }
-
-    private <T> Future<T> onLoop(Supplier<Future<T>> call) {
-        Promise<T> p = Promise.promise();
-        loop.runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-
-    private static ProviderException awaitFailure(Future<?> f) throws Exception {
-        try {
-            f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return assertInstanceOf(ProviderException.class, e.getCause());
-        }
-        throw new AssertionError("expected the call to fail");
     }
 
     private static ChatRequest hello() {
@@ -152,9 +134,9 @@ class BedrockAdapterTest {
 
     @Test
     void sends_a_sigv4_signed_converse_request_and_translates_the_answer() throws Exception {
-        answerJson(200, Map.of(), fixture("converse-text.json"));
+        answerJson(200, Map.of(), fixture("/bedrock/converse-text.json"));
 
-        ChatResponse r = await(onLoop(() -> adapter.chat(hello(), new TestCall())));
+        ChatResponse r = await(onContext(loop, () -> adapter.chat(hello(), new FakeCall())));
 
         // Then the answer is translated
         assertEquals("Hello! How can I help you today?", r.text());
@@ -184,13 +166,13 @@ class BedrockAdapterTest {
 
     @Test
     void takes_credentials_from_the_environment_and_the_region_from_options() throws Exception {
-        answerJson(200, Map.of(), fixture("converse-text.json"));
+        answerJson(200, Map.of(), fixture("/bedrock/converse-text.json"));
         Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET,
                 "AWS_SESSION_TOKEN", "FQoGZXIvYXdzEXAMPLE");
         BedrockAdapter a = new BedrockAdapter(new BedrockOptions("eu-central-1", null, null, null, null),
                 new ProviderContext("b", upstream.baseUrl(), null, "eu", Map.of(), vertx, FIXED), env::get);
 
-        await(onLoop(() -> a.chat(hello(), new TestCall())));
+        await(onContext(loop, () -> a.chat(hello(), new FakeCall())));
 
         FakeUpstream.Received got = upstream.received.get(0);
         assertEquals("FQoGZXIvYXdzEXAMPLE", got.header("X-Amz-Security-Token"));
@@ -216,7 +198,7 @@ class BedrockAdapterTest {
         ChatRequest r = OpenAiJson.parseRequest(BedrockTranslatorTest.json("{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":"
                 + "\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\"}}]}]}"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(r, new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(r, new FakeCall())));
 
         assertEquals(ErrorKind.UNSUPPORTED, e.kind());
         assertEquals(0, upstream.received.size());
@@ -231,10 +213,10 @@ class BedrockAdapterTest {
 
     @Test
     void streams_text_finish_and_usage_from_event_stream_frames_cut_anywhere() throws Exception {
-        answerStream(EventStreamEncoder.events(fixture("stream-text.events")), 7);
+        answerStream(EventStreamEncoder.events(fixture("/bedrock/stream-text.events")), 7);
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        await(onLoop(() -> adapter.stream(hello(), new TestCall(), chunks::add)));
+        await(onContext(loop, () -> adapter.stream(hello(), new FakeCall(), chunks::add)));
 
         assertEquals(5, chunks.size());
         assertEquals("assistant", chunks.get(0).role());
@@ -251,10 +233,10 @@ class BedrockAdapterTest {
 
     @Test
     void streams_tool_use_as_tool_call_deltas() throws Exception {
-        answerStream(EventStreamEncoder.events(fixture("stream-tool-use.events")), 64 * 1024);
+        answerStream(EventStreamEncoder.events(fixture("/bedrock/stream-tool-use.events")), 64 * 1024);
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        await(onLoop(() -> adapter.stream(hello(), new TestCall(), chunks::add)));
+        await(onContext(loop, () -> adapter.stream(hello(), new FakeCall(), chunks::add)));
 
         ToolCallDelta first = chunks.stream().flatMap(c -> c.toolCalls().stream()).findFirst().orElseThrow();
         assertEquals(0, first.index());
@@ -276,7 +258,7 @@ class BedrockAdapterTest {
         answerStream(frames, 64 * 1024);
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(hello(), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(hello(), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals("ThrottlingException", e.providerCode());
@@ -285,12 +267,12 @@ class BedrockAdapterTest {
 
     @Test
     void fails_a_stream_as_server_error_on_a_corrupted_frame() throws Exception {
-        Buffer frames = EventStreamEncoder.events(fixture("stream-text.events"));
+        Buffer frames = EventStreamEncoder.events(fixture("/bedrock/stream-text.events"));
         frames.setByte(frames.length() - 10, (byte) (frames.getByte(frames.length() - 10) ^ 0x40));
         answerStream(frames, 64 * 1024);
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(hello(), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(hello(), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
         assertTrue(e.getMessage().contains("CRC"), e.getMessage());
@@ -303,7 +285,7 @@ class BedrockAdapterTest {
                 .appendBuffer(EventStreamEncoder.event("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"}}"));
         answerStream(frames, 64 * 1024);
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(hello(), new TestCall(), c -> { })));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(hello(), new FakeCall(), c -> { })));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
     }
@@ -313,9 +295,9 @@ class BedrockAdapterTest {
     @Test
     void classifies_an_http_error_by_its_amzn_error_type() throws Exception {
         answerJson(429, Map.of("x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"),
-                fixture("error-throttling.json"));
+                fixture("/bedrock/error-throttling.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(hello(), new TestCall(), c -> { })));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(hello(), new FakeCall(), c -> { })));
 
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals(429, e.status());
@@ -325,9 +307,9 @@ class BedrockAdapterTest {
     @Test
     void classifies_a_too_long_prompt_as_context_length() throws Exception {
         answerJson(400, Map.of("x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"),
-                fixture("error-validation-too-long.json"));
+                fixture("/bedrock/error-validation-too-long.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(hello(), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello(), new FakeCall())));
 
         assertEquals(ErrorKind.CONTEXT_LENGTH, e.kind());
     }
@@ -339,7 +321,7 @@ class BedrockAdapterTest {
         await(gone.close());
         BedrockAdapter a = adapter(url, "us-east-1", new BedrockOptions(null, ACCESS_KEY, SECRET, null, null));
 
-        ProviderException e = awaitFailure(onLoop(() -> a.chat(hello(), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> a.chat(hello(), new FakeCall())));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
         assertFalse(e.getMessage().contains(SECRET));
@@ -355,19 +337,19 @@ class BedrockAdapterTest {
                     .write(EventStreamEncoder.event("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"}}"));
         });
         // Only the reset can close the connection before the test gives up waiting
-        TestCall call = TestCall.withoutIdleTimeout();
-        Future<Void> result = onLoop(() -> adapter.stream(hello(), call,
+        FakeCall call = FakeCall.withoutIdleTimeout();
+        Future<Void> result = onContext(loop, () -> adapter.stream(hello(), call,
                 c -> call.cancel(new ProviderException(ErrorKind.TIMEOUT, 0, "idle timeout"))));
 
         await(closed.future());
         awaitFailure(result);
-        assertEquals(1, call.cancelHandlers);
+        assertEquals(1, call.cancelHandlers());
     }
 
     @Test
     void has_no_embeddings() throws Exception {
         ProviderException e = awaitFailure(adapter.embed(new dev.detour.api.model.EmbeddingRequest("m", List.of("x"),
-                null, null, null, null), new TestCall()));
+                null, null, null, null), new FakeCall()));
         assertEquals(ErrorKind.UNSUPPORTED, e.kind());
         assertNull(e.retryAfter());
     }

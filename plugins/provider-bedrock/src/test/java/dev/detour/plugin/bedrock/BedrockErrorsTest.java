@@ -6,11 +6,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
-import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeoutException;
 
-import static dev.detour.plugin.bedrock.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.fixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** One test per classification rule of {@link BedrockErrors}. */
@@ -26,7 +24,7 @@ class BedrockErrorsTest {
 
     @Test
     void throttling_is_rate_limited() {
-        ProviderException e = answer(429, "ThrottlingException", fixture("error-throttling.json"));
+        ProviderException e = answer(429, "ThrottlingException", fixture("/bedrock/error-throttling.json"));
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals("ThrottlingException", e.providerCode());
         assertEquals("Too many requests, please wait before trying again.", e.getMessage());
@@ -39,19 +37,19 @@ class BedrockErrorsTest {
 
     @Test
     void validation_is_invalid_request() {
-        assertEquals(ErrorKind.INVALID_REQUEST, answer(400, "ValidationException", fixture("error-validation.json")).kind());
+        assertEquals(ErrorKind.INVALID_REQUEST, answer(400, "ValidationException", fixture("/bedrock/error-validation.json")).kind());
     }
 
     @Test
     void validation_saying_the_input_is_too_long_is_context_length() {
-        assertEquals(ErrorKind.CONTEXT_LENGTH, answer(400, "ValidationException", fixture("error-validation-too-long.json")).kind());
+        assertEquals(ErrorKind.CONTEXT_LENGTH, answer(400, "ValidationException", fixture("/bedrock/error-validation-too-long.json")).kind());
         assertEquals(ErrorKind.CONTEXT_LENGTH, answer(400, "ValidationException",
                 "{\"message\":\"prompt is too long: 210000 tokens > 200000 maximum\"}").kind());
     }
 
     @Test
     void access_denied_is_permission() {
-        assertEquals(ErrorKind.PERMISSION, answer(403, "AccessDeniedException", fixture("error-access-denied.json")).kind());
+        assertEquals(ErrorKind.PERMISSION, answer(403, "AccessDeniedException", fixture("/bedrock/error-access-denied.json")).kind());
     }
 
     @Test
@@ -62,7 +60,7 @@ class BedrockErrorsTest {
 
     @Test
     void resource_not_found_is_not_found() {
-        assertEquals(ErrorKind.NOT_FOUND, answer(404, "ResourceNotFoundException", fixture("error-not-found.json")).kind());
+        assertEquals(ErrorKind.NOT_FOUND, answer(404, "ResourceNotFoundException", fixture("/bedrock/error-not-found.json")).kind());
     }
 
     @Test
@@ -115,11 +113,5 @@ class BedrockErrorsTest {
                 "{\"message\":\"m\",\"originalStatusCode\":500,\"originalMessage\":\"x\"}".getBytes(StandardCharsets.UTF_8));
         assertEquals(ErrorKind.SERVER_ERROR, model.kind());
         assertEquals(500, model.status());
-    }
-
-    @Test
-    void transport_failures_walk_the_cause_chain() {
-        assertEquals(ErrorKind.CONNECTION, BedrockErrors.fromFailure(new ConnectException("refused")).kind());
-        assertEquals(ErrorKind.TIMEOUT, BedrockErrors.fromFailure(new RuntimeException(new TimeoutException())).kind());
     }
 }

@@ -10,7 +10,7 @@ import dev.detour.api.model.FinishReason;
 import dev.detour.api.wire.OpenAiJson;
 import org.junit.jupiter.api.Test;
 
-import static dev.detour.plugin.bedrock.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.fixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -123,7 +123,7 @@ class BedrockTranslatorTest {
 
     @Test
     void parses_a_text_answer() {
-        ChatResponse r = BedrockTranslator.response(json(fixture("converse-text.json")), "req-1", "m", 42);
+        ChatResponse r = BedrockTranslator.response(json(fixture("/bedrock/converse-text.json")), "req-1", "m", 42);
 
         assertEquals("Hello! How can I help you today?", r.text());
         assertEquals(FinishReason.STOP, r.finishReason());
@@ -135,7 +135,7 @@ class BedrockTranslatorTest {
 
     @Test
     void parses_tool_use_and_counts_cached_input_in_the_prompt() {
-        ChatResponse r = BedrockTranslator.response(json(fixture("converse-tool-use.json")), "req-2", "m", 0);
+        ChatResponse r = BedrockTranslator.response(json(fixture("/bedrock/converse-tool-use.json")), "req-2", "m", 0);
 
         assertEquals(FinishReason.TOOL_CALLS, r.finishReason());
         var call = r.choices().get(0).message().toolCalls().get(0);

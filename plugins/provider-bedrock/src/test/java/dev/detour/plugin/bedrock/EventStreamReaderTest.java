@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.detour.plugin.bedrock.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,7 +28,7 @@ class EventStreamReaderTest {
 
     @Test
     void decodes_frames_with_headers_and_payload() {
-        List<EventStreamReader.Message> m = decode(List.of(EventStreamEncoder.events(fixture("stream-text.events"))));
+        List<EventStreamReader.Message> m = decode(List.of(EventStreamEncoder.events(fixture("/bedrock/stream-text.events"))));
 
         assertEquals(6, m.size());
         assertEquals("messageStart", m.get(0).header(":event-type"));
@@ -40,7 +40,7 @@ class EventStreamReaderTest {
 
     @Test
     void decodes_the_same_messages_whatever_the_buffer_boundaries() {
-        Buffer all = EventStreamEncoder.events(fixture("stream-tool-use.events"));
+        Buffer all = EventStreamEncoder.events(fixture("/bedrock/stream-tool-use.events"));
         List<EventStreamReader.Message> whole = decode(List.of(all));
         // Every single cut point, then byte by byte: preludes, headers, payloads and CRCs all get split
         for (int cut = 1; cut < all.length(); cut++) {

@@ -12,6 +12,7 @@ import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.TransportErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -93,10 +94,10 @@ final class GeminiAdapter implements ProviderAdapter {
         long created = ctx.clock().now().getEpochSecond();
         Promise<Void> done = Promise.promise();
         HttpClientRequest[] sent = new HttpClientRequest[1];
-        send(url, body, call, sent).onFailure(t -> done.tryFail(GeminiErrors.fromThrowable(t))).onSuccess(resp -> {
+        send(url, body, call, sent).onFailure(t -> done.tryFail(TransportErrors.classify(t))).onSuccess(resp -> {
             if (resp.statusCode() / 100 != 2) {
                 resp.body().onComplete(ar -> done.tryFail(ar.succeeded() ? errorOf(resp, ar.result())
-                        : GeminiErrors.fromThrowable(ar.cause())));
+                        : TransportErrors.classify(ar.cause())));
                 return;
             }
             GeminiStreamDecoder decoder = new GeminiStreamDecoder(fallbackId(call), request.model(), created, chunk -> {
@@ -112,11 +113,11 @@ final class GeminiAdapter implements ProviderAdapter {
                     decoder.feed(buf);
                 } catch (RuntimeException e) {
                     // A stream error event, a malformed event, or a failing sink: stop reading.
-                    done.tryFail(GeminiErrors.fromThrowable(e));
+                    done.tryFail(TransportErrors.classify(e));
                     sent[0].reset();
                 }
             });
-            resp.exceptionHandler(t -> done.tryFail(GeminiErrors.fromThrowable(t)));
+            resp.exceptionHandler(t -> done.tryFail(TransportErrors.classify(t)));
             resp.endHandler(v -> {
                 if (done.future().isComplete()) {
                     return;
@@ -125,7 +126,7 @@ final class GeminiAdapter implements ProviderAdapter {
                     decoder.end();
                     done.tryComplete();
                 } catch (RuntimeException e) {
-                    done.tryFail(GeminiErrors.fromThrowable(e));
+                    done.tryFail(TransportErrors.classify(e));
                 }
             });
         });
@@ -235,7 +236,7 @@ final class GeminiAdapter implements ProviderAdapter {
     }
 
     private static <T> Future<T> classified(Throwable t) {
-        return Future.failedFuture(GeminiErrors.fromThrowable(t));
+        return Future.failedFuture(TransportErrors.classify(t));
     }
 
     private static String fallbackId(Call call) {

@@ -4,17 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import io.netty.channel.ConnectTimeoutException;
+import dev.detour.api.provider.RetryAfter;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.IdentityHashMap;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Classifies every Gemini failure into one {@link ErrorKind}. Google APIs answer errors as
@@ -32,13 +27,12 @@ import java.util.concurrent.TimeoutException;
  *   <li>400 INVALID_ARGUMENT about the token limit ("exceeds the maximum number of tokens") →
  *       CONTEXT_LENGTH; any other 400 → INVALID_REQUEST</li>
  *   <li>404 NOT_FOUND → NOT_FOUND</li>
- *   <li>429 RESOURCE_EXHAUSTED → RATE_LIMITED, with the {@code Retry-After} header or else the
+ *   <li>429 RESOURCE_EXHAUSTED → RATE_LIMITED, with the {@code Retry-After} header (delay-seconds; Google sends no HTTP-date) or else the
  *       {@code google.rpc.RetryInfo.retryDelay} ("12s") of {@code error.details}</li>
  *   <li>500 INTERNAL (and other 5xx) → SERVER_ERROR; 503 UNAVAILABLE → OVERLOADED;
  *       504 DEADLINE_EXCEEDED and 408 → TIMEOUT</li>
- *   <li>transport failures, walking the cause chain: connect timeout and other timeouts → TIMEOUT;
- *       refused, reset, closed, unknown host, other I/O → CONNECTION</li>
  * </ul>
+ * Transport failures are the adapter's, through {@link dev.detour.api.provider.TransportErrors}.
  * Messages quote Google's message (which never carries the key) and never the request.
  */
 final class GeminiErrors {
@@ -73,7 +67,7 @@ final class GeminiErrors {
         }
         if (error == null) {
             String text = body == null || body.isBlank() ? "(empty body)" : truncate(body.strip());
-            return build(status, "", "", text, parseRetryAfter(retryAfter), null);
+            return build(status, "", "", text, RetryAfter.parseValue(retryAfter, null), null);
         }
         return fromError(error, status, retryAfter);
     }
@@ -102,7 +96,7 @@ final class GeminiErrors {
                 retryDelay = parseProtoDuration(d.path("retryDelay").asText(null));
             }
         }
-        Duration wait = parseRetryAfter(retryAfter);
+        Duration wait = RetryAfter.parseValue(retryAfter, null);
         if (wait == null) {
             wait = retryDelay;
         }
@@ -184,58 +178,6 @@ final class GeminiErrors {
                 return 504;
             default:
                 return 0;
-        }
-    }
-
-    /**
-     * The failure for a transport error, found by walking the cause chain: timeouts (including
-     * Netty's connect timeout) are TIMEOUT, every other network failure is CONNECTION.
-     */
-    static ProviderException fromThrowable(Throwable failure) {
-        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
-        ErrorKind kind = null;
-        for (Throwable t = failure; t != null && !seen.containsKey(t); t = t.getCause()) {
-            seen.put(t, Boolean.TRUE);
-            if (t instanceof ProviderException pe) {
-                return pe;
-            }
-            if (t instanceof ConnectTimeoutException || t instanceof TimeoutException
-                    || t.getClass().getSimpleName().contains("Timeout")) {
-                return new ProviderException(ErrorKind.TIMEOUT, 0, "Gemini call timed out: " + describe(t));
-            }
-            if (kind == null && (t instanceof ConnectException || t instanceof UnknownHostException
-                    || t instanceof IOException || isVertxConnectionFailure(t))) {
-                kind = ErrorKind.CONNECTION;
-            }
-        }
-        if (kind == null) {
-            return new ProviderException(ErrorKind.UNKNOWN, 0, "Gemini call failed: " + describe(failure));
-        }
-        return new ProviderException(kind, 0, "Gemini connection failed: " + describe(failure));
-    }
-
-    private static boolean isVertxConnectionFailure(Throwable t) {
-        String name = t.getClass().getName();
-        String msg = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-        return name.startsWith("io.vertx.") && (name.endsWith("HttpClosedException") || name.endsWith("StreamResetException")
-                || msg.contains("connection was closed") || msg.contains("connection reset"));
-    }
-
-    private static String describe(Throwable t) {
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : " (" + truncate(m) + ")");
-    }
-
-    /** A {@code Retry-After} in delta-seconds, or null (HTTP dates are not used by Google's API). */
-    static Duration parseRetryAfter(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        try {
-            long s = Long.parseLong(header.trim());
-            return s >= 0 ? Duration.ofSeconds(s) : null;
-        } catch (NumberFormatException e) {
-            return null;
         }
     }
 

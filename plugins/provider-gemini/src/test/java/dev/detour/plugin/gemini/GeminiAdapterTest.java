@@ -12,11 +12,12 @@ import dev.detour.api.model.Message;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.testing.FakeCall;
+import dev.detour.api.testing.FakeTarget;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.junit5.VertxExtension;
@@ -98,11 +99,16 @@ class GeminiAdapterTest {
         }
     }
 
+    /** A call to {@code gemini/<model>} with the default timeouts. */
+    private static FakeCall geminiCall(String model) {
+        return new FakeCall(FakeTarget.of("gemini", model));
+    }
+
     @Test
     void chat_posts_generate_content_with_the_key_in_a_header_and_never_in_the_url(VertxTestContext ctx) {
         behaviour = req -> json(req, 200, Fixtures.text("text_response.json"));
 
-        adapter.chat(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash")).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+        adapter.chat(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash")).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
             assertEquals(1, seen.size());
             Seen s = seen.get(0);
             assertEquals("/v1beta/models/gemini-2.5-flash:generateContent", s.path());
@@ -131,7 +137,7 @@ class GeminiAdapterTest {
         };
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        adapter.stream(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash"), chunks::add).onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+        adapter.stream(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash"), chunks::add).onComplete(ctx.succeeding(v -> ctx.verify(() -> {
             Seen s = seen.get(0);
             assertEquals("/v1beta/models/gemini-2.5-flash:streamGenerateContent", s.path());
             assertEquals("alt=sse", s.query());
@@ -151,7 +157,7 @@ class GeminiAdapterTest {
                 .end("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Hel\"}]}}]}\r\n\r\n");
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        adapter.stream(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash"), chunks::add).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.stream(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash"), chunks::add).onComplete(ctx.failing(t -> ctx.verify(() -> {
             assertEquals(ErrorKind.CONNECTION, ((ProviderException) t).kind());
             assertEquals("Hel", chunks.get(0).text());
             ctx.completeNow();
@@ -164,7 +170,7 @@ class GeminiAdapterTest {
                 .write("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Hel\"}]}}]}\r\n\r\n")
                 .onComplete(ar -> req.connection().close());
 
-        adapter.stream(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash"), c -> { }).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.stream(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash"), c -> { }).onComplete(ctx.failing(t -> ctx.verify(() -> {
             assertEquals(ErrorKind.CONNECTION, ((ProviderException) t).kind());
             ctx.completeNow();
         })));
@@ -175,7 +181,7 @@ class GeminiAdapterTest {
         behaviour = req -> req.response().setChunked(true).putHeader("content-type", "text/event-stream")
                 .end("data: {\"error\":{\"code\":500,\"message\":\"An internal error has occurred.\",\"status\":\"INTERNAL\"}}\r\n\r\n");
 
-        adapter.stream(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash"), c -> { }).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.stream(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash"), c -> { }).onComplete(ctx.failing(t -> ctx.verify(() -> {
             assertEquals(ErrorKind.SERVER_ERROR, ((ProviderException) t).kind());
             ctx.completeNow();
         })));
@@ -186,7 +192,7 @@ class GeminiAdapterTest {
         behaviour = req -> req.response().setStatusCode(429).putHeader("retry-after", "7")
                 .putHeader("content-type", "application/json").end(Fixtures.text("error_rate_limited.json"));
 
-        adapter.chat(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash")).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.chat(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash")).onComplete(ctx.failing(t -> ctx.verify(() -> {
             ProviderException e = (ProviderException) t;
             assertEquals(ErrorKind.RATE_LIMITED, e.kind());
             assertEquals(429, e.status());
@@ -201,7 +207,7 @@ class GeminiAdapterTest {
         behaviour = req -> json(req, 403, "{\"error\":{\"code\":403,\"message\":\"Key " + req.getHeader("x-goog-api-key")
                 + " is not allowed to call this model.\",\"status\":\"PERMISSION_DENIED\"}}");
 
-        adapter.chat(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash")).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.chat(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash")).onComplete(ctx.failing(t -> ctx.verify(() -> {
             ProviderException e = (ProviderException) t;
             assertEquals(ErrorKind.PERMISSION, e.kind());
             assertFalse(e.getMessage().contains(KEY), e.getMessage());
@@ -215,7 +221,7 @@ class GeminiAdapterTest {
         behaviour = req -> json(req, 503, "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}");
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        adapter.stream(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash"), chunks::add).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.stream(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash"), chunks::add).onComplete(ctx.failing(t -> ctx.verify(() -> {
             assertEquals(ErrorKind.OVERLOADED, ((ProviderException) t).kind());
             assertTrue(chunks.isEmpty());
             ctx.completeNow();
@@ -229,7 +235,7 @@ class GeminiAdapterTest {
             return s.close().map(v -> port);
         }).compose(port -> {
             ProviderAdapter closedPort = adapterFor(vertx, "http://127.0.0.1:" + port);
-            return closedPort.chat(hello("gemini-2.5-flash"), TestCall.of("gemini-2.5-flash"))
+            return closedPort.chat(hello("gemini-2.5-flash"), geminiCall("gemini-2.5-flash"))
                     .andThen(ar -> closedPort.close());
         }).onComplete(ctx.failing(t -> ctx.verify(() -> {
             assertEquals(ErrorKind.CONNECTION, ((ProviderException) t).kind());
@@ -240,7 +246,7 @@ class GeminiAdapterTest {
 
     @Test
     void cancelling_the_call_resets_the_upstream_connection(VertxTestContext ctx) {
-        TestCall call = TestCall.of("gemini-2.5-flash");
+        FakeCall call = geminiCall("gemini-2.5-flash");
         // The upstream never answers; when the request has arrived, core gives up on the call.
         behaviour = req -> {
             req.connection().closeHandler(v -> ctx.verify(() -> {
@@ -255,7 +261,7 @@ class GeminiAdapterTest {
 
     @Test
     void a_call_cancelled_before_it_starts_never_reaches_the_upstream(VertxTestContext ctx) {
-        TestCall call = TestCall.of("gemini-2.5-flash");
+        FakeCall call = geminiCall("gemini-2.5-flash");
         call.cancel(new ProviderException(ErrorKind.TIMEOUT, 0, "total timeout"));
         behaviour = req -> json(req, 200, Fixtures.text("text_response.json"));
 
@@ -270,7 +276,7 @@ class GeminiAdapterTest {
         behaviour = req -> json(req, 200, Fixtures.text("embed_content_response.json"));
         EmbeddingRequest r = new EmbeddingRequest("gemini-embedding-001", List.of("Hello world"), null, null, null, null);
 
-        adapter.embed(r, TestCall.of("gemini-embedding-001")).onComplete(ctx.succeeding(e -> ctx.verify(() -> {
+        adapter.embed(r, geminiCall("gemini-embedding-001")).onComplete(ctx.succeeding(e -> ctx.verify(() -> {
             Seen s = seen.get(0);
             assertEquals("/v1beta/models/gemini-embedding-001:embedContent", s.path());
             assertEquals(KEY, s.headers().get("x-goog-api-key"));
@@ -289,7 +295,7 @@ class GeminiAdapterTest {
                 List.of("What is the meaning of life?", "How much wood would a woodchuck chuck?", "How does the brain work?"),
                 null, null, null, null);
 
-        adapter.embed(r, TestCall.of("gemini-embedding-001")).onComplete(ctx.succeeding(e -> ctx.verify(() -> {
+        adapter.embed(r, geminiCall("gemini-embedding-001")).onComplete(ctx.succeeding(e -> ctx.verify(() -> {
             Seen s = seen.get(0);
             assertEquals("/v1beta/models/gemini-embedding-001:batchEmbedContents", s.path());
             JsonNode body = parse(s.body());
@@ -306,7 +312,7 @@ class GeminiAdapterTest {
         ChatRequest r = ChatRequest.builder("gemini-2.5-flash", List.of(new Message("user",
                 List.of(new dev.detour.api.model.ContentPart.Other("input_audio", null)), false, null, null, null, null, null))).build();
 
-        adapter.chat(r, TestCall.of("gemini-2.5-flash")).onComplete(ctx.failing(t -> ctx.verify(() -> {
+        adapter.chat(r, geminiCall("gemini-2.5-flash")).onComplete(ctx.failing(t -> ctx.verify(() -> {
             assertEquals(ErrorKind.UNSUPPORTED, ((ProviderException) t).kind());
             assertTrue(seen.isEmpty());
             ctx.completeNow();

@@ -2,19 +2,12 @@ package dev.detour.plugin.gemini;
 
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import io.netty.channel.ConnectTimeoutException;
-import io.vertx.core.VertxException;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One test per classification rule of {@link GeminiErrors}. */
@@ -129,44 +122,5 @@ class GeminiErrorsTest {
 
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals(429, e.status());
-    }
-
-    @Test
-    void a_refused_connection_is_connection_found_down_the_cause_chain() {
-        ProviderException e = GeminiErrors.fromThrowable(new VertxException("wrapped", new ConnectException("Connection refused")));
-
-        assertEquals(ErrorKind.CONNECTION, e.kind());
-        assertEquals(0, e.status());
-    }
-
-    @Test
-    void a_closed_connection_is_connection() {
-        assertEquals(ErrorKind.CONNECTION, GeminiErrors.fromThrowable(new ClosedChannelException()).kind());
-        assertEquals(ErrorKind.CONNECTION, GeminiErrors.fromThrowable(new IOException("Connection reset by peer")).kind());
-    }
-
-    @Test
-    void a_connect_timeout_is_a_timeout_although_it_is_a_connect_exception() {
-        ProviderException e = GeminiErrors.fromThrowable(new VertxException("x",
-                new ConnectTimeoutException("connection timed out after 5000 ms: /10.0.0.1:443")));
-
-        assertEquals(ErrorKind.TIMEOUT, e.kind());
-    }
-
-    @Test
-    void any_timeout_exception_is_a_timeout() {
-        assertEquals(ErrorKind.TIMEOUT, GeminiErrors.fromThrowable(new TimeoutException("idle")).kind());
-    }
-
-    @Test
-    void a_provider_exception_in_the_chain_is_kept() {
-        ProviderException original = new ProviderException(ErrorKind.CONTENT_FILTER, 200, "blocked");
-
-        assertSame(original, GeminiErrors.fromThrowable(new RuntimeException(original)));
-    }
-
-    @Test
-    void anything_else_is_unknown() {
-        assertEquals(ErrorKind.UNKNOWN, GeminiErrors.fromThrowable(new IllegalStateException("bug")).kind());
     }
 }

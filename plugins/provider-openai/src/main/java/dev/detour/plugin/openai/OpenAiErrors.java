@@ -3,24 +3,16 @@ package dev.detour.plugin.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.wire.OpenAiJson;
-import io.netty.channel.ConnectTimeoutException;
+import dev.detour.api.provider.ErrorBodies;
+import dev.detour.api.provider.RetryAfter;
+import dev.detour.api.provider.TransportErrors;
+import dev.detour.api.wire.JsonFields;
 import io.vertx.core.MultiMap;
-import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.StreamResetException;
 
-import javax.net.ssl.SSLException;
-import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,8 +39,7 @@ import java.util.regex.Pattern;
  *   <li>503 with "overloaded" / "slow down" wording or code &rarr; {@code OVERLOADED}; every other
  *       5xx, 502 and 504 included &rarr; {@code SERVER_ERROR}</li>
  * </ol>
- * Transport failures walk the cause chain: a connect timeout or any timeout &rarr; {@code TIMEOUT};
- * refused, reset, closed, TLS or other I/O failures &rarr; {@code CONNECTION}.
+ * Transport failures are not classified here: the adapter hands them to {@link TransportErrors}.
  *
  * <p>{@code Retry-After} comes from {@code retry-after-ms} (milliseconds, sent by OpenAI), else
  * {@code Retry-After} (seconds or an HTTP-date), else, on a 429, the {@code x-ratelimit-reset-*}
@@ -57,7 +48,6 @@ import java.util.regex.Pattern;
  */
 final class OpenAiErrors {
 
-    private static final int SNIPPET = 200;
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
     private OpenAiErrors() {
@@ -181,51 +171,19 @@ final class OpenAiErrors {
 
     // ---------------------------------------------------------------- Retry-After
 
-    /** The wait the provider asked for, or null. */
+    /**
+     * The wait the provider asked for, or null: {@link RetryAfter} ({@code retry-after-ms}, then
+     * {@code retry-after}), else on a 429 the reset of the exhausted rate limit.
+     */
     static Duration retryAfter(int status, MultiMap headers, Instant now) {
         if (headers == null) {
             return null;
         }
-        Duration d = parseMillis(headers.get("retry-after-ms"));
-        if (d == null) {
-            d = parseRetryAfter(headers.get("retry-after"), now);
-        }
+        Duration d = RetryAfter.parse(headers, now);
         if (d == null && status == 429) {
             d = exhaustedLimitReset(headers);
         }
         return d;
-    }
-
-    static Duration parseMillis(String v) {
-        if (v == null || v.isBlank()) {
-            return null;
-        }
-        try {
-            double ms = Double.parseDouble(v.trim());
-            return Double.isFinite(ms) && ms >= 0 ? Duration.ofNanos((long) (ms * 1_000_000)) : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    /** RFC 9110 Retry-After: delay-seconds or an HTTP-date (a date in the past means "now"). */
-    static Duration parseRetryAfter(String v, Instant now) {
-        if (v == null || v.isBlank()) {
-            return null;
-        }
-        String s = v.trim();
-        try {
-            double seconds = Double.parseDouble(s);
-            return Double.isFinite(seconds) && seconds >= 0 ? Duration.ofMillis((long) (seconds * 1000)) : null;
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Instant at = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration d = Duration.between(now, at);
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException notADate) {
-                return null;
-            }
-        }
     }
 
     /**
@@ -274,68 +232,6 @@ final class OpenAiErrors {
         return s == null ? null : s.trim();
     }
 
-    // ---------------------------------------------------------------- transport failures
-
-    /**
-     * Classifies a failure that is not an HTTP answer, walking the cause chain: the first cause
-     * that is recognised decides. A {@link ProviderException} anywhere in the chain wins as it is.
-     */
-    static ProviderException fromFailure(Throwable failure) {
-        int depth = 0;
-        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
-            ProviderException p = classifyOne(t);
-            if (p != null) {
-                return p;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return new ProviderException(ErrorKind.UNKNOWN, 0,
-                "unexpected failure: " + failure.getClass().getSimpleName() + describe(failure));
-    }
-
-    private static ProviderException classifyOne(Throwable t) {
-        if (t instanceof ProviderException p) {
-            return p;
-        }
-        // Before ConnectException: Netty's connect timeout is a subclass of it.
-        if (t instanceof ConnectTimeoutException) {
-            return new ProviderException(ErrorKind.TIMEOUT, 0, "connect timeout" + describe(t));
-        }
-        if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
-            return new ProviderException(ErrorKind.TIMEOUT, 0, "timeout" + describe(t));
-        }
-        if (t instanceof HttpClosedException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "connection closed before a complete answer");
-        }
-        if (t instanceof StreamResetException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "request reset");
-        }
-        if (t instanceof SSLException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "TLS failure" + describe(t));
-        }
-        if (t instanceof IOException) {
-            // ConnectException (refused), UnknownHostException, "Connection reset by peer", ClosedChannelException
-            return new ProviderException(ErrorKind.CONNECTION, 0, "connection failed: " + t.getClass().getSimpleName()
-                    + describe(t));
-        }
-        if (t instanceof VertxException && t.getMessage() != null) {
-            String m = t.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("timeout") || m.contains("timed out")) {
-                return new ProviderException(ErrorKind.TIMEOUT, 0, "timeout" + describe(t));
-            }
-            if (m.contains("closed") || m.contains("reset")) {
-                return new ProviderException(ErrorKind.CONNECTION, 0, "connection closed before a complete answer");
-            }
-        }
-        return null;
-    }
-
-    private static String describe(Throwable t) {
-        return t.getMessage() == null || t.getMessage().isEmpty() ? "" : ": " + t.getMessage();
-    }
-
     // ---------------------------------------------------------------- the error object
 
     /** OpenAI's {@code {"error": {"message", "type", "param", "code"}}}, leniently read. */
@@ -347,20 +243,10 @@ final class OpenAiErrors {
         String raw = "";
 
         static ErrorBody parse(Buffer body) {
-            if (body == null || body.length() == 0) {
-                return new ErrorBody();
-            }
-            JsonNode node;
-            try {
-                node = OpenAiJson.MAPPER.readTree(body.getBytes());
-            } catch (IOException | RuntimeException notJson) {
-                node = null;
-            }
-            ErrorBody e = node != null && node.isObject() ? of(node) : new ErrorBody();
+            JsonNode node = ErrorBodies.jsonObject(body);
+            ErrorBody e = node != null ? of(node) : new ErrorBody();
             if (e.message == null) {
-                // An HTML page from a proxy, or plain text: keep a short, single-line excerpt.
-                String s = body.toString().replaceAll("\\s+", " ").trim();
-                e.raw = s.length() > SNIPPET ? s.substring(0, SNIPPET) + "..." : s;
+                e.raw = ErrorBodies.excerpt(body, ErrorBodies.EXCERPT);
             }
             return e;
         }
@@ -376,14 +262,14 @@ final class OpenAiErrors {
                 err = root;
             }
             if (e.message == null) {
-                e.message = text(err.get("message"));
+                e.message = JsonFields.optText(err, "message");
             }
-            e.type = text(err.get("type"));
+            e.type = JsonFields.optText(err, "type");
             JsonNode code = err.get("code");
             if (code != null && code.isIntegralNumber()) {
                 e.status = code.asInt();
             } else {
-                e.code = text(code);
+                e.code = JsonFields.optText(err, "code");
             }
             JsonNode status = err.get("status");
             if (e.status == 0 && status != null && status.isIntegralNumber()) {
@@ -394,10 +280,6 @@ final class OpenAiErrors {
 
         String providerCode() {
             return code != null ? code : type;
-        }
-
-        private static String text(JsonNode n) {
-            return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
         }
     }
 }

@@ -12,12 +12,13 @@ import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.testing.FakeCall;
+import dev.detour.api.testing.FakeUpstream;
 import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -26,22 +27,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
-import static dev.detour.plugin.openai.FakeUpstream.fixture;
+import static dev.detour.api.testing.TestFutures.await;
+import static dev.detour.api.testing.TestFutures.awaitFailure;
+import static dev.detour.api.testing.TestFutures.onContext;
+
+import static dev.detour.api.testing.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.writeInPieces;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,7 +61,7 @@ class OpenAiAdapterTest {
         this.vertx = vertx;
         this.loop = vertx.getOrCreateContext();
         this.upstream = await(FakeUpstream.start(vertx));
-        this.adapter = adapter(upstream.baseUrl(), KEY, Map.of("X-Tenant", "northwind"),
+        this.adapter = adapter(upstream.baseUrl("/v1"), KEY, Map.of("X-Tenant", "northwind"),
                 new OpenAiOptions("org-abc", "proj_123", 4));
     }
 
@@ -78,25 +79,6 @@ class OpenAiAdapterTest {
     // ---------------------------------------------------------------- helpers
 
     /** Runs an adapter call on an event loop, as core does. */
-    private <T> Future<T> onLoop(Supplier<Future<T>> call) {
-        Promise<T> p = Promise.promise();
-        loop.runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-
-    private static ProviderException awaitFailure(Future<?> f) throws Exception {
-        try {
-            f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return assertInstanceOf(ProviderException.class, e.getCause());
-        }
-        throw new AssertionError("expected the call to fail");
-    }
-
     private static ChatRequest request(String json) {
         return OpenAiJson.parseRequest(json(json));
     }
@@ -113,16 +95,6 @@ class OpenAiAdapterTest {
             {"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}],"temperature":0.2,
              "logprobs":true,"service_tier":"flex","vendor_extension":{"nested":[1,2,{"x":"y"}]}}""";
 
-    private static void writeInPieces(HttpServerResponse resp, String body, int pieceSize) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < bytes.length; i += pieceSize) {
-            int end = Math.min(bytes.length, i + pieceSize);
-            byte[] piece = new byte[end - i];
-            System.arraycopy(bytes, i, piece, 0, piece.length);
-            resp.write(Buffer.buffer(piece));
-        }
-    }
-
     private static void sseResponse(HttpServerResponse resp) {
         resp.setChunked(true).putHeader("content-type", "text/event-stream");
     }
@@ -132,10 +104,10 @@ class OpenAiAdapterTest {
     @Test
     void sends_bearer_key_json_and_extra_headers_and_forwards_unknown_fields_unchanged() throws Exception {
         // Given an upstream answering with the documented chat completion object
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
 
         // When a request with fields Detour does not model is sent
-        ChatResponse response = await(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ChatResponse response = await(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         // Then the answer is translated
         assertEquals("chatcmpl-123", response.id());
@@ -167,10 +139,10 @@ class OpenAiAdapterTest {
     @Test
     void sends_no_authorization_header_when_the_provider_has_no_key() throws Exception {
         // Given a local vLLM-style provider without api_key
-        OpenAiAdapter keyless = adapter(upstream.baseUrl(), null, Map.of(), OpenAiOptions.DEFAULTS);
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        OpenAiAdapter keyless = adapter(upstream.baseUrl("/v1"), null, Map.of(), OpenAiOptions.DEFAULTS);
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
 
-        await(onLoop(() -> keyless.chat(request(HELLO), new TestCall())));
+        await(onContext(loop, () -> keyless.chat(request(HELLO), new FakeCall())));
 
         FakeUpstream.Received r = upstream.received.get(0);
         assertNull(r.header("Authorization"));
@@ -185,10 +157,10 @@ class OpenAiAdapterTest {
 
     @Test
     void registers_a_cancel_handler_for_every_call() throws Exception {
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
-        TestCall call = new TestCall();
-        await(onLoop(() -> adapter.chat(request(HELLO), call)));
-        assertEquals(1, call.cancelHandlers);
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
+        FakeCall call = new FakeCall();
+        await(onContext(loop, () -> adapter.chat(request(HELLO), call)));
+        assertEquals(1, call.cancelHandlers());
     }
 
     // ---------------------------------------------------------------- streamed
@@ -197,11 +169,11 @@ class OpenAiAdapterTest {
         upstream.onRequest((req, body) -> {
             HttpServerResponse resp = req.response();
             sseResponse(resp);
-            writeInPieces(resp, fixture(fixtureName), pieceSize);
+            writeInPieces(resp, fixture("/openai/" + fixtureName), pieceSize);
             resp.end();
         });
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
-        await(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), chunks::add)));
+        await(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), chunks::add)));
         return chunks;
     }
 
@@ -256,11 +228,11 @@ class OpenAiAdapterTest {
     void fails_with_the_classified_error_when_the_stream_carries_an_error_event() throws Exception {
         upstream.onRequest((req, body) -> {
             sseResponse(req.response());
-            req.response().end(fixture("stream-error.sse"));
+            req.response().end(fixture("/openai/stream-error.sse"));
         });
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
         assertEquals("The server had an error while processing your request. Sorry about that!", e.getMessage());
@@ -272,12 +244,12 @@ class OpenAiAdapterTest {
     void fails_as_connection_when_the_stream_ends_without_done() throws Exception {
         upstream.onRequest((req, body) -> {
             sseResponse(req.response());
-            String all = fixture("stream-text.sse");
+            String all = fixture("/openai/stream-text.sse");
             req.response().end(all.substring(0, all.indexOf("data: [DONE]")));
         });
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
         assertEquals("stream ended before [DONE]", e.getMessage());
@@ -288,9 +260,9 @@ class OpenAiAdapterTest {
     void fails_a_stream_with_the_classified_error_when_the_upstream_answers_429() throws Exception {
         upstream.onRequest((req, body) -> req.response().setStatusCode(429)
                 .putHeader("content-type", "application/json").putHeader("retry-after-ms", "1500")
-                .end(fixture("error-rate-limit.json")));
+                .end(fixture("/openai/error-rate-limit.json")));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), c -> { })));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), c -> { })));
 
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals(429, e.status());
@@ -301,10 +273,10 @@ class OpenAiAdapterTest {
     @Test
     void fails_a_stream_as_server_error_when_the_upstream_answers_with_plain_json() throws Exception {
         // Given a compatible server that ignores stream:true
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
         assertTrue(chunks.isEmpty());
@@ -320,7 +292,7 @@ class OpenAiAdapterTest {
         await(gone.close());
         OpenAiAdapter a = adapter(url, KEY, Map.of(), OpenAiOptions.DEFAULTS);
 
-        ProviderException e = awaitFailure(onLoop(() -> a.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> a.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
         assertEquals(0, e.status());
@@ -332,7 +304,7 @@ class OpenAiAdapterTest {
     void fails_as_connection_when_the_server_closes_the_socket_without_answering() throws Exception {
         upstream.onRequest((req, body) -> req.connection().close());
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
     }
@@ -341,13 +313,13 @@ class OpenAiAdapterTest {
     void fails_a_stream_as_connection_when_the_server_closes_the_socket_mid_stream() throws Exception {
         upstream.onRequest((req, body) -> {
             sseResponse(req.response());
-            String all = fixture("stream-text.sse");
+            String all = fixture("/openai/stream-text.sse");
             req.response().write(all.substring(0, all.indexOf("\n\n") + 2))
                     .onComplete(v -> req.connection().close());
         });
         List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), chunks::add)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), chunks::add)));
 
         assertEquals(ErrorKind.CONNECTION, e.kind());
         assertEquals(1, chunks.size());
@@ -363,8 +335,8 @@ class OpenAiAdapterTest {
             requestSeen.tryComplete();
         });
         // Only the reset can close the connection before the test gives up waiting
-        TestCall call = TestCall.withoutIdleTimeout();
-        Future<ChatResponse> result = onLoop(() -> adapter.chat(request(HELLO), call));
+        FakeCall call = FakeCall.withoutIdleTimeout();
+        Future<ChatResponse> result = onContext(loop, () -> adapter.chat(request(HELLO), call));
         await(requestSeen.future());
 
         // When core cancels the call (e.g. its total timeout fired)
@@ -381,13 +353,13 @@ class OpenAiAdapterTest {
         upstream.onRequest((req, body) -> {
             req.connection().closeHandler(v -> connectionClosed.tryComplete());
             sseResponse(req.response());
-            String all = fixture("stream-text.sse");
+            String all = fixture("/openai/stream-text.sse");
             req.response().write(all.substring(0, all.indexOf("\n\n") + 2));
         });
         // Only the reset can close the connection before the test gives up waiting
-        TestCall call = TestCall.withoutIdleTimeout();
+        FakeCall call = FakeCall.withoutIdleTimeout();
         // When the first chunk arrives, core decides to abandon the stream
-        Future<Void> result = onLoop(() -> adapter.stream(request(HELLO), call,
+        Future<Void> result = onContext(loop, () -> adapter.stream(request(HELLO), call,
                 c -> call.cancel(new ProviderException(ErrorKind.TIMEOUT, 0, "idle timeout"))));
 
         await(connectionClosed.future());
@@ -398,20 +370,20 @@ class OpenAiAdapterTest {
     void fails_as_timeout_when_the_connection_idle_timeout_fires() throws Exception {
         // Given an upstream that never answers and a call with a short idle timeout
         upstream.onRequest((req, body) -> { });
-        TestCall call = new TestCall(Duration.ofSeconds(5), Duration.ofMillis(100));
+        FakeCall call = new FakeCall(Duration.ofSeconds(5), Duration.ofMillis(100));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), call)));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), call)));
 
         assertEquals(ErrorKind.TIMEOUT, e.kind());
     }
 
     @Test
     void does_not_call_the_upstream_when_the_call_was_cancelled_before_it_started() throws Exception {
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
-        TestCall call = new TestCall();
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
+        FakeCall call = new FakeCall();
         call.cancel(new ProviderException(ErrorKind.TIMEOUT, 0, "total timeout"));
 
-        awaitFailure(onLoop(() -> adapter.chat(request(HELLO), call)));
+        awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), call)));
 
         assertEquals(0, upstream.received.size());
     }
@@ -422,9 +394,9 @@ class OpenAiAdapterTest {
     void classifies_an_error_answer_with_status_code_message_and_retry_after() throws Exception {
         upstream.onRequest((req, body) -> req.response().setStatusCode(503)
                 .putHeader("content-type", "application/json").putHeader("retry-after", "7")
-                .end(fixture("error-overloaded.json")));
+                .end(fixture("/openai/error-overloaded.json")));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.OVERLOADED, e.kind());
         assertEquals(503, e.status());
@@ -435,9 +407,9 @@ class OpenAiAdapterTest {
 
     @Test
     void classifies_a_context_length_error_answer() throws Exception {
-        upstream.respond(400, "application/json", fixture("error-context-length.json"));
+        upstream.respond(400, "application/json", fixture("/openai/error-context-length.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.CONTEXT_LENGTH, e.kind());
         assertEquals("context_length_exceeded", e.providerCode());
@@ -448,7 +420,7 @@ class OpenAiAdapterTest {
         upstream.respond(200, "application/json",
                 "{\"error\":{\"message\":\"upstream exploded\",\"type\":\"server_error\",\"code\":502}}");
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
         assertEquals(502, e.status());
@@ -458,7 +430,7 @@ class OpenAiAdapterTest {
     void fails_as_server_error_when_a_2xx_body_is_not_json() throws Exception {
         upstream.respond(200, "application/json", "<html>oops</html>");
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
     }
@@ -473,7 +445,7 @@ class OpenAiAdapterTest {
                 .end("{\"error\":{\"message\":\"Incorrect API key provided: " + req.getHeader("Authorization")
                         + "\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
 
         assertEquals(ErrorKind.AUTHENTICATION, e.kind());
         assertFalse(e.getMessage().contains(KEY), e.getMessage());
@@ -485,10 +457,10 @@ class OpenAiAdapterTest {
             sseResponse(req.response());
             req.response().end("data: {\"error\":{\"message\":\"bad key " + KEY + "\",\"type\":\"server_error\"}}\n\n");
         });
-        ProviderException s = awaitFailure(onLoop(() -> adapter.stream(request(HELLO), new TestCall(), c -> { })));
+        ProviderException s = awaitFailure(onContext(loop, () -> adapter.stream(request(HELLO), new FakeCall(), c -> { })));
         assertFalse(s.getMessage().contains(KEY), s.getMessage());
         upstream.respond(502, "text/html", "<html>bad gateway for " + KEY + "</html>");
-        ProviderException h = awaitFailure(onLoop(() -> adapter.chat(request(HELLO), new TestCall())));
+        ProviderException h = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), new FakeCall())));
         assertFalse(h.getMessage().contains(KEY), h.getMessage());
         assertEquals(ErrorKind.SERVER_ERROR, h.kind());
     }
@@ -497,11 +469,11 @@ class OpenAiAdapterTest {
 
     @Test
     void round_trips_embeddings() throws Exception {
-        upstream.respond(200, "application/json", fixture("embeddings.json"));
+        upstream.respond(200, "application/json", fixture("/openai/embeddings.json"));
         EmbeddingRequest req = new EmbeddingRequest("text-embedding-3-small", List.of("a", "b"), 3, "base64", null,
                 null);
 
-        EmbeddingResponse resp = await(onLoop(() -> adapter.embed(req, new TestCall())));
+        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(req, new FakeCall())));
 
         assertEquals(2, resp.vectors().size());
         assertArrayEquals(new float[] {0.5f, -1.25f, 2.0f}, resp.vectors().get(1));
@@ -523,18 +495,18 @@ class OpenAiAdapterTest {
         upstream.respond(200, "application/json", "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
                 + "\"embedding\":\"" + b64 + "\"}],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}");
 
-        EmbeddingResponse resp = await(onLoop(() -> adapter.embed(
-                new EmbeddingRequest("text-embedding-3-small", List.of("x"), null, null, null, null), new TestCall())));
+        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(
+                new EmbeddingRequest("text-embedding-3-small", List.of("x"), null, null, null, null), new FakeCall())));
 
         assertArrayEquals(new float[] {1.5f, -2f, 0.25f}, resp.vectors().get(0));
     }
 
     @Test
     void classifies_embedding_errors_like_chat_errors() throws Exception {
-        upstream.respond(404, "application/json", fixture("error-model-not-found.json"));
+        upstream.respond(404, "application/json", fixture("/openai/error-model-not-found.json"));
 
-        ProviderException e = awaitFailure(onLoop(() -> adapter.embed(
-                new EmbeddingRequest("nope", List.of("x"), null, null, null, null), new TestCall())));
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.embed(
+                new EmbeddingRequest("nope", List.of("x"), null, null, null, null), new FakeCall())));
 
         assertEquals(ErrorKind.NOT_FOUND, e.kind());
         assertEquals("model_not_found", e.providerCode());
@@ -545,11 +517,11 @@ class OpenAiAdapterTest {
     @Test
     void appends_the_base_url_query_to_every_request() throws Exception {
         // Azure-style deployments carry ?api-version= on the base URL
-        OpenAiAdapter azure = adapter(upstream.baseUrl() + "/deployments/gpt4o?api-version=2024-10-21", null,
+        OpenAiAdapter azure = adapter(upstream.baseUrl("/v1") + "/deployments/gpt4o?api-version=2024-10-21", null,
                 Map.of("api-key", "azure-key"), OpenAiOptions.DEFAULTS);
-        upstream.respond(200, "application/json", fixture("chat-completion.json"));
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
 
-        await(onLoop(() -> azure.chat(request(HELLO), new TestCall())));
+        await(onContext(loop, () -> azure.chat(request(HELLO), new FakeCall())));
 
         FakeUpstream.Received r = upstream.received.get(0);
         assertEquals("/v1/deployments/gpt4o/chat/completions?api-version=2024-10-21", r.uri());

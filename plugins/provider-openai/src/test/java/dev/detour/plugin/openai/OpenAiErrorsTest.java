@@ -4,24 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.wire.OpenAiJson;
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.MultiMap;
-import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.StreamResetException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeoutException;
 
-import static dev.detour.plugin.openai.FakeUpstream.fixture;
+import static dev.detour.api.testing.FakeUpstream.fixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One test per classifier rule (see {@link OpenAiErrors}). */
@@ -53,7 +46,7 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_429_rate_limit_exceeded_as_rate_limited_with_the_provider_message() {
-        ProviderException e = answer(429, fixture("error-rate-limit.json"));
+        ProviderException e = answer(429, fixture("/openai/error-rate-limit.json"));
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals(429, e.status());
         assertEquals("rate_limit_exceeded", e.providerCode());
@@ -62,7 +55,7 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_429_insufficient_quota_as_rate_limited() {
-        ProviderException e = answer(429, fixture("error-insufficient-quota.json"));
+        ProviderException e = answer(429, fixture("/openai/error-insufficient-quota.json"));
         assertEquals(ErrorKind.RATE_LIMITED, e.kind());
         assertEquals("insufficient_quota", e.providerCode());
         assertTrue(e.kind().failover());
@@ -78,21 +71,21 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_401_as_authentication() {
-        ProviderException e = answer(401, fixture("error-invalid-key.json"));
+        ProviderException e = answer(401, fixture("/openai/error-invalid-key.json"));
         assertEquals(ErrorKind.AUTHENTICATION, e.kind());
         assertEquals("invalid_api_key", e.providerCode());
     }
 
     @Test
     void classifies_403_unsupported_region_as_permission() {
-        ProviderException e = answer(403, fixture("error-unsupported-region.json"));
+        ProviderException e = answer(403, fixture("/openai/error-unsupported-region.json"));
         assertEquals(ErrorKind.PERMISSION, e.kind());
         assertEquals("unsupported_country_region_territory", e.providerCode());
     }
 
     @Test
     void classifies_404_model_not_found_as_not_found() {
-        ProviderException e = answer(404, fixture("error-model-not-found.json"));
+        ProviderException e = answer(404, fixture("/openai/error-model-not-found.json"));
         assertEquals(ErrorKind.NOT_FOUND, e.kind());
         assertEquals("model_not_found", e.providerCode());
     }
@@ -105,7 +98,7 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_400_context_length_exceeded_as_context_length() {
-        ProviderException e = answer(400, fixture("error-context-length.json"));
+        ProviderException e = answer(400, fixture("/openai/error-context-length.json"));
         assertEquals(ErrorKind.CONTEXT_LENGTH, e.kind());
         assertEquals("context_length_exceeded", e.providerCode());
     }
@@ -120,7 +113,7 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_azure_content_filter_as_content_filter() {
-        ProviderException e = answer(400, fixture("error-content-filter-azure.json"));
+        ProviderException e = answer(400, fixture("/openai/error-content-filter-azure.json"));
         assertEquals(ErrorKind.CONTENT_FILTER, e.kind());
         assertEquals("content_filter", e.providerCode());
     }
@@ -161,7 +154,7 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_500_as_server_error() {
-        ProviderException e = answer(500, fixture("error-server.json"));
+        ProviderException e = answer(500, fixture("/openai/error-server.json"));
         assertEquals(ErrorKind.SERVER_ERROR, e.kind());
         assertEquals("server_error", e.providerCode());
     }
@@ -174,7 +167,7 @@ class OpenAiErrorsTest {
 
     @Test
     void classifies_503_engine_overloaded_as_overloaded() {
-        assertEquals(ErrorKind.OVERLOADED, answer(503, fixture("error-overloaded.json")).kind());
+        assertEquals(ErrorKind.OVERLOADED, answer(503, fixture("/openai/error-overloaded.json")).kind());
         assertEquals(ErrorKind.OVERLOADED, answer(503,
                 "{\"error\":{\"message\":\"Slow Down\",\"type\":\"service_unavailable_error\"}}").kind());
         assertEquals(ErrorKind.OVERLOADED, answer(503,
@@ -200,22 +193,9 @@ class OpenAiErrorsTest {
 
     @Test
     void reads_retry_after_ms_before_retry_after() {
-        ProviderException e = answer(429, fixture("error-rate-limit.json"),
+        ProviderException e = answer(429, fixture("/openai/error-rate-limit.json"),
                 headers("retry-after-ms", "1500.5", "retry-after", "20"));
         assertEquals(Duration.ofNanos(1_500_500_000L), e.retryAfter());
-    }
-
-    @Test
-    void reads_retry_after_seconds() {
-        assertEquals(Duration.ofSeconds(20), answer(429, "", headers("Retry-After", "20")).retryAfter());
-    }
-
-    @Test
-    void reads_retry_after_as_an_http_date() {
-        assertEquals(Duration.ofSeconds(90),
-                answer(503, "", headers("Retry-After", "Thu, 26 Nov 2026 12:01:30 GMT")).retryAfter());
-        assertEquals(Duration.ZERO,
-                answer(503, "", headers("Retry-After", "Thu, 26 Nov 2026 11:00:00 GMT")).retryAfter());
     }
 
     @Test
@@ -265,54 +245,5 @@ class OpenAiErrorsTest {
                 + "\"code\":502}}"));
         assertEquals(ErrorKind.SERVER_ERROR, o.kind());
         assertEquals(502, o.status());
-    }
-
-    // ---------------------------------------------------------------- transport failures
-
-    @Test
-    void classifies_a_refused_connection_as_connection() {
-        ProviderException e = OpenAiErrors.fromFailure(new ConnectException("Connection refused: /127.0.0.1:9"));
-        assertEquals(ErrorKind.CONNECTION, e.kind());
-        assertEquals(0, e.status());
-    }
-
-    @Test
-    void classifies_a_connect_timeout_as_timeout() {
-        assertEquals(ErrorKind.TIMEOUT,
-                OpenAiErrors.fromFailure(new ConnectTimeoutException("connection timed out after 5000 ms")).kind());
-    }
-
-    @Test
-    void classifies_a_vertx_timeout_as_timeout() {
-        assertEquals(ErrorKind.TIMEOUT, OpenAiErrors.fromFailure(new TimeoutException("The timeout period of 30000ms "
-                + "has been exceeded")).kind());
-    }
-
-    @Test
-    void classifies_closed_and_reset_connections_as_connection() {
-        assertEquals(ErrorKind.CONNECTION, OpenAiErrors.fromFailure(new HttpClosedException("Connection was closed")).kind());
-        assertEquals(ErrorKind.CONNECTION, OpenAiErrors.fromFailure(new VertxException("Connection was closed")).kind());
-        assertEquals(ErrorKind.CONNECTION, OpenAiErrors.fromFailure(new StreamResetException(0)).kind());
-        assertEquals(ErrorKind.CONNECTION, OpenAiErrors.fromFailure(new IOException("Connection reset by peer")).kind());
-    }
-
-    @Test
-    void walks_the_cause_chain() {
-        RuntimeException wrapped = new RuntimeException("outer", new IllegalStateException("middle",
-                new ConnectException("Connection refused")));
-        assertEquals(ErrorKind.CONNECTION, OpenAiErrors.fromFailure(wrapped).kind());
-    }
-
-    @Test
-    void passes_a_provider_exception_through_unchanged() {
-        ProviderException p = new ProviderException(ErrorKind.CONTENT_FILTER, 400, "filtered");
-        assertSame(p, OpenAiErrors.fromFailure(new RuntimeException(p)));
-    }
-
-    @Test
-    void classifies_anything_else_as_unknown() {
-        ProviderException e = OpenAiErrors.fromFailure(new IllegalStateException("boom"));
-        assertEquals(ErrorKind.UNKNOWN, e.kind());
-        assertEquals("unexpected failure: IllegalStateException: boom", e.getMessage());
     }
 }

@@ -1,9 +1,10 @@
 package dev.detour.plugin.routing;
 
-import dev.detour.api.NoOptions;
 import dev.detour.api.Clock;
+import dev.detour.api.NoOptions;
 import dev.detour.api.routing.RoutingStrategy;
 import dev.detour.api.routing.StrategyContext;
+import dev.detour.api.testing.FakeTarget;
 import dev.detour.api.view.RequestContext;
 import dev.detour.api.view.TargetView;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,8 @@ class PriorityStrategyTest {
         // Given a route whose later targets are heavier and whose primary's breaker is open
         RoutingStrategy strategy = new PriorityStrategyFactory()
                 .create(new NoOptions(), new StrategyContext("support", Clock.SYSTEM, new SplittableRandom(1)));
-        List<TargetView> candidates = List.of(TestTarget.open("a/m", 1), TestTarget.of("b/m", 5),
-                TestTarget.of("c/m", 10));
+        List<TargetView> candidates = List.of(FakeTarget.of("a/m").weight(1).open(), FakeTarget.of("b/m").weight(5),
+                FakeTarget.of("c/m").weight(10));
 
         // When planning
         List<TargetView> plan = strategy.plan(REQUEST, candidates);

@@ -3,6 +3,7 @@ package dev.detour.plugin.routing;
 import dev.detour.api.Clock;
 import dev.detour.api.routing.RoutingStrategy;
 import dev.detour.api.routing.StrategyContext;
+import dev.detour.api.testing.FakeTarget;
 import dev.detour.api.view.RequestContext;
 import dev.detour.api.view.TargetView;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,8 @@ class WeightedStrategyTest {
     void picks_the_primary_in_proportion_to_the_weights() {
         // Given weights 1 : 3 : 6 and a seeded random source
         RoutingStrategy strategy = strategy(42);
-        List<TargetView> candidates = List.of(TestTarget.of("a/m", 1), TestTarget.of("b/m", 3),
-                TestTarget.of("c/m", 6));
+        List<TargetView> candidates = List.of(FakeTarget.of("a/m").weight(1), FakeTarget.of("b/m").weight(3),
+                FakeTarget.of("c/m").weight(6));
         int draws = 10_000;
 
         // When planning many times
@@ -59,8 +60,8 @@ class WeightedStrategyTest {
     void never_puts_a_non_callable_target_first() {
         // Given the heaviest target's breaker is open
         RoutingStrategy strategy = strategy(7);
-        List<TargetView> candidates = List.of(TestTarget.open("heavy/m", 100), TestTarget.of("a/m", 1),
-                TestTarget.of("b/m", 1));
+        List<TargetView> candidates = List.of(FakeTarget.of("heavy/m").weight(100).open(), FakeTarget.of("a/m").weight(1),
+                FakeTarget.of("b/m").weight(1));
 
         for (int i = 0; i < 1_000; i++) {
             List<String> plan = ids(strategy.plan(REQUEST, candidates));
@@ -75,15 +76,15 @@ class WeightedStrategyTest {
     void orders_fallbacks_by_weight_descending_with_config_order_for_ties() {
         // Given one clear primary and fallbacks of mixed weights, one of them not callable
         RoutingStrategy strategy = strategy(3);
-        List<TargetView> candidates = List.of(TestTarget.of("light/m", 0), TestTarget.open("closed/m", 9),
-                TestTarget.of("mid1/m", 0), TestTarget.of("primary/m", 5), TestTarget.of("mid2/m", 0));
+        List<TargetView> candidates = List.of(FakeTarget.of("light/m").weight(0), FakeTarget.of("closed/m").weight(9).open(),
+                FakeTarget.of("mid1/m").weight(0), FakeTarget.of("primary/m").weight(5), FakeTarget.of("mid2/m").weight(0));
         // Weights 0 make "primary" the only possible draw; then a tie among zero weights
         List<String> plan = ids(strategy.plan(REQUEST, candidates));
         assertEquals(List.of("primary/m", "light/m", "mid1/m", "mid2/m", "closed/m"), plan);
 
         // And with distinct weights the fallbacks go heaviest first
-        List<TargetView> weighted = List.of(TestTarget.of("w1/m", 1), TestTarget.of("w4/m", 4),
-                TestTarget.of("w2/m", 2), TestTarget.of("w3/m", 3));
+        List<TargetView> weighted = List.of(FakeTarget.of("w1/m").weight(1), FakeTarget.of("w4/m").weight(4),
+                FakeTarget.of("w2/m").weight(2), FakeTarget.of("w3/m").weight(3));
         for (int i = 0; i < 200; i++) {
             List<String> p = ids(strategy.plan(REQUEST, weighted));
             List<String> rest = p.subList(1, p.size());
@@ -96,8 +97,8 @@ class WeightedStrategyTest {
     @Test
     void never_puts_a_zero_weight_target_first_while_a_weighted_one_is_callable() {
         RoutingStrategy strategy = strategy(11);
-        List<TargetView> candidates = List.of(TestTarget.of("zero/m", 0), TestTarget.of("one/m", 1),
-                TestTarget.of("zero2/m", 0));
+        List<TargetView> candidates = List.of(FakeTarget.of("zero/m").weight(0), FakeTarget.of("one/m").weight(1),
+                FakeTarget.of("zero2/m").weight(0));
         for (int i = 0; i < 1_000; i++) {
             assertEquals("one/m", strategy.plan(REQUEST, candidates).get(0).id());
         }
@@ -107,8 +108,8 @@ class WeightedStrategyTest {
     void falls_back_to_weight_order_when_no_callable_target_has_weight() {
         // Given every weighted target is open and only a zero-weight one is callable
         RoutingStrategy strategy = strategy(5);
-        List<TargetView> candidates = List.of(TestTarget.open("a/m", 2), TestTarget.of("z/m", 0),
-                TestTarget.open("b/m", 3));
+        List<TargetView> candidates = List.of(FakeTarget.of("a/m").weight(2).open(), FakeTarget.of("z/m").weight(0),
+                FakeTarget.of("b/m").weight(3).open());
         assertEquals(List.of("z/m", "b/m", "a/m"), ids(strategy.plan(REQUEST, candidates)));
     }
 

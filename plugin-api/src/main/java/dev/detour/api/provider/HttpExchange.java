@@ -1,0 +1,114 @@
+package dev.detour.api.provider;
+
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * The one-request HTTP exchange every HTTP adapter makes, with the contract core relies on:
+ * <ul>
+ *   <li>a call already cancelled fails at once with {@code TIMEOUT} and sends nothing;</li>
+ *   <li>the connect and idle timeouts come from the {@link Call} ({@link #post});</li>
+ *   <li>{@code call.onCancel(e -> request.reset())} is registered once the request exists, so a
+ *       call core abandons closes its HTTP/1.1 connection instead of keeping it busy;</li>
+ *   <li>a non-2xx answer is read whole and handed to the provider's {@link ErrorAnswer};</li>
+ *   <li>any other failure (connect, timeout, reset, a failed {@code onSuccess}) ends as a
+ *       {@link ProviderException}: as it is when it already is one, else through
+ *       {@link TransportErrors#classify(Throwable)}.</li>
+ * </ul>
+ * Exactly one HTTP request per {@link #send} call; no retries (core owns them). Stateless; call
+ * it on the event loop of the call.
+ */
+public final class HttpExchange {
+
+    /** Classifies a non-2xx answer of the provider. */
+    @FunctionalInterface
+    public interface ErrorAnswer {
+        /**
+         * @param status  the HTTP status (not 2xx)
+         * @param headers the response headers
+         * @param body    the whole response body, or null when it could not be read
+         */
+        ProviderException classify(int status, MultiMap headers, Buffer body);
+    }
+
+    /** Turns a 2xx response into the operation's result (reading the body, or streaming it). */
+    @FunctionalInterface
+    public interface OnSuccess<T> {
+        Future<T> apply(HttpClientRequest request, HttpClientResponse response);
+    }
+
+    private HttpExchange() {
+    }
+
+    /**
+     * POST options for {@code uri} on {@code endpoint}, with the call's connect timeout and idle
+     * timeout (zero, negative or null timeouts leave Vert.x's defaults).
+     */
+    public static RequestOptions post(HttpEndpoint endpoint, String uri, Call call) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost(endpoint.host())
+                .setPort(endpoint.port())
+                .setSsl(endpoint.ssl())
+                .setURI(uri);
+        long connect = millis(call.connectTimeout());
+        if (connect > 0) {
+            options.setConnectTimeout(connect);
+        }
+        long idle = millis(call.idleTimeout());
+        if (idle > 0) {
+            options.setIdleTimeout(idle);
+        }
+        return options;
+    }
+
+    /**
+     * Sends one request and maps its outcome as described above.
+     *
+     * @param client    the adapter's HTTP client
+     * @param options   where and how, usually from {@link #post}
+     * @param call      the call: cancellation state and cancel handler
+     * @param headers   sets the request headers (runs once the request exists, before sending)
+     * @param body      the request body
+     * @param onError   the provider's classifier for non-2xx answers
+     * @param onSuccess what to do with a 2xx response; a failed future is passed on (classified
+     *                  by {@link TransportErrors} unless it already is a {@link ProviderException})
+     */
+    public static <T> Future<T> send(HttpClient client, RequestOptions options, Call call,
+                                     Consumer<HttpClientRequest> headers, Buffer body,
+                                     ErrorAnswer onError, OnSuccess<T> onSuccess) {
+        if (call.cancelled()) {
+            return Future.failedFuture(new ProviderException(ErrorKind.TIMEOUT, 0, "call cancelled before it started"));
+        }
+        return client.request(options)
+                .compose(req -> {
+                    headers.accept(req);
+                    // Runs at once if core cancelled while the connection was being acquired.
+                    call.onCancel(e -> req.reset());
+                    return req.send(body).compose(resp -> {
+                        int status = resp.statusCode();
+                        if (status < 200 || status >= 300) {
+                            return resp.body().transform(ar -> Future.failedFuture(
+                                    onError.classify(status, resp.headers(), ar.succeeded() ? ar.result() : null)));
+                        }
+                        return onSuccess.apply(req, resp);
+                    });
+                })
+                .recover(t -> Future.failedFuture(TransportErrors.classify(t)));
+    }
+
+    private static long millis(Duration d) {
+        return d == null || d.isNegative() ? 0 : d.toMillis();
+    }
+}
