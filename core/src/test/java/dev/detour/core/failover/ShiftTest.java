@@ -58,6 +58,20 @@ class ShiftTest {
     }
 
     @Test
+    void an_unhealthy_target_a_strategy_ranks_last_still_gets_its_probes() {
+        a.signal(new Signal("latency", a.id(), 0.8, "slow"));
+        int first = 0;
+        for (int i = 0; i < 2000; i++) {
+            clock.advanceMillis(10);
+            if (engine.shift(route(Targets.DEGRADATION), List.of(b, a)).get(0) == a) {
+                first++;
+            }
+        }
+        double share = first / 2000.0;
+        assertTrue(share > 0.03 && share < 0.08, "probes reach a target placed last by its strategy: " + share);
+    }
+
+    @Test
     void a_degraded_primary_sheds_in_proportion_to_its_score() {
         a.signal(new Signal("latency", a.id(), 0.45, "slower")); // score 0.55: halfway between 0.3 and 0.8
         double share = firstShare(route(Targets.DEGRADATION), 4000);
