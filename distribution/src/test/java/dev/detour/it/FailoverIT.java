@@ -81,6 +81,10 @@ class FailoverIT {
         assertEquals(0, backup.calls());
         assertEquals("gpt-4o", primary.bodies.get(0).path("model").asText(), "the route name is replaced by the target's model");
         assertEquals("Bearer sk-primary-secret-1234", primary.authorizations.get(0));
+        assertEquals("default", r.json().path("service_tier").asText(), "an unchanged answer is forwarded as it came");
+        Reply stream = call(true);
+        assertTrue(stream.events().stream().filter(e -> e.contains("\"content\":\"Hello")).allMatch(
+                e -> e.contains("\"service_tier\":\"default\"")), "unchanged chunks are forwarded as they came");
     }
 
     @Test

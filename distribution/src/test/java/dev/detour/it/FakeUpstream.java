@@ -183,13 +183,15 @@ final class FakeUpstream implements AutoCloseable {
         if (!stream) {
             ChatResponse r = new ChatResponse("chatcmpl-" + name, model, 1, List.of(new Choice(0,
                     Message.assistant(text, List.of()), FinishReason.STOP)), Usage.of(5, 7), null);
-            req.response().putHeader("content-type", "application/json").end(OpenAiJson.writeResponse(r).toString());
+            req.response().putHeader("content-type", "application/json")
+                    .end(OpenAiJson.writeResponse(r).put("service_tier", "default").toString());
             return;
         }
         HttpServerResponse r = sseStart(req);
         r.write(sse(new ChatChunk("chatcmpl-" + name, model, 1, 0, "assistant", "", null, List.of(), null, null, null)));
         for (String word : text.split("(?<= )")) {
-            r.write(sse(ChatChunk.text("chatcmpl-" + name, model, 1, word)));
+            r.write("data: " + OpenAiJson.writeChunk(ChatChunk.text("chatcmpl-" + name, model, 1, word))
+                    .put("service_tier", "default") + "\n\n");
         }
         r.write(sse(new ChatChunk("chatcmpl-" + name, model, 1, 0, null, null, null, List.of(), FinishReason.STOP, null, null)));
         r.write(sse(new ChatChunk("chatcmpl-" + name, model, 1, 0, null, null, null, List.of(), null, Usage.of(5, 7), null)));

@@ -221,6 +221,11 @@ public final class FailoverEngine {
     }
 
     private ChatResponse scrub(ChatResponse r) {
+        if (r.raw() != null && scrubber.active()
+                && scrubber.containsSecret(new String(r.raw(), java.nio.charset.StandardCharsets.UTF_8))) {
+            // A secret somewhere in the body: it is written afresh from the scrubbed answer instead.
+            r = new ChatResponse(r.id(), r.model(), r.created(), r.choices(), r.usage(), r.systemFingerprint());
+        }
         List<dev.detour.api.model.Choice> choices = null;
         for (int i = 0; i < r.choices().size(); i++) {
             dev.detour.api.model.Choice c = r.choices().get(i);
@@ -238,6 +243,9 @@ public final class FailoverEngine {
     }
 
     private ChatChunk scrub(ChatChunk c) {
+        if (c.raw() != null && scrubber.active() && scrubber.containsSecret(c.raw())) {
+            c = c.withRaw(null);
+        }
         if (c.text() == null) {
             return c;
         }

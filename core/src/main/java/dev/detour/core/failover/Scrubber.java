@@ -21,6 +21,21 @@ public final class Scrubber {
         this.secrets = s.toArray(new String[0]);
     }
 
+    /** Whether {@code text} contains any secret. */
+    public boolean containsSecret(String text) {
+        for (String s : secrets) {
+            if (text.contains(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether there are secrets to look for at all. */
+    public boolean active() {
+        return secrets.length > 0;
+    }
+
     /** The text without any secret; the same instance when nothing matched (the common case). */
     public String scrub(String text) {
         if (text == null || secrets.length == 0) {

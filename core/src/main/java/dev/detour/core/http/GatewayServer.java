@@ -48,7 +48,6 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayServer {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("detour.access");
-    private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
     private final Gateway gateway;
     private final Vertx vertx;
@@ -338,13 +337,21 @@ public final class GatewayServer {
                     failed(rc, r);
                 } else {
                     answered(resp, route, requestId, r);
-                    json(resp, 200, OpenAiJson.writeResponse(r.value()));
+                    byte[] raw = r.value().raw();
+                    if (raw != null) {
+                        // Forward what needs no change: the upstream's own bytes.
+                        resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                .end(Buffer.buffer(raw));
+                    } else {
+                        json(resp, 200, OpenAiJson.writeResponse(r.value()));
+                    }
                 }
                 done(route, resp, start, requestId, r);
             });
             return;
         }
         boolean includeUsage = request.includeUsage();
+        SseWriter out = new SseWriter(resp);
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
@@ -356,15 +363,14 @@ public final class GatewayServer {
                 if (resp.closed()) {
                     return;
                 }
-                ChatChunk out = c;
                 if (c.usage() != null && !includeUsage) {
                     if (c.role() == null && !c.hasContent() && c.finishReason() == null) {
                         return;
                     }
-                    out = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
+                    c = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
                             c.toolCalls(), c.finishReason(), null, c.refusal());
                 }
-                resp.write(sse(OpenAiJson.writeChunk(out)));
+                out.add(c);
             }
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
@@ -372,11 +378,10 @@ public final class GatewayServer {
                 failed(rc, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
-                    ObjectNode err = ErrorBodies.openAi("gateway_error", "stream_interrupted", r.failure().message(),
-                            null, r.attempts());
-                    resp.write(sse(err));
+                    out.add(ErrorBodies.openAi("gateway_error", "stream_interrupted", r.failure().message(),
+                            null, r.attempts()));
                 }
-                resp.end(DONE);
+                out.end();
             }
             done(route, resp, start, requestId, r);
         });
@@ -634,13 +639,4 @@ public final class GatewayServer {
         resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(bytes));
     }
 
-    static Buffer sse(JsonNode json) {
-        try {
-            byte[] bytes = OpenAiJson.MAPPER.writeValueAsBytes(json);
-            Buffer b = Buffer.buffer(bytes.length + 8);
-            return b.appendString("data: ").appendBytes(bytes).appendString("\n\n");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

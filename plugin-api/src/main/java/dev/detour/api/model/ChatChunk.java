@@ -19,13 +19,30 @@ import java.util.List;
  * @param finishReason   set on the last chunk of a choice, else null
  * @param usage          set on the usage chunk (last), else null
  * @param refusal        a refusal delta, or null
+ * @param raw            the OpenAI JSON this chunk was decoded from, or null (see {@link #withRaw(String)})
  */
 public record ChatChunk(String id, String model, long created, int index, String role, String text,
                         String reasoning, List<ToolCallDelta> toolCalls, FinishReason finishReason,
-                        Usage usage, String refusal) {
+                        Usage usage, String refusal, String raw) {
 
     public ChatChunk {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+    }
+
+    /** A chunk without its wire form. */
+    public ChatChunk(String id, String model, long created, int index, String role, String text, String reasoning,
+                     List<ToolCallDelta> toolCalls, FinishReason finishReason, Usage usage, String refusal) {
+        this(id, model, created, index, role, text, reasoning, toolCalls, finishReason, usage, refusal, null);
+    }
+
+    /**
+     * The same chunk with {@code raw}, the OpenAI {@code chat.completion.chunk} JSON it was decoded
+     * from, when it was exactly one whole upstream event: core then forwards those bytes unchanged to
+     * an OpenAI client instead of writing the chunk again. Any change to a chunk drops it.
+     */
+    public ChatChunk withRaw(String rawJson) {
+        return new ChatChunk(id, model, created, index, role, text, reasoning, toolCalls, finishReason, usage, refusal,
+                rawJson);
     }
 
     /** A text delta. */

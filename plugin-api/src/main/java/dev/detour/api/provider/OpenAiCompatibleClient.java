@@ -115,7 +115,8 @@ public final class OpenAiCompatibleClient {
         return exchange(uri, body, JSON, call, (req, resp) -> resp.body().map(b -> {
             JsonNode json = readJson(b, "response");
             try {
-                return OpenAiJson.parseResponse(json);
+                // Keep the body: an unchanged answer is forwarded to OpenAI clients as these bytes.
+                return OpenAiJson.parseResponse(json).withRaw(b.getBytes());
             } catch (IllegalArgumentException e) {
                 throw malformed("response", e);
             }

@@ -166,6 +166,10 @@ public final class OpenAiStreamDecoder {
                     "upstream sent a malformed stream chunk: " + e.getMessage()));
             return;
         }
+        if (chunks.size() == 1) {
+            // One event, one chunk: keep its wire form so an OpenAI client can get these bytes as they are.
+            chunks = List.of(chunks.get(0).withRaw(d));
+        }
         try {
             for (ChatChunk c : chunks) {
                 ProviderException rejected = chunkCheck == null ? null : chunkCheck.check(c);

@@ -107,7 +107,8 @@ public final class AnswerQualityDetector implements QualityDetector {
             double bad = Math.min(1, outright + truncExcess + refusalExcess);
             double severity = Severity.round(Severity.ramp(bad, options.toleratedShare(), options.degradedShare(),
                     options.unhealthyShare()));
-            return new Signal(TYPE, attempt.target().id(), severity, reason(s, n, bad, truncShare, refusalShare));
+            return new Signal(TYPE, attempt.target().id(), severity,
+                    severity == 0 ? Severity.FINE : reason(s, n, bad, truncShare, refusalShare));
         }
     }
 

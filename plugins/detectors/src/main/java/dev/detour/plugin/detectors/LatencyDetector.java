@@ -66,7 +66,7 @@ public final class LatencyDetector implements QualityDetector {
             Judgement worst = total == null ? ttft : ttft == null ? total : ttft.ratio > total.ratio ? ttft : total;
             double severity = Severity.round(Severity.ramp(worst.ratio, onset, options.degradedRatio(),
                     options.unhealthyRatio()));
-            String reason = worst == total
+            String reason = severity == 0 ? Severity.FINE : worst == total
                     ? String.format(Locale.ROOT, "p50 latency %s ms/token over the last %d answers is %.1fx the baseline %s",
                             num(total.median), total.count, total.ratio, num(total.baseline))
                     : String.format(Locale.ROOT, "p50 time to first token %s ms over the last %d streams is %.1fx the baseline %s ms",

@@ -14,6 +14,10 @@ package dev.detour.plugin.detectors;
  */
 final class Severity {
 
+    /** The reason given with severity 0: nothing is formatted on the hot path for a healthy target. */
+    static final String FINE = "within the normal range";
+
+
     /** Severity at the degraded threshold: alone it makes the score 0.75 (degraded). */
     static final double DEGRADED = 0.25;
     /** Severity at the unhealthy threshold: alone it makes the score 0.25 (unhealthy). */

@@ -70,7 +70,9 @@ public final class TokensDetector implements QualityDetector {
             double lengthSeverity = Severity.ramp(state.lengthDrift, lengthOnset, options.lengthDegradedRatio(),
                     options.lengthUnhealthyRatio());
             String reason;
-            if (slowSeverity >= lengthSeverity && !Double.isNaN(state.slowdown)) {
+            if (Math.max(slowSeverity, lengthSeverity) == 0) {
+                reason = Severity.FINE;
+            } else if (slowSeverity >= lengthSeverity && !Double.isNaN(state.slowdown)) {
                 reason = String.format(Locale.ROOT, "p50 throughput %s tokens/s is %.1fx slower than the baseline %s",
                         LatencyDetector.num(state.speed.recent.median()), state.slowdown,
                         LatencyDetector.num(state.speed.baseline.value()));

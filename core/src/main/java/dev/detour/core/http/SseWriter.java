@@ -1,0 +1,85 @@
+package dev.detour.core.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.detour.api.model.ChatChunk;
+import dev.detour.api.wire.OpenAiJson;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes an OpenAI stream to a client: each chunk as {@code data: <json>\n\n}, forwarding a
+ * chunk's upstream bytes when it has them, and coalescing every event produced in one event-loop
+ * turn (typically all the chunks of one upstream read) into a single write, so a 20-chunk answer
+ * that arrives in one packet leaves in one packet rather than twenty.
+ */
+final class SseWriter {
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+    private final HttpServerResponse response;
+    private final Context context;
+    private Buffer pending;
+    private boolean flushScheduled;
+
+    SseWriter(HttpServerResponse response) {
+        this.response = response;
+        this.context = Vertx.currentContext();
+    }
+
+    /** Queues a chunk. */
+    void add(ChatChunk chunk) {
+        if (chunk.raw() != null) {
+            append(chunk.raw().getBytes(StandardCharsets.UTF_8));
+        } else {
+            add(OpenAiJson.writeChunk(chunk));
+        }
+    }
+
+    /** Queues a JSON event (an error, for instance). */
+    void add(JsonNode json) {
+        try {
+            append(OpenAiJson.MAPPER.writeValueAsBytes(json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes what is queued and {@code data: [DONE]}, and ends the response. */
+    void end() {
+        if (response.closed()) {
+            return;
+        }
+        if (pending != null) {
+            pending.appendBuffer(DONE);
+            response.end(pending);
+            pending = null;
+        } else {
+            response.end(DONE);
+        }
+    }
+
+    private void append(byte[] json) {
+        if (pending == null) {
+            pending = Buffer.buffer(json.length + 64);
+        }
+        pending.appendBytes(DATA).appendBytes(json).appendBytes(END);
+        if (!flushScheduled && context != null) {
+            flushScheduled = true;
+            context.runOnContext(v -> flush());
+        }
+    }
+
+    private void flush() {
+        flushScheduled = false;
+        if (pending != null && !response.closed() && !response.ended()) {
+            response.write(pending);
+            pending = null;
+        }
+    }
+}
