@@ -122,10 +122,18 @@ public final class Detour {
 
     /** Stops accepting, drains in-flight requests up to the configured grace, then releases everything. */
     public Future<Void> stop() {
+        return stop(true);
+    }
+
+    /**
+     * Like {@link #stop()}; with {@code releaseVertx} false an owned Vert.x is left running, for a
+     * process that exits right after (closing Vert.x waits out Netty's quiet period for nothing).
+     */
+    public Future<Void> stop(boolean releaseVertx) {
         long grace = gateway.config().server().shutdownGrace().toMillis();
         return server.shutdown(grace).eventually(gateway::close).eventually(() -> {
             plugins.close();
-            return ownsVertx ? vertx.close() : Future.succeededFuture();
+            return ownsVertx && releaseVertx ? vertx.close() : Future.succeededFuture();
         });
     }
 }

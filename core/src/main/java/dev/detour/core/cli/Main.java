@@ -197,7 +197,7 @@ public final class Main {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("detour: draining in-flight requests (up to " + s.shutdownGrace().toSeconds() + "s)");
-            d.stop().onComplete(ar -> stopped.countDown());
+            d.stop(false).onComplete(ar -> stopped.countDown());
             try {
                 stopped.await(s.shutdownGrace().toMillis() + 5000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException ignored) {

@@ -33,12 +33,27 @@ import java.util.Map;
  * @param user                end-user id, or null
  * @param metadata            OpenAI's {@code metadata} (empty if none)
  * @param extra               every other top-level field, passed through to OpenAI-compatible targets
+ * @param raw                 the client's OpenAI body this request was parsed from, or null: an
+ *                            OpenAI-compatible writer reuses it (with {@code model} and the stream
+ *                            flags from this record) instead of writing every message again. Never
+ *                            mutate it. Any change through the builder, other than the model and the
+ *                            stream flags, drops it.
  */
 public record ChatRequest(String model, List<Message> messages, List<Tool> tools, JsonNode toolChoice,
                           Boolean parallelToolCalls, JsonNode responseFormat, List<String> stop,
                           Double temperature, Double topP, Integer maxTokens, Integer maxCompletionTokens,
                           Long seed, Integer n, boolean stream, boolean includeUsage, String user,
-                          Map<String, String> metadata, ObjectNode extra) {
+                          Map<String, String> metadata, ObjectNode extra, ObjectNode raw) {
+
+    /** A request without the client's original body. */
+    public ChatRequest(String model, List<Message> messages, List<Tool> tools, JsonNode toolChoice,
+                       Boolean parallelToolCalls, JsonNode responseFormat, List<String> stop, Double temperature,
+                       Double topP, Integer maxTokens, Integer maxCompletionTokens, Long seed, Integer n,
+                       boolean stream, boolean includeUsage, String user, Map<String, String> metadata,
+                       ObjectNode extra) {
+        this(model, messages, tools, toolChoice, parallelToolCalls, responseFormat, stop, temperature, topP, maxTokens,
+                maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra, null);
+    }
 
     public ChatRequest {
         if (messages == null || messages.isEmpty()) {
@@ -125,6 +140,7 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
         private String user;
         private Map<String, String> metadata;
         private ObjectNode extra;
+        private ObjectNode raw;
 
         private Builder() {
         }
@@ -148,31 +164,34 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
             user = r.user;
             metadata = r.metadata;
             extra = r.extra;
+            raw = r.raw;
         }
 
+        // The model and the stream flags are written from the record whatever the raw body says;
+        // any other change makes the raw body stale, so it is dropped.
         public Builder model(String v) { model = v; return this; }
-        public Builder messages(List<Message> v) { messages = v; return this; }
-        public Builder tools(List<Tool> v) { tools = v; return this; }
-        public Builder toolChoice(JsonNode v) { toolChoice = v; return this; }
-        public Builder parallelToolCalls(Boolean v) { parallelToolCalls = v; return this; }
-        public Builder responseFormat(JsonNode v) { responseFormat = v; return this; }
-        public Builder stop(List<String> v) { stop = v; return this; }
-        public Builder temperature(Double v) { temperature = v; return this; }
-        public Builder topP(Double v) { topP = v; return this; }
-        public Builder maxTokens(Integer v) { maxTokens = v; return this; }
-        public Builder maxCompletionTokens(Integer v) { maxCompletionTokens = v; return this; }
-        public Builder seed(Long v) { seed = v; return this; }
-        public Builder n(Integer v) { n = v; return this; }
         public Builder stream(boolean v) { stream = v; return this; }
         public Builder includeUsage(boolean v) { includeUsage = v; return this; }
-        public Builder user(String v) { user = v; return this; }
-        public Builder metadata(Map<String, String> v) { metadata = v; return this; }
-        public Builder extra(ObjectNode v) { extra = v; return this; }
+        public Builder messages(List<Message> v) { messages = v; raw = null; return this; }
+        public Builder tools(List<Tool> v) { tools = v; raw = null; return this; }
+        public Builder toolChoice(JsonNode v) { toolChoice = v; raw = null; return this; }
+        public Builder parallelToolCalls(Boolean v) { parallelToolCalls = v; raw = null; return this; }
+        public Builder responseFormat(JsonNode v) { responseFormat = v; raw = null; return this; }
+        public Builder stop(List<String> v) { stop = v; raw = null; return this; }
+        public Builder temperature(Double v) { temperature = v; raw = null; return this; }
+        public Builder topP(Double v) { topP = v; raw = null; return this; }
+        public Builder maxTokens(Integer v) { maxTokens = v; raw = null; return this; }
+        public Builder maxCompletionTokens(Integer v) { maxCompletionTokens = v; raw = null; return this; }
+        public Builder seed(Long v) { seed = v; raw = null; return this; }
+        public Builder n(Integer v) { n = v; raw = null; return this; }
+        public Builder user(String v) { user = v; raw = null; return this; }
+        public Builder metadata(Map<String, String> v) { metadata = v; raw = null; return this; }
+        public Builder extra(ObjectNode v) { extra = v; raw = null; return this; }
 
         public ChatRequest build() {
             return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, responseFormat, stop,
                     temperature, topP, maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user,
-                    metadata, extra);
+                    metadata, extra, raw);
         }
     }
 }

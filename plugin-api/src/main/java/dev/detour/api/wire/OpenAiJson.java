@@ -129,7 +129,7 @@ public final class OpenAiJson {
             }
         }
         return new ChatRequest(model, messages, tools, toolChoice, parallel, responseFormat, stop, temperature, topP,
-                maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra);
+                maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra, (ObjectNode) body);
     }
 
     private static Message parseMessage(JsonNode m, String path) {
@@ -270,8 +270,27 @@ public final class OpenAiJson {
         return out;
     }
 
-    /** Writes a Chat Completions request body (the unknown fields the client sent included). */
+    /**
+     * Writes a Chat Completions request body (the unknown fields the client sent included). A
+     * request that still has the client's body is written from it, with {@code model} and the
+     * stream flags from the record: a shallow copy, so the messages are not written again.
+     */
     public static ObjectNode writeRequest(ChatRequest r) {
+        if (r.raw() != null) {
+            ObjectNode o = NODES.objectNode();
+            o.setAll(r.raw());
+            o.put("model", r.model());
+            JsonNode options = o.remove("stream_options");
+            o.remove("stream");
+            if (r.stream()) {
+                o.put("stream", true);
+                if (r.includeUsage()) {
+                    ObjectNode so = options instanceof ObjectNode so0 ? so0.deepCopy() : NODES.objectNode();
+                    o.set("stream_options", so.put("include_usage", true));
+                }
+            }
+            return o;
+        }
         ObjectNode o = NODES.objectNode();
         o.put("model", r.model());
         ArrayNode msgs = o.putArray("messages");
