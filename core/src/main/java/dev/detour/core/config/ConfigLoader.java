@@ -594,7 +594,7 @@ public final class ConfigLoader {
             type = n.raw().asText();
         } else if (n.raw().isObject()) {
             type = n.get("type").requiredText();
-            ((ObjectNode) n.raw()).fields().forEachRemaining(e -> {
+            ((ObjectNode) n.raw()).properties().forEach(e -> {
                 if (!e.getKey().equals("type")) {
                     options.set(e.getKey(), e.getValue());
                 }

@@ -264,7 +264,7 @@ public final class FailoverEngine {
         ChatRequest out = b.build();
         if (cfg != null && cfg.params() != null) {
             ObjectNode json = OpenAiJson.writeRequest(out);
-            cfg.params().fields().forEachRemaining(e -> json.set(e.getKey(), e.getValue()));
+            cfg.params().properties().forEach(e -> json.set(e.getKey(), e.getValue()));
             out = OpenAiJson.parseRequest(json);
         }
         return out;

@@ -512,7 +512,7 @@ public final class GatewayServer {
             try {
                 JsonNode n = OpenAiJson.MAPPER.readTree(md);
                 Map<String, String> m = new HashMap<>();
-                n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isValueNode()
+                n.properties().forEach(e -> m.put(e.getKey(), e.getValue().isValueNode()
                         ? e.getValue().asText() : e.getValue().toString()));
                 metadata = m;
             } catch (JsonProcessingException ignored) {

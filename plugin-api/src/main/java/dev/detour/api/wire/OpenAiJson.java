@@ -110,7 +110,7 @@ public final class OpenAiJson {
             if (!md.isObject()) {
                 throw new WireFormatException("metadata", "must be an object of strings");
             }
-            md.fields().forEachRemaining(e -> {
+            md.properties().forEach(e -> {
                 if (!e.getValue().isTextual()) {
                     throw new WireFormatException("metadata." + e.getKey(), "must be a string");
                 }
@@ -118,7 +118,7 @@ public final class OpenAiJson {
             });
         }
         ObjectNode extra = null;
-        Iterator<Map.Entry<String, JsonNode>> it = body.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!KNOWN_REQUEST_FIELDS.contains(e.getKey())) {
@@ -360,7 +360,7 @@ public final class OpenAiJson {
             r.metadata().forEach(md::put);
         }
         if (r.extra() != null) {
-            r.extra().fields().forEachRemaining(e -> o.set(e.getKey(), e.getValue()));
+            r.extra().properties().forEach(e -> o.set(e.getKey(), e.getValue()));
         }
         return o;
     }
@@ -642,7 +642,7 @@ public final class OpenAiJson {
             throw new WireFormatException("input", "must be a string or a non-empty array of strings");
         }
         ObjectNode extra = null;
-        Iterator<Map.Entry<String, JsonNode>> it = body.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!Set.of("model", "input", "dimensions", "encoding_format", "user").contains(e.getKey())) {
@@ -673,7 +673,7 @@ public final class OpenAiJson {
             o.put("user", r.user());
         }
         if (r.extra() != null) {
-            r.extra().fields().forEachRemaining(e -> o.set(e.getKey(), e.getValue()));
+            r.extra().properties().forEach(e -> o.set(e.getKey(), e.getValue()));
         }
         return o;
     }

@@ -449,7 +449,7 @@ final class GeminiTranslator {
             return resolved;
         }
         boolean nullable = false;
-        Iterator<Map.Entry<String, JsonNode>> it = s.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = s.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
@@ -481,7 +481,7 @@ final class GeminiTranslator {
                 }
                 case "properties" -> {
                     ObjectNode props = out.putObject("properties");
-                    v.fields().forEachRemaining(p -> props.set(p.getKey(), convertSchema(p.getValue(), root, depth + 1)));
+                    v.properties().forEach(p -> props.set(p.getKey(), convertSchema(p.getValue(), root, depth + 1)));
                 }
                 case "items" -> {
                     if (v.isObject()) {

@@ -245,7 +245,7 @@ final class AnswerGenerator {
                 ObjectNode o = NODES.objectNode();
                 JsonNode props = schema.get("properties");
                 if (props != null && props.isObject()) {
-                    Iterator<Map.Entry<String, JsonNode>> it = props.fields();
+                    Iterator<Map.Entry<String, JsonNode>> it = props.properties().iterator();
                     while (it.hasNext()) {
                         Map.Entry<String, JsonNode> e = it.next();
                         o.set(e.getKey(), sample(e.getValue(), e.getKey(), h, depth + 1));

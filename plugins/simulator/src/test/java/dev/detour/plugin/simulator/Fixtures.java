@@ -77,7 +77,7 @@ final class Fixtures {
             return;
         }
         if (doc.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> it = doc.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = doc.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 compare(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), e.getValue(), actual.get(e.getKey()),
