@@ -36,7 +36,7 @@ final class Harness {
     /** Blocks the test thread on a future (never the event loop). */
     static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(45, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("future failed: " + e, e);
         }
@@ -58,6 +58,7 @@ final class Harness {
     }
 
     static Detour start(Vertx vertx, String yaml, Clock clock) {
+        yaml = withShortGrace(yaml);
         try {
             Detour.Options o = new Detour.Options(write(yaml), PLUGINS, System::getenv, vertx, clock,
                     RandomGenerator.of("L64X128MixRandom"), 0);
@@ -65,6 +66,23 @@ final class Harness {
         } catch (Exception e) {
             throw new AssertionError("gateway did not start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Tests stop the gateway after every class; a short drain keeps a stop quick even when a test
+     * leaves a connection half-done (the default grace is 30 s).
+     */
+    static String withShortGrace(String yaml) {
+        if (yaml.contains("shutdown_grace")) {
+            return yaml;
+        }
+        if (yaml.startsWith("server: {")) {
+            return yaml.replaceFirst("server: \\{", "server: { shutdown_grace: 3s,");
+        }
+        if (!yaml.contains("\nserver:") && !yaml.startsWith("server:")) {
+            return "server: { shutdown_grace: 3s }\n" + yaml;
+        }
+        return yaml;
     }
 
     /** A response as a client sees it. */

@@ -77,7 +77,9 @@ public final class GatewayServer {
                 .end("{\"status\":\"ok\"}"));
         router.get("/readyz").handler(this::ready);
         router.get("/metrics").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8").end(gateway.metrics().render(gateway.targets())));
+                "text/plain; version=0.0.4; charset=utf-8").end(gateway.metrics().render(gateway.targets())
+                + "# HELP detour_http_in_flight API requests being served.\n# TYPE detour_http_in_flight gauge\n"
+                + "detour_http_in_flight " + inFlight.get() + "\n"));
         router.get("/v1/models").handler(this::models);
         router.get("/admin/targets").handler(rc -> admin(rc, this::adminTargets));
         router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
