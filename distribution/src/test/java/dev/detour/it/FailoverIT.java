@@ -216,6 +216,20 @@ class FailoverIT {
     }
 
     @Test
+    void a_stream_that_stalls_after_content_is_ended_by_the_idle_timeout() {
+        primary.always(Behaviour.contentThenStall());
+        gw = Harness.start(vertx, config("", ", timeouts: { idle: 300ms }"));
+        Reply r = call(true);
+        List<String> events = r.events();
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        JsonNode err = new Reply(200, r.headers(), events.get(events.size() - 2)).json();
+        assertEquals("stream_interrupted", err.at("/error/code").asText(), r.body());
+        assertTrue(err.at("/error/message").asText().contains("idle timeout"), r.body());
+        assertEquals("timeout", err.at("/error/attempts/0/kind").asText(), r.body());
+        assertTrue(streamedText(r).startsWith("Partial answer"), r.body());
+    }
+
+    @Test
     void the_breaker_opens_probes_after_cooldown_and_closes() {
         Harness.ManualClock clock = new Harness.ManualClock();
         primary.always(Behaviour.status(500, "server_error", null, "boom"));

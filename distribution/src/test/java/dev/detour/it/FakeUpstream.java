@@ -123,6 +123,15 @@ final class FakeUpstream implements AutoCloseable {
             };
         }
 
+        /** Streams some content, then goes silent without ending. */
+        static Behaviour contentThenStall() {
+            return (up, req, body) -> {
+                HttpServerResponse r = up.sseStart(req);
+                r.write(up.sse(ChatChunk.text("c1", "m", 1, "Partial ")));
+                up.vertx.setTimer(50, t -> r.write(up.sse(ChatChunk.text("c1", "m", 1, "answer"))));
+            };
+        }
+
         /** Streams some content, then cuts the connection. */
         static Behaviour contentThenCut() {
             return (up, req, body) -> {

@@ -437,6 +437,7 @@ public final class FailoverEngine {
             AttemptCall call = new AttemptCall(t, ctx.requestId(), to.connect(), to.idle());
             current = call;
             committed = false;
+            idleArmed = false;
             held = null;
             firstTokenAt = -1;
             // The streamed text is kept only for the detectors, which judge the answer.
@@ -479,6 +480,7 @@ public final class FailoverEngine {
             if (timer >= 0) {
                 timers.cancel(timer);
             }
+            idleArmed = false;
             this.outcomeForTimer = outcome;
             timer = timers.schedule(ms, () -> {
                 timer = -1;
@@ -502,6 +504,8 @@ public final class FailoverEngine {
         private Promise<T> outcomeForTimer;
         private GatewayConfig.Timeouts timeouts;
         private long probedChars;
+        private long lastChunkAt;
+        private boolean idleArmed;
 
         /** A chunk from the adapter of the current streaming attempt. */
         void onChunk(AttemptCall call, ChatChunk raw) {
@@ -564,10 +568,42 @@ public final class FailoverEngine {
             armIdle(call);
         }
 
+        /**
+         * Notes a chunk for the idle timeout. One timer serves the whole stream: a chunk only moves
+         * {@code lastChunkAt}; when the timer fires it re-arms for what is left, so a 20-chunk
+         * answer costs one timer, not twenty cancel-and-schedule pairs.
+         */
         private void armIdle(AttemptCall call) {
-            long remainingMs = Math.max(1, (deadline - clock.nanos()) / 1_000_000);
-            armTimer(call, outcomeForTimer, Math.min(timeouts.idle().toMillis(), remainingMs),
-                    "no chunk within the idle timeout of " + Units.format(timeouts.idle()));
+            lastChunkAt = clock.nanos();
+            if (!idleArmed) {
+                idleArmed = true;
+                scheduleIdleCheck(call, Math.max(1, Math.min(timeouts.idle().toMillis(), (deadline - lastChunkAt) / 1_000_000)));
+            }
+        }
+
+        private void scheduleIdleCheck(AttemptCall call, long ms) {
+            if (timer >= 0) {
+                timers.cancel(timer);
+            }
+            timer = timers.schedule(ms, () -> {
+                timer = -1;
+                if (call != current || call.cancelled()) {
+                    idleArmed = false;
+                    return;
+                }
+                long now = clock.nanos();
+                long idleLeft = lastChunkAt + timeouts.idle().toNanos() - now;
+                long totalLeft = deadline - now;
+                if (idleLeft > 0 && totalLeft > 0) {
+                    scheduleIdleCheck(call, Math.max(1, Math.min(idleLeft, totalLeft) / 1_000_000));
+                    return;
+                }
+                idleArmed = false;
+                ProviderException e = new ProviderException(ErrorKind.TIMEOUT, 0, totalLeft <= 0 ? "total timeout reached"
+                        : "no chunk within the idle timeout of " + Units.format(timeouts.idle()));
+                call.cancel(e);
+                outcomeForTimer.tryFail(e);
+            });
         }
 
         /** Whether the probed stream is fast enough; if not, the attempt fails as degraded. */

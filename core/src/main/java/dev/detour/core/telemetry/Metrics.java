@@ -19,52 +19,71 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Metrics implements EngineListener {
     private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
-    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> attempts = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> failovers = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> tokens = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> durations = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> ttfts = new ConcurrentHashMap<>();
+    // Keyed by label values, not rendered label strings: the hot path does a lookup, never builds a string.
+    private final Map<Labels, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<Labels, LongAdder> attempts = new ConcurrentHashMap<>();
+    private final Map<Labels, LongAdder> failovers = new ConcurrentHashMap<>();
+    private final Map<Labels, LongAdder> tokens = new ConcurrentHashMap<>();
+    private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
+    private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
+
+    /** The values of one series' labels; the names are fixed per metric. */
+    private record Labels(String a, String b) {
+    }
+
+    private static final String[] STATUS_TEXT = new String[600];
+
+    static {
+        for (int i = 0; i < STATUS_TEXT.length; i++) {
+            STATUS_TEXT[i] = Integer.toString(i);
+        }
+    }
+
+    private static String status(int s) {
+        return s >= 0 && s < STATUS_TEXT.length ? STATUS_TEXT[s] : Integer.toString(s);
+    }
 
     /** A request finished with {@code status} on {@code route} after {@code seconds}. */
     public void request(String route, int status, double seconds) {
-        requests.computeIfAbsent(labels("route", route, "status", Integer.toString(status)), k -> new LongAdder()).increment();
-        durations.computeIfAbsent(labels("route", route), k -> new Histogram()).observe(seconds);
+        requests.computeIfAbsent(new Labels(route, status(status)), k -> new LongAdder()).increment();
+        durations.computeIfAbsent(new Labels(route, null), k -> new Histogram()).observe(seconds);
     }
 
     /** Time to first token of a stream served by {@code target}. */
     public void ttft(String target, double seconds) {
-        ttfts.computeIfAbsent(labels("target", target), k -> new Histogram()).observe(seconds);
+        ttfts.computeIfAbsent(new Labels(target, null), k -> new Histogram()).observe(seconds);
     }
 
     /** Tokens used by a served answer. */
     public void tokens(String target, int input, int output) {
         if (input > 0) {
-            tokens.computeIfAbsent(labels("target", target, "type", "input"), k -> new LongAdder()).add(input);
+            tokens.computeIfAbsent(new Labels(target, "input"), k -> new LongAdder()).add(input);
         }
         if (output > 0) {
-            tokens.computeIfAbsent(labels("target", target, "type", "output"), k -> new LongAdder()).add(output);
+            tokens.computeIfAbsent(new Labels(target, "output"), k -> new LongAdder()).add(output);
         }
     }
 
     @Override
     public void attempt(RouteRuntime route, TargetRuntime target, AttemptRecord r) {
         String outcome = r.skipped() != null ? "skipped" : r.kind() == null ? "success" : r.kind();
-        attempts.computeIfAbsent(labels("target", target.id(), "outcome", outcome), k -> new LongAdder()).increment();
+        attempts.computeIfAbsent(new Labels(target.id(), outcome), k -> new LongAdder()).increment();
     }
 
     @Override
     public void failover(RouteRuntime route, TargetRuntime from, String reason) {
-        failovers.computeIfAbsent(labels("route", route.name(), "from", from.id()), k -> new LongAdder()).increment();
+        failovers.computeIfAbsent(new Labels(route.name(), from.id()), k -> new LongAdder()).increment();
     }
 
     /** Prometheus text exposition of everything, plus per-target gauges. */
     public String render(Collection<TargetRuntime> targets) {
         StringBuilder sb = new StringBuilder(4096);
-        counter(sb, "detour_requests_total", "Requests answered, by route and status.", requests);
-        counter(sb, "detour_attempts_total", "Upstream attempts, by target and outcome.", attempts);
-        counter(sb, "detour_failovers_total", "Moves from a failed or skipped target to the next.", failovers);
-        counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", tokens);
+        counter(sb, "detour_requests_total", "Requests answered, by route and status.", named(requests, "route", "status"));
+        counter(sb, "detour_attempts_total", "Upstream attempts, by target and outcome.",
+                named(attempts, "target", "outcome"));
+        counter(sb, "detour_failovers_total", "Moves from a failed or skipped target to the next.",
+                named(failovers, "route", "from"));
+        counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", named(tokens, "target", "type"));
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");
         for (TargetRuntime t : targets) {
@@ -84,9 +103,17 @@ public final class Metrics implements EngineListener {
         for (TargetRuntime t : targets) {
             sb.append("detour_target_in_flight").append(labels("target", t.id())).append(' ').append(t.inFlight()).append('\n');
         }
-        histogram(sb, "gen_ai_client_operation_duration_seconds", "Request duration through the gateway, by route.", durations);
-        histogram(sb, "detour_time_to_first_token_seconds", "Time to first token of streams, by target.", ttfts);
+        histogram(sb, "gen_ai_client_operation_duration_seconds", "Request duration through the gateway, by route.",
+                named(durations, "route", null));
+        histogram(sb, "detour_time_to_first_token_seconds", "Time to first token of streams, by target.",
+                named(ttfts, "target", null));
         return sb.toString();
+    }
+
+    private static <V> Map<String, V> named(Map<Labels, V> series, String first, String second) {
+        Map<String, V> out = new TreeMap<>();
+        series.forEach((l, v) -> out.put(second == null ? labels(first, l.a()) : labels(first, l.a(), second, l.b()), v));
+        return out;
     }
 
     private static void counter(StringBuilder sb, String name, String help, Map<String, LongAdder> values) {

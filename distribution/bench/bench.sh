@@ -1,0 +1,622 @@
+#!/usr/bin/env bash
+# Detour's end-to-end benchmark: what one hop through Detour costs, side by side with nginx.
+#
+#   distribution/bench/bench.sh [--smoke] [--out FILE] [--detour DIR] [--hops LIST] [--nice N]
+#                               [--jfr FILE [--jfr-stream]] [--keep]
+#
+# Starts, on loopback only and on ports chosen free at start:
+#   - a fake OpenAI upstream: nginx answering from memory (a JSON completion, or 20 stream chunks);
+#   - the reference proxy: nginx proxy_pass with upstream keep-alive and no buffering;
+#   - Detour (the assembled distribution, every bundled plugin) with a route to the same upstream.
+# The hop under test (nginx proxy or Detour) runs on one CPU; the load generator (wrk) and the
+# upstream share the other. For each of direct, nginx and Detour, after a warm-up, it measures
+# closed-loop non-stream loads at 1, 16 and 64 connections, 20-chunk streams at 1 and 16, and a
+# fixed 200 req/s (load by load, the three hops back to back); then Detour's failover paths and
+# its cold start. It prints a markdown table and saves it (default
+# distribution/target/bench/results.md). Every process it starts is stopped by PID on exit, and
+# every load is bounded in time.
+#
+# Options:
+#   --smoke       seconds-long loads (for CI): proves the flow works, measures nothing worth quoting
+#   --out FILE    where to write the markdown results
+#   --detour DIR  the assembled distribution (default: distribution/target/detour)
+#   --jfr FILE    profile instead: run only Detour, non-stream at 16 connections, under JDK Flight
+#                 Recorder, and write the recording to FILE
+#   --jfr-stream  with --jfr: profile 20-chunk streams at 16 connections instead
+#   --keep        keep the work folder (configs and logs) for inspection
+#   --hops LIST   measure only these hops, e.g. --hops detour (default: "direct nginx detour")
+#   --nice N      run the hop, the upstream and wrk at this nice level (default -10 as root, so that
+#                 other work on the machine disturbs the measurement less; 0 to turn off)
+#
+# Needs nginx, wrk, taskset and curl; installs nginx and wrk from Debian's packages when missing
+# (as root, with apt-get), and nothing else from anywhere.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DIST_DIR=$(cd "$BENCH_DIR/.." && pwd)
+
+MODE=full
+OUT=""
+DETOUR_DIR="$DIST_DIR/target/detour"
+JFR_FILE=""
+KEEP=0
+HOPS="direct nginx detour"
+JFR_STREAM=0
+NICE=
+
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) MODE=smoke ;;
+    --out) OUT=${2:?--out needs a file}; shift ;;
+    --detour) DETOUR_DIR=${2:?--detour needs a folder}; shift ;;
+    --jfr) JFR_FILE=${2:?--jfr needs a file}; shift ;;
+    --keep) KEEP=1 ;;
+    --hops) HOPS=${2:?--hops needs a list}; shift ;;
+    --jfr-stream) JFR_STREAM=1 ;;
+    --nice) NICE=${2:?--nice needs a number}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+OUT=${OUT:-$DIST_DIR/target/bench/results.md}
+case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
+case "$DETOUR_DIR" in /*) ;; *) DETOUR_DIR="$PWD/$DETOUR_DIR" ;; esac
+if [ -n "$JFR_FILE" ]; then
+  case "$JFR_FILE" in /*) ;; *) JFR_FILE="$PWD/$JFR_FILE" ;; esac
+fi
+
+if [ "$MODE" = smoke ]; then
+  DURATION=1          # seconds per measured load
+  WARMUP=1            # seconds of each warm-up load
+  CLOSED_CONNS="16"   # closed-loop non-stream connection counts
+  STREAM_CONNS="16"
+else
+  DURATION=10
+  WARMUP=20           # a JVM on one CPU compiles while it serves: give C2 time to finish
+  CLOSED_CONNS="1 16 64"
+  STREAM_CONNS="1 16"
+fi
+if [ -z "$NICE" ]; then
+  if [ "$(id -u)" -eq 0 ]; then NICE=-10; else NICE=0; fi
+fi
+RATE=200              # the fixed-rate load, requests per second
+RATE_CONNS=8          # connections sharing the fixed rate
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------- tools
+
+java_bin() { if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi; }
+
+find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true; }
+
+ensure_tools() {
+  local missing=()
+  [ -n "$(find_nginx)" ] || missing+=(nginx)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v ss >/dev/null 2>&1 || missing+=(iproute2)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    die "missing ${missing[*]}: install them from Debian's packages (apt-get install -y ${missing[*]}); this run is not root or has no apt-get"
+  fi
+  log "installing ${missing[*]} from Debian's packages"
+  apt-get update -qq >&2 || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+ensure_tools
+NGINX=$(find_nginx)
+[ -x "$DETOUR_DIR/bin/detour" ] || die "no Detour distribution at $DETOUR_DIR: build it first (mvn -B install -DskipTests)"
+
+# Two CPUs from this process's affinity list: the hop under test gets the first, load + upstream the second.
+cpu_list() {
+  taskset -pc $$ | sed 's/.*: *//' | tr ',' '\n' | awk -F- '{ if (NF == 2) { for (i = $1; i <= $2; i++) print i } else print $1 }'
+}
+CPUS=($(cpu_list))
+HOP_CPU=${CPUS[0]}
+if [ ${#CPUS[@]} -ge 2 ]; then
+  LOAD_CPU=${CPUS[1]}
+else
+  LOAD_CPU=${CPUS[0]}
+  log "WARNING: only one CPU available: the hop and the load share it, ratios are still comparable"
+fi
+
+# ---------------------------------------------------------------------------------------- processes
+
+WORK=$(mktemp -d /tmp/detour-bench.XXXXXX)
+chmod 755 "$WORK"   # nginx workers run as nobody when started as root
+PIDS=()
+
+cleanup() {
+  local rc=$? pid i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${PIDS[i]}
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ "$KEEP" = 1 ] || [ $rc -ne 0 ]; then
+    log "work folder kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_pid() {   # stops one process we started, and forgets it
+  local pid=$1 i keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for i in "${PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
+  PIDS=(${keep[@]+"${keep[@]}"})
+}
+
+USED_PORTS=" "
+free_port() {   # free_port VAR: a loopback TCP port nothing uses now, distinct from those already chosen
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
+      USED_PORTS="$USED_PORTS$p "
+      printf -v "$1" '%s' "$p"
+      return 0
+    fi
+  done
+  die "found no free port"
+}
+
+now_ns() { date +%s%N; }
+
+spawn_pinned() {   # spawn_pinned CPUSPEC COMMAND... &: becomes COMMAND (same PID, so $! is its PID),
+  local cpus=$1     # on those CPUs at the benchmark's nice level
+  shift
+  exec nice -n "$NICE" taskset -c "$cpus" "$@"
+}
+
+http_code() {   # status code of a GET, or 000
+  taskset -c "$LOAD_CPU" curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null || true
+}
+
+wait_http() {   # url, expected status, what, pid: waits up to 60 s
+  local url=$1 want=$2 what=$3 pid=$4 end code
+  end=$(( $(date +%s) + 60 ))
+  while :; do
+    code=$(http_code "$url")
+    [ "$code" = "$want" ] && return 0
+    kill -0 "$pid" 2>/dev/null || die "$what exited while starting; see $WORK"
+    [ "$(date +%s)" -lt "$end" ] || die "$what did not answer $want on $url within 60 s"
+    sleep 0.01
+  done
+}
+
+render() {   # template, output, then NAME=value pairs for @NAME@
+  local tpl=$1 out=$2 expr=() kv
+  shift 2
+  local v
+  for kv in "$@"; do
+    v=${kv#*=}
+    v=${v//\\/\\\\}
+    v=${v//&/\\&}
+    v=${v//|/\\|}
+    expr+=(-e "s|@${kv%%=*}@|$v|g")
+  done
+  sed "${expr[@]}" "$tpl" > "$out"
+}
+
+start_nginx() {   # name, cpu, template, port, extra NAME=value...
+  local name=$1 cpu=$2 tpl=$3 port=$4 dir="$WORK/$1"
+  shift 4
+  mkdir -p "$dir/tmp"
+  render "$tpl" "$dir/nginx.conf" DIR="$dir" PORT="$port" "$@"
+  spawn_pinned "$cpu" "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+  PIDS+=($!)
+  echo $! > "$dir/master.pid"
+}
+
+# ---------------------------------------------------------------------------------------- canned answers
+
+# nginx config strings take \n and \" escapes; the answers have no ' or \ of their own.
+COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"A failover gateway keeps answers flowing when one provider fails, and it costs almost nothing when all is well."},"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":22,"total_tokens":64}}'
+
+sse_body() {   # 20 chunks: role + 18 tokens + finish, then [DONE]; escaped for nginx
+  local i words=(A failover gateway keeps answers flowing when one provider fails, and it costs almost nothing when all is well today.)
+  local pre='data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,'
+  printf '%s"delta":{"role":"assistant","content":""},"finish_reason":null}]}\\n\\n' "$pre"
+  for i in $(seq 0 17); do
+    printf '%s"delta":{"content":"%s "},"finish_reason":null}]}\\n\\n' "$pre" "${words[i]}"
+  done
+  printf '%s"delta":{},"finish_reason":"stop"}]}\\n\\n' "$pre"
+  printf 'data: [DONE]\\n\\n'
+}
+
+REQUEST_BODY='{"model":"%s","messages":[{"role":"system","content":"You are a concise assistant."},{"role":"user","content":"In two sentences, why put a failover gateway in front of LLM providers?"}],"temperature":0.2,"max_tokens":128%s}'
+body_file() {   # model, stream(true|false) -> path
+  local f="$WORK/body-$1-$2.json"
+  if [ "$2" = true ]; then
+    printf "$REQUEST_BODY" "$1" ',"stream":true' > "$f"
+  else
+    printf "$REQUEST_BODY" "$1" '' > "$f"
+  fi
+  echo "$f"
+}
+
+# ---------------------------------------------------------------------------------------- measuring
+
+CLK_TCK=$(getconf CLK_TCK)
+
+proc_ticks() {   # utime + stime of the given pids, in clock ticks
+  local total=0 pid s f
+  for pid in "$@"; do
+    s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    s=${s##*) }
+    read -r -a f <<< "$s"
+    total=$(( total + f[11] + f[12] ))
+  done
+  echo "$total"
+}
+
+proc_rss_kb() {
+  local total=0 pid v
+  for pid in "$@"; do
+    v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+    total=$(( total + ${v:-0} ))
+  done
+  echo "$total"
+}
+
+hop_pids() {   # the processes whose CPU and memory a hop costs
+  case "$1" in
+    direct) ;;
+    nginx) echo "$PROXY_PID" $(pgrep -P "$PROXY_PID" || true) ;;
+    detour|failover) echo "$DETOUR_PID" ;;
+  esac
+}
+
+hop_url() {
+  case "$1" in
+    direct) echo "http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions" ;;
+    nginx) echo "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" ;;
+    detour) echo "http://127.0.0.1:$DETOUR_PORT/v1/chat/completions" ;;
+  esac
+}
+
+# Results, keyed "hop|load": requests, duration (us), p50/p90/p99 (us), errors, CPU ticks, RSS (kB).
+declare -A R_REQ R_DUR R_P50 R_P90 R_P99 R_ERR R_TICKS R_RSS
+ROWS=()
+
+# run_load KEY HOP URL BODY ACCEPT CONNS SECONDS [RATE]: one wrk run; KEY empty = warm-up, not recorded.
+run_load() {
+  local key=$1 hop=$2 url=$3 body=$4 accept=$5 conns=$6 secs=$7 rate=${8:-} pids t0 t1 out line
+  pids=$(hop_pids "$hop")
+  t0=$(proc_ticks $pids)
+  out="$WORK/wrk.out"
+  local extra=()
+  [ -n "$rate" ] && extra=("$rate" "$conns")
+  timeout --signal=KILL $(( secs + 30 )) nice -n "$NICE" taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s \
+      -s "$BENCH_DIR/load.lua" "$url" -- "$body" "$accept" ${extra[@]+"${extra[@]}"} > "$out" 2>&1 \
+    || die "wrk failed on $url: $(tail -5 "$out")"
+  t1=$(proc_ticks $pids)
+  line=$(grep '^BENCH_RESULT' "$out") || die "wrk printed no result on $url: $(tail -5 "$out")"
+  [ -z "$key" ] && return 0
+  local requests duration_us p50_us p90_us p99_us max_us err_connect err_read err_write err_timeout err_status
+  eval "${line#BENCH_RESULT }"
+  R_REQ[$key]=$requests
+  R_DUR[$key]=$duration_us
+  R_P50[$key]=$p50_us
+  R_P90[$key]=$p90_us
+  R_P99[$key]=$p99_us
+  R_ERR[$key]=$(( err_connect + err_read + err_write + err_timeout + err_status ))
+  R_TICKS[$key]=$(( t1 - t0 ))
+  R_RSS[$key]=$(proc_rss_kb $pids)
+  ROWS+=("$key")
+  log "$key: $requests requests, p50 ${p50_us} us, p99 ${p99_us} us, errors ${R_ERR[$key]}"
+  if [ "${R_ERR[$key]}" -gt 0 ]; then
+    # Keep what explains them: wrk's counts and, for Detour, its view of the targets.
+    KEEP=1
+    ERRORS_SEEN=$(( ${ERRORS_SEEN:-0} + 1 ))
+    cp "$out" "$WORK/errors-$ERRORS_SEEN.wrk.txt"
+    echo "$key: $line" >> "$WORK/errors-$ERRORS_SEEN.wrk.txt"
+    if [ "$hop" = detour ]; then
+      curl -s --max-time 5 "http://127.0.0.1:$DETOUR_PORT/admin/targets" > "$WORK/errors-$ERRORS_SEEN.targets.json" || true
+    fi
+    log "  errors: connect $err_connect, read $err_read, write $err_write, timeout $err_timeout, non-2xx $err_status (see $WORK/errors-$ERRORS_SEEN.*)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------- start
+
+free_port UPSTREAM_PORT
+free_port PROXY_PORT
+free_port DETOUR_PORT
+free_port CLOSED_PORT   # never bound: connections to it are refused
+free_port SPARE_PORT    # the unpinned cold-start instance
+log "mode $MODE; hop on CPU $HOP_CPU, load and upstream on CPU $LOAD_CPU; work folder $WORK"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+start_nginx upstream "$LOAD_CPU" "$BENCH_DIR/upstream.nginx.conf" "$UPSTREAM_PORT" \
+  COMPLETION="$COMPLETION" SSE="$(sse_body)"
+UPSTREAM_PID=${PIDS[${#PIDS[@]}-1]}
+wait_http "http://127.0.0.1:$UPSTREAM_PORT/nope" 404 "the upstream nginx" "$UPSTREAM_PID"
+
+export BENCH_UPSTREAM_PORT=$UPSTREAM_PORT BENCH_CLOSED_PORT=$CLOSED_PORT BENCH_DETOUR_PORT=$DETOUR_PORT
+cp "$BENCH_DIR/detour.yaml" "$WORK/detour.yaml"
+DEFAULT_JAVA_OPTS=$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' "$DETOUR_DIR/bin/detour")
+DETOUR_JAVA_OPTS=${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}
+
+# start_detour NAME CPUSPEC PORT: starts bin/detour and waits for /readyz; sets STARTED_PID and
+# READY_MS (from exec to the first 200).
+start_detour() {
+  local name=$1 cpus=$2 port=$3 t0
+  t0=$(now_ns)
+  JAVA_OPTS="$DETOUR_JAVA_OPTS" DETOUR_LOG_LEVEL=warn spawn_pinned "$cpus" "$DETOUR_DIR/bin/detour" run \
+    --config "$WORK/detour.yaml" --port "$port" > "$WORK/$name.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=($STARTED_PID)
+  wait_http "http://127.0.0.1:$port/readyz" 200 "Detour ($name)" "$STARTED_PID"
+  READY_MS=$(( ($(now_ns) - t0) / 1000000 ))
+}
+
+if [ -n "$JFR_FILE" ]; then
+  # The profile settings, sampling Java and native frames every $BENCH_JFR_PERIOD (default 10 ms).
+  settings=profile
+  jdk_home=$(dirname "$(dirname "$(readlink -f "$(command -v "$(java_bin)")")")")
+  if [ -f "$jdk_home/lib/jfr/profile.jfc" ]; then
+    settings="$WORK/bench.jfc"
+    awk '/<event name="jdk.(ExecutionSample|NativeMethodSample)">/ { e = 1 }
+         e && /name="period"/ { sub(/>[^<]*</, ">" period "<"); e = 0 }
+         { print }' period="${BENCH_JFR_PERIOD:-10 ms}" "$jdk_home/lib/jfr/profile.jfc" > "$settings"
+  fi
+  # JFR starts with the JVM (started later through jcmd it re-instruments JDK classes, which
+  # deoptimises the warm code of a one-CPU JVM for the whole recording), but records only after
+  # the delay: the warm-up load runs that long from the JVM's start.
+  jfr_delay=$(( WARMUP + 10 ))
+  DETOUR_JAVA_OPTS="$DETOUR_JAVA_OPTS -XX:StartFlightRecording=delay=${jfr_delay}s,filename=$JFR_FILE,settings=$settings,dumponexit=true"
+  start_detour detour "$HOP_CPU" "$DETOUR_PORT"
+  DETOUR_PID=$STARTED_PID
+  if [ "$JFR_STREAM" = 1 ]; then
+    body=$(body_file bench true); accept=text/event-stream; what=stream
+  else
+    body=$(body_file bench false); accept=application/json; what=non-stream
+  fi
+  log "profiling Detour under JFR: warm-up ${jfr_delay}s from start, then $what at 16 connections for ${DURATION}s"
+  run_load "" detour "$(hop_url detour)" "$body" "$accept" 16 "$(( jfr_delay - READY_MS / 1000 ))"
+  run_load "detour|profile" detour "$(hop_url detour)" "$body" "$accept" 16 "$DURATION"
+  # Saved through jcmd while the JVM runs: Detour's exit path does not always leave time for
+  # dumponexit.
+  if [ -x "$jdk_home/bin/jcmd" ]; then
+    "$jdk_home/bin/jcmd" "$DETOUR_PID" JFR.dump name=1 filename="$JFR_FILE" >&2 || log "jcmd JFR.dump failed"
+  fi
+  stop_pid "$DETOUR_PID"
+  [ -s "$JFR_FILE" ] || die "no recording was written to $JFR_FILE; see $WORK/detour.log"
+  log "recording: $JFR_FILE (read it with: jfr view hot-methods $JFR_FILE, on JDK 21+)"
+  exit 0
+fi
+
+# Cold start with 2 CPUs first (it also warms the file cache), then the pinned instance under test.
+start_detour detour-2cpu "$HOP_CPU,$LOAD_CPU" "$SPARE_PORT"
+COLD_2CPU=$READY_MS
+stop_pid "$STARTED_PID"
+start_detour detour "$HOP_CPU" "$DETOUR_PORT"
+DETOUR_PID=$STARTED_PID
+COLD_1CPU=$READY_MS
+log "Detour ready in $COLD_1CPU ms on one CPU ($COLD_2CPU ms on two)"
+
+start_nginx proxy "$HOP_CPU" "$BENCH_DIR/proxy.nginx.conf" "$PROXY_PORT" UPSTREAM_PORT="$UPSTREAM_PORT"
+PROXY_PID=${PIDS[${#PIDS[@]}-1]}
+wait_http "http://127.0.0.1:$PROXY_PORT/nope" 404 "the proxy nginx" "$PROXY_PID"
+
+# Every hop must answer both shapes before anything is measured.
+for hop in $HOPS; do
+  code=$(taskset -c "$LOAD_CPU" curl -s -o "$WORK/check.json" -w '%{http_code}' --max-time 5 -X POST \
+    -H 'Content-Type: application/json' --data-binary @"$(body_file bench false)" "$(hop_url "$hop")")
+  [ "$code" = 200 ] && grep -q '"chat.completion"' "$WORK/check.json" || die "$hop: non-stream check failed ($code): $(head -c 300 "$WORK/check.json")"
+  code=$(taskset -c "$LOAD_CPU" curl -s -o "$WORK/check.sse" -w '%{http_code}' --max-time 5 -X POST \
+    -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
+    --data-binary @"$(body_file bench true)" "$(hop_url "$hop")")
+  chunks=$(grep -c '^data: {' "$WORK/check.sse" || true)
+  [ "$code" = 200 ] && [ "$chunks" -ge 20 ] && grep -q '^data: \[DONE\]' "$WORK/check.sse" \
+    || die "$hop: stream check failed ($code, $chunks chunks): $(head -c 300 "$WORK/check.sse")"
+done
+
+# ---------------------------------------------------------------------------------------- hops
+
+LOADS=()
+for c in $CLOSED_CONNS; do LOADS+=("non-stream, $c conn"); done
+for c in $STREAM_CONNS; do LOADS+=("stream, $c conn"); done
+LOADS+=("non-stream, $RATE req/s")
+
+NS_BODY=$(body_file bench false)
+ST_BODY=$(body_file bench true)
+for hop in $HOPS; do
+  log "$hop: warm-up"
+  run_load "" "$hop" "$(hop_url "$hop")" "$NS_BODY" application/json 16 "$WARMUP"
+  run_load "" "$hop" "$(hop_url "$hop")" "$ST_BODY" text/event-stream 16 "$(( WARMUP > 1 ? WARMUP / 2 : 1 ))"
+done
+# Load by load, the hops back to back: whatever else the machine does drifts less between the
+# rows that are compared.
+for load in "${LOADS[@]}"; do
+  for hop in $HOPS; do
+    url=$(hop_url "$hop")
+    case "$load" in
+      "non-stream, $RATE req/s")
+        run_load "$hop|$load" "$hop" "$url" "$NS_BODY" application/json "$RATE_CONNS" "$DURATION" "$RATE" ;;
+      non-stream,*)
+        c=${load#non-stream, }; c=${c% conn}
+        run_load "$hop|$load" "$hop" "$url" "$NS_BODY" application/json "$c" "$DURATION" ;;
+      stream,*)
+        c=${load#stream, }; c=${c% conn}
+        run_load "$hop|$load" "$hop" "$url" "$ST_BODY" text/event-stream "$c" "$DURATION" ;;
+    esac
+  done
+done
+
+# ---------------------------------------------------------------------------------------- failover
+
+# check_failover ROUTE STREAM ATTEMPTS: one request must be served by the backup after ATTEMPTS calls.
+check_failover() {
+  local route=$1 stream=$2 attempts=$3 accept=application/json headers
+  [ "$stream" = true ] && accept=text/event-stream
+  headers=$(taskset -c "$LOAD_CPU" curl -s -D - -o "$WORK/check.out" --max-time 5 -X POST \
+    -H 'Content-Type: application/json' -H "Accept: $accept" \
+    --data-binary @"$(body_file "$route" "$stream")" "$(hop_url detour)" | tr -d '\r')
+  echo "$headers" | grep -qi '^x-detour-target: upstream/gpt-4o-mini$' \
+    && echo "$headers" | grep -qi '^x-detour-failover: true$' \
+    && echo "$headers" | grep -qi "^x-detour-attempts: $attempts\$" \
+    || die "route $route did not fail over as expected (want $attempts upstream calls): $(echo "$headers" | head -20)"
+}
+
+FO_ROWS=()
+failover_row() {   # label, route, stream, baseline label
+  local label=$1 route=$2 stream=$3 accept=application/json body
+  [ "$stream" = true ] && accept=text/event-stream
+  body=$(body_file "$route" "$stream")
+  run_load "" detour "$(hop_url detour)" "$body" "$accept" 1 "$(( WARMUP > 2 ? 2 : 1 ))"
+  run_load "failover|$label" detour "$(hop_url detour)" "$body" "$accept" 1 "$DURATION"
+  FO_ROWS+=("$label|$4")
+}
+
+log "failover paths (Detour, 1 connection)"
+check_failover bench-refused false 2
+check_failover bench-breaker-open false 2   # this failure opens the breaker
+check_failover bench-breaker-open false 1   # now open: the primary is skipped, one call in all
+check_failover bench-stream-503 true 2
+check_failover bench-stream-cut true 2
+failover_row "healthy primary, non-stream" bench false ""
+failover_row "primary refuses connections" bench-refused false "healthy primary, non-stream"
+failover_row "primary's breaker open" bench-breaker-open false "healthy primary, non-stream"
+failover_row "healthy primary, stream" bench true ""
+failover_row "stream: primary 503 before first token" bench-stream-503 true "healthy primary, stream"
+failover_row "stream: primary cut before first token" bench-stream-cut true "healthy primary, stream"
+circuit=$(taskset -c "$LOAD_CPU" curl -s --max-time 5 "http://127.0.0.1:$DETOUR_PORT/admin/targets" \
+  | tr '{' '\n' | grep '"id":"broken/gpt-4o-mini"' | sed -n 's/.*"circuit":"\([a-z_-]*\)".*/\1/p')
+[ "$circuit" = open ] || die "the breaker of broken/gpt-4o-mini is '$circuit', expected open"
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The stop: SIGTERM to exit, with nothing in flight (shutdown_grace is 2 s in detour.yaml).
+t0=$(now_ns)
+stop_pid "$DETOUR_PID"
+STOP_MS=$(( ($(now_ns) - t0) / 1000000 ))
+
+# ---------------------------------------------------------------------------------------- report
+
+calc() { awk "BEGIN { $1 }"; }
+ms() { calc "printf \"%.3f\", $1 / 1000"; }
+rps() { calc "printf \"%.0f\", ${R_REQ[$1]} * 1000000 / ${R_DUR[$1]}"; }
+cpu_us() {   # CPU microseconds per request, or n/a
+  [ -n "$(hop_pids "${1%%|*}")" ] || { echo n/a; return; }
+  calc "printf \"%.1f\", ${R_TICKS[$1]} * 1000000 / $CLK_TCK / (${R_REQ[$1]} > 0 ? ${R_REQ[$1]} : 1)"
+}
+rss_mb() { [ -n "$(hop_pids "${1%%|*}")" ] || { echo n/a; return; }; calc "printf \"%.0f\", ${R_RSS[$1]} / 1024"; }
+added() {   # p50 of $1 minus p50 of $2, in ms
+  [ -n "${R_P50[$2]:-}" ] || { echo n/a; return; }
+  calc "printf \"%+.3f\", (${R_P50[$1]} - ${R_P50[$2]}) / 1000"
+}
+
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "## Detour benchmark ($MODE)"
+  echo
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
+  echo "- Load average before / after: $LOAD_BEFORE / $LOAD_AFTER"
+  echo "- Hop under test on CPU $HOP_CPU; wrk and the fake upstream (nginx) on CPU $LOAD_CPU; nice $NICE; loopback only"
+  echo "- $("$(java_bin)" -version 2>&1 | head -1); JAVA_OPTS: \`$DETOUR_JAVA_OPTS\`; $("$NGINX" -v 2>&1 | sed 's/.*: //'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "- Each load: ${DURATION}s after a ${WARMUP}s warm-up; closed loop with wrk -t1; the fixed rate is $RATE req/s over $RATE_CONNS connections (wrk delay(), see load.lua); streams are 20 chunks, latency is to the last byte"
+  echo "- Added p50 = this hop's p50 minus direct's (or nginx's) in the same load; CPU = the hop's utime+stime per request (/proc/PID/stat); RSS after the load"
+  echo
+  echo "| hop | load | req/s | p50 ms | p90 ms | p99 ms | +p50 vs direct ms | +p50 vs nginx ms | CPU µs/req | RSS MB | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for load in "${LOADS[@]}"; do
+    for hop in $HOPS; do
+      k="$hop|$load"
+      vs_direct=$(added "$k" "direct|$load")
+      vs_nginx=$(added "$k" "nginx|$load")
+      [ "$hop" = direct ] && vs_direct="—" && vs_nginx="—"
+      [ "$hop" = nginx ] && vs_nginx="—"
+      echo "| $hop | $load | $(rps "$k") | $(ms "${R_P50[$k]}") | $(ms "${R_P90[$k]}") | $(ms "${R_P99[$k]}") | $vs_direct | $vs_nginx | $(cpu_us "$k") | $(rss_mb "$k") | ${R_ERR[$k]} |"
+    done
+  done
+  echo
+  echo "Failover paths (Detour, 1 connection, closed loop; the backup is the same fake upstream):"
+  echo
+  echo "| scenario | req/s | p50 ms | p90 ms | p99 ms | +p50 vs healthy ms | CPU µs/req | errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  for row in "${FO_ROWS[@]}"; do
+    label=${row%%|*}
+    base=${row#*|}
+    k="failover|$label"
+    if [ -n "$base" ]; then extra=$(added "$k" "failover|$base"); else extra="—"; fi
+    echo "| $label | $(rps "$k") | $(ms "${R_P50[$k]}") | $(ms "${R_P90[$k]}") | $(ms "${R_P99[$k]}") | $extra | $(cpu_us "$k") | ${R_ERR[$k]} |"
+  done
+  echo
+  echo "Cold start, exec of bin/detour to the first 200 on /readyz, every bundled plugin loaded ($(ls "$DETOUR_DIR/plugins" | grep -c '\.jar$') plugin jars): **$COLD_1CPU ms** pinned to one CPU, $COLD_2CPU ms on two. Stop, SIGTERM to exit with nothing in flight: $STOP_MS ms."
+  echo
+  # The issue's figures, from this run.
+  total_err=0
+  for k in "${ROWS[@]}"; do total_err=$(( total_err + R_ERR[$k] )); done
+  max_rss=0
+  for k in "${ROWS[@]}"; do
+    case "$k" in detour\|*|failover\|*) [ "${R_RSS[$k]}" -gt "$max_rss" ] && max_rss=${R_RSS[$k]} ;; esac
+  done
+  check() {   # label, value, ok(1|0)
+    local verdict=fail
+    [ "$3" = 1 ] && verdict=pass
+    [ "$3" = na ] && verdict="n/a ($MODE)"
+    # A smoke run's loads are too short for a warm JVM: it judges nothing but errors.
+    [ "$MODE" = smoke ] && [ "$3" != na ] && [ "${4:-}" != always ] && verdict="not judged ($MODE)"
+    echo "| $1 | $2 | $verdict |"
+  }
+  ratio_check() {   # label, numerator key, denominator key, kind(cpu|rps), limit, direction(le|ge)
+    local a b v ok
+    if [ -z "${R_REQ[$2]:-}" ] || [ -z "${R_REQ[$3]:-}" ]; then check "$1" n/a na; return; fi
+    if [ "$4" = cpu ]; then a=$(cpu_us "$2"); b=$(cpu_us "$3"); else a=$(rps "$2"); b=$(rps "$3"); fi
+    if [ "$(calc "print ($b > 0) ? 1 : 0")" != 1 ]; then check "$1" "$a / $b" 0; return; fi
+    v=$(calc "printf \"%.2f\", $a / ($b > 0 ? $b : 1)")
+    ok=$(calc "print (($v $( [ "$6" = le ] && echo '<=' || echo '>=' ) $5) ? 1 : 0)")
+    check "$1" "$a / $b = ${v}×" "$ok"
+  }
+  added_check() {   # label, key, limit ms
+    local k=$2 base v ok
+    base="direct|${k#*|}"
+    if [ -z "${R_P50[$k]:-}" ] || [ -z "${R_P50[$base]:-}" ]; then check "$1" n/a na; return; fi
+    v=$(added "$k" "$base")
+    ok=$(calc "print (($v <= $3) ? 1 : 0)")
+    check "$1" "$v ms" "$ok"
+  }
+  echo "| figure (issue target) | measured | verdict |"
+  echo "|---|---|---|"
+  ratio_check "hop CPU per non-stream request, Detour ÷ nginx, 16 conn (≤ 2×)" "detour|non-stream, 16 conn" "nginx|non-stream, 16 conn" cpu 2 le
+  ratio_check "hop CPU per non-stream request, Detour ÷ nginx, 64 conn (≤ 2×)" "detour|non-stream, 64 conn" "nginx|non-stream, 64 conn" cpu 2 le
+  ratio_check "throughput Detour ÷ nginx, 16 conn (≥ 0.5×)" "detour|non-stream, 16 conn" "nginx|non-stream, 16 conn" rps 0.5 ge
+  ratio_check "throughput Detour ÷ nginx, 64 conn (≥ 0.5×)" "detour|non-stream, 64 conn" "nginx|non-stream, 64 conn" rps 0.5 ge
+  added_check "added p50 vs direct, 1 conn (≤ 0.15 ms)" "detour|non-stream, 1 conn" 0.15
+  added_check "added p50 vs direct, $RATE req/s (≤ 0.15 ms)" "detour|non-stream, $RATE req/s" 0.15
+  added_check "added p50 vs direct, whole 20-chunk stream, 1 conn (≤ 0.3 ms)" "detour|stream, 1 conn" 0.3
+  check "Detour RSS after the loads (≤ 256 MB)" "$(( max_rss / 1024 )) MB" "$([ $(( max_rss / 1024 )) -le 256 ] && echo 1 || echo 0)"
+  check "errors, all rows (0)" "$total_err" "$([ "$total_err" -eq 0 ] && echo 1 || echo 0)" always
+  check "cold start to /readyz on one CPU (≤ 1500 ms)" "$COLD_1CPU ms" "$([ "$COLD_1CPU" -le 1500 ] && echo 1 || echo 0)"
+} > "$OUT"
+
+cat "$OUT"
+log "results written to $OUT"

@@ -1,0 +1,101 @@
+package dev.detour.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The end-to-end benchmark ({@code bench/bench.sh}) in its seconds-long smoke mode: it must start
+ * the fake upstream, nginx and the assembled Detour, run every load and every failover path, and
+ * write the markdown table with every row and no error. Nothing here looks at a timing: CI
+ * machines are too noisy for that, and the figures belong to the full run.
+ *
+ * <p>The script installs nginx and wrk from Debian's packages when they are missing (CI runs as
+ * root); where it cannot, it exits with a message naming what to install, and this test fails
+ * with that message.
+ */
+class BenchmarkSmokeIT {
+    private static final List<String> HOPS = List.of("direct", "nginx", "detour");
+    private static final List<String> SMOKE_LOADS = List.of("non-stream, 16 conn", "stream, 16 conn",
+            "non-stream, 200 req/s");
+    private static final List<String> FAILOVER_ROWS = List.of("healthy primary, non-stream",
+            "primary refuses connections", "primary's breaker open", "healthy primary, stream",
+            "stream: primary 503 before first token", "stream: primary cut before first token");
+
+    @Test
+    void smoke_run_writes_every_row_with_zero_errors() throws Exception {
+        Path script = Harness.DETOUR_DIR.toAbsolutePath().getParent().getParent().resolve("bench/bench.sh");
+        assertTrue(Files.isRegularFile(script), "no benchmark script at " + script);
+        Path out = Harness.DETOUR_DIR.toAbsolutePath().getParent().resolve("bench/smoke.md");
+        Files.deleteIfExists(out);
+        Path log = Files.createTempFile("bench-smoke", ".log");
+
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "--smoke", "--out", out.toString(),
+                "--detour", Harness.DETOUR_DIR.toAbsolutePath().toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("JAVA_OPTS");
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        // A bound on a hung run, not a timing assertion: the smoke run takes well under a minute.
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            fail("bench.sh --smoke did not finish; its output:\n" + tail(log));
+        }
+        assertEquals(0, p.exitValue(), "bench.sh --smoke failed; its output:\n" + tail(log));
+        assertTrue(Files.isRegularFile(out), "no results file at " + out + "; output:\n" + tail(log));
+
+        String md = Files.readString(out, StandardCharsets.UTF_8);
+        List<String> problems = new ArrayList<>();
+        for (String load : SMOKE_LOADS) {
+            for (String hop : HOPS) {
+                checkRow(md, "| " + hop + " | " + load + " |", problems);
+            }
+        }
+        for (String row : FAILOVER_ROWS) {
+            checkRow(md, "| " + row + " |", problems);
+        }
+        assertTrue(md.contains("Cold start, exec of bin/detour to the first 200 on /readyz"), md);
+        // Only Detour's rows must be free of errors: the reference hops are measured, not tested here.
+        assertTrue(problems.isEmpty(), String.join("\n", problems) + "\n\n" + md);
+    }
+
+    /** The row must exist once, with numbers, and its last cell (errors) must be 0. */
+    private static void checkRow(String md, String prefix, List<String> problems) {
+        List<String> rows = md.lines().filter(l -> l.startsWith(prefix)).toList();
+        if (rows.size() != 1) {
+            problems.add("expected one row starting with '" + prefix + "', found " + rows.size());
+            return;
+        }
+        String row = rows.get(0);
+        String[] cells = row.substring(1, row.length() - 1).split("\\|");
+        String errors = cells[cells.length - 1].trim();
+        boolean reference = prefix.startsWith("| direct |") || prefix.startsWith("| nginx |");
+        if (!reference && !errors.equals("0")) {
+            problems.add("errors in '" + row + "'");
+        }
+        String rps = cells[prefix.startsWith("| direct |") || prefix.startsWith("| nginx |")
+                || prefix.startsWith("| detour |") ? 2 : 1].trim();
+        if (!rps.matches("\\d+") || Long.parseLong(rps) == 0) {
+            problems.add("no requests measured in '" + row + "'");
+        }
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+}
