@@ -13,7 +13,6 @@ import dev.detour.core.failover.StreamListener;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.http.GatewayServer.ErrorStyle;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
