@@ -12,7 +12,6 @@ import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.http.GatewayServer.ErrorStyle;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -66,6 +65,7 @@ final class MessagesHandler {
     private void stream(RoutingContext rc, RouteRuntime route, ChatRequest request, RequestContext ctx,
                         AbortSignal abort, long start, String requestId) {
         HttpServerResponse resp = rc.response();
+        SseWriter out = new SseWriter(resp);
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
@@ -79,10 +79,7 @@ final class MessagesHandler {
                 if (resp.closed() || encoder[0] == null) {
                     return;
                 }
-                Buffer out = encoder[0].chunk(c);
-                if (out.length() > 0) {
-                    resp.write(out);
-                }
+                out.write(encoder[0].chunk(c));
             }
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
@@ -91,12 +88,8 @@ final class MessagesHandler {
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
-                if (r.failure() != null) {
-                    resp.end(enc.error(ErrorBodies.anthropic("gateway_error", r.failure().code(), r.failure().message(),
-                            r.attempts())));
-                } else {
-                    resp.end(enc.finish());
-                }
+                out.end(r.failure() != null ? enc.error(ErrorBodies.anthropic("gateway_error", r.failure().code(),
+                        r.failure().message(), r.attempts())) : enc.finish());
             }
             server.done(route, resp, start, requestId, r);
         });

@@ -12,10 +12,11 @@ import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes an OpenAI stream to a client: each chunk as {@code data: <json>\n\n}, forwarding a
- * chunk's upstream bytes when it has them, and coalescing every event produced in one event-loop
+ * Writes a server-sent-event stream to a client, coalescing every event produced in one event-loop
  * turn (typically all the chunks of one upstream read) into a single write, so a 20-chunk answer
- * that arrives in one packet leaves in one packet rather than twenty.
+ * that arrives in one packet leaves in one packet rather than twenty. OpenAI streams add chunks as
+ * {@code data: <json>\n\n} (forwarding a chunk's upstream bytes when it has them); other formats
+ * add frames they encoded themselves with {@link #write(Buffer)}.
  */
 final class SseWriter {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
@@ -50,17 +51,34 @@ final class SseWriter {
         }
     }
 
-    /** Writes what is queued and {@code data: [DONE]}, and ends the response. */
+    /** Writes what is queued and {@code data: [DONE]}, and ends the response (OpenAI streams). */
     void end() {
+        end(DONE);
+    }
+
+    /** Queues frames already encoded in the stream's format. */
+    void write(Buffer frames) {
+        if (frames.length() == 0) {
+            return;
+        }
+        if (pending == null) {
+            pending = Buffer.buffer(frames.length() + 64);
+        }
+        pending.appendBuffer(frames);
+        scheduleFlush();
+    }
+
+    /** Writes what is queued and {@code last}, and ends the response. */
+    void end(Buffer last) {
         if (response.closed()) {
             return;
         }
         if (pending != null) {
-            pending.appendBuffer(DONE);
+            pending.appendBuffer(last);
             response.end(pending);
             pending = null;
         } else {
-            response.end(DONE);
+            response.end(last);
         }
     }
 
@@ -69,6 +87,10 @@ final class SseWriter {
             pending = Buffer.buffer(json.length + 64);
         }
         pending.appendBytes(DATA).appendBytes(json).appendBytes(END);
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
         if (!flushScheduled && context != null) {
             flushScheduled = true;
             context.runOnContext(v -> flush());
