@@ -18,6 +18,9 @@
 #
 # Options:
 #   --smoke       seconds-long loads (for CI): proves the flow works, measures nothing worth quoting
+#   --quick       for before/after comparisons of a change (about 1 minute): Detour alone unless
+#                 --hops says otherwise, non-stream at 1 and 16 connections and streams at 16; no
+#                 failover rows, cold start on one CPU only
 #   --out FILE    where to write the markdown results
 #   --detour DIR  the assembled distribution (default: distribution/target/detour)
 #   --jfr FILE    profile instead: run only Detour, non-stream at 16 connections, under JDK Flight
@@ -40,7 +43,7 @@ OUT=""
 DETOUR_DIR="$DIST_DIR/target/detour"
 JFR_FILE=""
 KEEP=0
-HOPS="direct nginx detour"
+HOPS=""
 JFR_STREAM=0
 NICE=
 
@@ -49,6 +52,7 @@ usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) MODE=smoke ;;
+    --quick) MODE=quick ;;
     --out) OUT=${2:?--out needs a file}; shift ;;
     --detour) DETOUR_DIR=${2:?--detour needs a folder}; shift ;;
     --jfr) JFR_FILE=${2:?--jfr needs a file}; shift ;;
@@ -74,12 +78,19 @@ if [ "$MODE" = smoke ]; then
   WARMUP=1            # seconds of each warm-up load
   CLOSED_CONNS="16"   # closed-loop non-stream connection counts
   STREAM_CONNS="16"
+elif [ "$MODE" = quick ]; then
+  DURATION=10
+  WARMUP=15
+  CLOSED_CONNS="1 16"
+  STREAM_CONNS="16"
+  HOPS=${HOPS:-detour}
 else
   DURATION=10
   WARMUP=20           # a JVM on one CPU compiles while it serves: give C2 time to finish
   CLOSED_CONNS="1 16 64"
   STREAM_CONNS="1 16"
 fi
+HOPS=${HOPS:-direct nginx detour}
 if [ -z "$NICE" ]; then
   if [ "$(id -u)" -eq 0 ]; then NICE=-10; else NICE=0; fi
 fi
@@ -276,6 +287,17 @@ proc_ticks() {   # utime + stime of the given pids, in clock ticks
   echo "$total"
 }
 
+proc_uticks() {   # utime only of the given pids, in clock ticks (the rest of proc_ticks is the kernel's)
+  local total=0 pid s f
+  for pid in "$@"; do
+    s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    s=${s##*) }
+    read -r -a f <<< "$s"
+    total=$(( total + f[11] ))
+  done
+  echo "$total"
+}
+
 proc_rss_kb() {
   local total=0 pid v
   for pid in "$@"; do
@@ -307,9 +329,10 @@ ROWS=()
 
 # run_load KEY HOP URL BODY ACCEPT CONNS SECONDS [RATE]: one wrk run; KEY empty = warm-up, not recorded.
 run_load() {
-  local key=$1 hop=$2 url=$3 body=$4 accept=$5 conns=$6 secs=$7 rate=${8:-} pids t0 t1 out line
+  local key=$1 hop=$2 url=$3 body=$4 accept=$5 conns=$6 secs=$7 rate=${8:-} pids t0 t1 u0 u1 out line
   pids=$(hop_pids "$hop")
   t0=$(proc_ticks $pids)
+  u0=$(proc_uticks $pids)
   out="$WORK/wrk.out"
   local extra=()
   [ -n "$rate" ] && extra=("$rate" "$conns")
@@ -317,6 +340,7 @@ run_load() {
       -s "$BENCH_DIR/load.lua" "$url" -- "$body" "$accept" ${extra[@]+"${extra[@]}"} > "$out" 2>&1 \
     || die "wrk failed on $url: $(tail -5 "$out")"
   t1=$(proc_ticks $pids)
+  u1=$(proc_uticks $pids)
   line=$(grep '^BENCH_RESULT' "$out") || die "wrk printed no result on $url: $(tail -5 "$out")"
   [ -z "$key" ] && return 0
   local requests duration_us p50_us p90_us p99_us max_us err_connect err_read err_write err_timeout err_status
@@ -330,7 +354,12 @@ run_load() {
   R_TICKS[$key]=$(( t1 - t0 ))
   R_RSS[$key]=$(proc_rss_kb $pids)
   ROWS+=("$key")
-  log "$key: $requests requests, p50 ${p50_us} us, p99 ${p99_us} us, errors ${R_ERR[$key]}"
+  local cpu=""
+  if [ -n "$pids" ] && [ "$requests" -gt 0 ]; then
+    cpu=$(awk -v t=$(( t1 - t0 )) -v u=$(( u1 - u0 )) -v n="$requests" -v hz="$CLK_TCK" \
+      'BEGIN { printf ", CPU %.1f us/req (user %.1f, kernel %.1f)", t * 1e6 / hz / n, u * 1e6 / hz / n, (t - u) * 1e6 / hz / n }')
+  fi
+  log "$key: $requests requests, p50 ${p50_us} us, p99 ${p99_us} us, errors ${R_ERR[$key]}$cpu"
   if [ "${R_ERR[$key]}" -gt 0 ]; then
     # Keep what explains them: wrk's counts and, for Detour, its view of the targets.
     KEEP=1
@@ -391,7 +420,7 @@ if [ -n "$JFR_FILE" ]; then
   # deoptimises the warm code of a one-CPU JVM for the whole recording), but records only after
   # the delay: the warm-up load runs that long from the JVM's start.
   jfr_delay=$(( WARMUP + 10 ))
-  DETOUR_JAVA_OPTS="$DETOUR_JAVA_OPTS -XX:StartFlightRecording=delay=${jfr_delay}s,filename=$JFR_FILE,settings=$settings,dumponexit=true"
+  DETOUR_JAVA_OPTS="$DETOUR_JAVA_OPTS -XX:FlightRecorderOptions:stackdepth=256 -XX:StartFlightRecording=delay=${jfr_delay}s,filename=$JFR_FILE,settings=$settings,dumponexit=true"
   start_detour detour "$HOP_CPU" "$DETOUR_PORT"
   DETOUR_PID=$STARTED_PID
   if [ "$JFR_STREAM" = 1 ]; then
@@ -414,9 +443,12 @@ if [ -n "$JFR_FILE" ]; then
 fi
 
 # Cold start with 2 CPUs first (it also warms the file cache), then the pinned instance under test.
-start_detour detour-2cpu "$HOP_CPU,$LOAD_CPU" "$SPARE_PORT"
-COLD_2CPU=$READY_MS
-stop_pid "$STARTED_PID"
+COLD_2CPU=n/a
+if [ "$MODE" != quick ]; then
+  start_detour detour-2cpu "$HOP_CPU,$LOAD_CPU" "$SPARE_PORT"
+  COLD_2CPU=$READY_MS
+  stop_pid "$STARTED_PID"
+fi
 start_detour detour "$HOP_CPU" "$DETOUR_PORT"
 DETOUR_PID=$STARTED_PID
 COLD_1CPU=$READY_MS
@@ -486,7 +518,6 @@ check_failover() {
     || die "route $route did not fail over as expected (want $attempts upstream calls): $(echo "$headers" | head -20)"
 }
 
-FO_ROWS=()
 failover_row() {   # label, route, stream, baseline label
   local label=$1 route=$2 stream=$3 accept=application/json body
   [ "$stream" = true ] && accept=text/event-stream
@@ -496,6 +527,8 @@ failover_row() {   # label, route, stream, baseline label
   FO_ROWS+=("$label|$4")
 }
 
+FO_ROWS=()
+if [ "$MODE" != quick ]; then
 log "failover paths (Detour, 1 connection)"
 check_failover bench-refused false 2
 check_failover bench-breaker-open false 2   # this failure opens the breaker
@@ -511,6 +544,7 @@ failover_row "stream: primary cut before first token" bench-stream-cut true "hea
 circuit=$(taskset -c "$LOAD_CPU" curl -s --max-time 5 "http://127.0.0.1:$DETOUR_PORT/admin/targets" \
   | tr '{' '\n' | grep '"id":"broken/gpt-4o-mini"' | sed -n 's/.*"circuit":"\([a-z_-]*\)".*/\1/p')
 [ "$circuit" = open ] || die "the breaker of broken/gpt-4o-mini is '$circuit', expected open"
+fi
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -562,7 +596,7 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "| scenario | req/s | p50 ms | p90 ms | p99 ms | +p50 vs healthy ms | CPU µs/req | errors |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  for row in "${FO_ROWS[@]}"; do
+  for row in ${FO_ROWS[@]+"${FO_ROWS[@]}"}; do
     label=${row%%|*}
     base=${row#*|}
     k="failover|$label"

@@ -9,6 +9,7 @@ import dev.detour.core.plugin.PluginHost;
 import dev.detour.core.plugin.PluginLoadException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class Detour {
                     config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
                     config.telemetry(), config.services());
         }
-        Vertx vertx = o.vertx() != null ? o.vertx() : Vertx.vertx();
+        Vertx vertx = o.vertx() != null ? o.vertx() : newVertx();
         boolean owns = o.vertx() == null;
         Gateway gateway;
         try {
@@ -101,6 +102,14 @@ public final class Detour {
                 .compose(services -> server.listen().map(port -> new Detour(vertx, owns, plugins, gateway, server, port,
                         services)))
                 .onComplete(p)));
+    }
+
+    /**
+     * The Vert.x every Detour process runs on: Netty's native epoll transport where it loads (Linux
+     * x86_64, fewer syscalls and allocations per request than NIO), NIO elsewhere.
+     */
+    public static Vertx newVertx() {
+        return Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
     }
 
     public int port() {

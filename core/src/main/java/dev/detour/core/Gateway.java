@@ -220,21 +220,16 @@ public final class Gateway {
     public record Served(RouteRuntime route, TargetRuntime target) {
     }
 
-    private final Map<String, Served> served = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Served> eldest) {
-            return size() > 10_000;
-        }
-    };
+    private final ServedLog served = new ServedLog(10_000);
 
     /** Remembers which target served a request (the most recent 10 000 are kept). */
-    public synchronized void served(String requestId, RouteRuntime route, TargetRuntime target) {
-        served.put(requestId, new Served(route, target));
+    public void served(String requestId, RouteRuntime route, TargetRuntime target) {
+        served.add(requestId, route, target);
     }
 
     /** Which target served a request, or null when unknown or forgotten. */
-    public synchronized Served servedBy(String requestId) {
-        return served.get(requestId);
+    public Served servedBy(String requestId) {
+        return served.find(requestId);
     }
 
     public EventLog events() {

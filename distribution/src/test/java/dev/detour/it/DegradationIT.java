@@ -34,7 +34,7 @@ class DegradationIT {
 
     @BeforeEach
     void start() {
-        vertx = Vertx.vertx();
+        vertx = Detour.newVertx();
         clock = new Harness.ManualClock();
         a = await(new FakeUpstream(vertx, "a").start());
         b = await(new FakeUpstream(vertx, "b").start());

@@ -31,7 +31,7 @@ class FailoverIT {
 
     @BeforeEach
     void upstreams() {
-        vertx = Vertx.vertx();
+        vertx = Detour.newVertx();
         primary = await(new FakeUpstream(vertx, "primary").start());
         backup = await(new FakeUpstream(vertx, "backup").start());
     }

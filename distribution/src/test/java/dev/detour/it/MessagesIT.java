@@ -41,7 +41,7 @@ class MessagesIT {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
+        vertx = Detour.newVertx();
         sim = new Sim(vertx, Sim.freePort());
         fake = await(new FakeUpstream(vertx, "fake").start());
         gw = Harness.start(vertx, """

@@ -44,7 +44,7 @@ class ProvidersIT {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
+        vertx = Detour.newVertx();
         sim = new Sim(vertx, Sim.freePort());
         azure = await(new FakeAzure(vertx, "gpt4o-prod", "2024-10-21", "az-test-key-4444").start());
         bedrock = await(new FakeBedrock(vertx, AWS_KEY_ID, "us-east-1").start());

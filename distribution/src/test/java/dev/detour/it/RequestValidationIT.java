@@ -25,7 +25,7 @@ class RequestValidationIT {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
+        vertx = Detour.newVertx();
         upstream = await(new FakeUpstream(vertx, "up").start());
         outside = await(new FakeUpstream(vertx, "outside").start());
         gw = Harness.start(vertx, """

@@ -1,5 +1,7 @@
 package dev.detour.it;
 
+import dev.detour.core.Detour;
+
 import dev.detour.it.FakeUpstream.Behaviour;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -24,7 +26,7 @@ class ShutdownIT {
 
     @Test
     void sigterm_drains_in_flight_requests_then_exits() throws Exception {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Detour.newVertx();
         FakeUpstream slow = await(new FakeUpstream(vertx, "slow").start());
         CompletableFuture<Void> upstreamReached = new CompletableFuture<>();
         slow.always((up, req, body) -> {

@@ -193,7 +193,8 @@ public final class Main {
         d.services().forEach(s -> out.println(s));
         GatewayConfig.Server s = d.gateway().config().server();
         out.println("detour " + version() + " listening on http://" + s.host() + ":" + d.port() + " ("
-                + d.gateway().routes().size() + " routes, config " + file + ")");
+                + d.gateway().routes().size() + " routes, config " + file + ", "
+                + (d.gateway().vertx().isNativeTransportEnabled() ? "native" : "NIO") + " transport)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("detour: draining in-flight requests (up to " + s.shutdownGrace().toSeconds() + "s)");
@@ -233,7 +234,7 @@ public final class Main {
                 block.put("port", Integer.parseInt(port));
             }
             Object options = OptionsBinder.bind(block, f.optionsType(), "simulator");
-            Vertx vertx = Vertx.vertx();
+            Vertx vertx = Detour.newVertx();
             Service svc = f.create(options, new ServiceContext(vertx, Clock.SYSTEM, Path.of(".").toAbsolutePath()));
             String started = svc.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             out.println(started);

@@ -221,8 +221,7 @@ public final class FailoverEngine {
     }
 
     private ChatResponse scrub(ChatResponse r) {
-        if (r.raw() != null && scrubber.active()
-                && scrubber.containsSecret(new String(r.raw(), java.nio.charset.StandardCharsets.UTF_8))) {
+        if (r.raw() != null && scrubber.active() && scrubber.containsSecret(r.raw())) {
             // A secret somewhere in the body: it is written afresh from the scrubbed answer instead.
             r = new ChatResponse(r.id(), r.model(), r.created(), r.choices(), r.usage(), r.systemFingerprint());
         }
@@ -322,7 +321,7 @@ public final class FailoverEngine {
 
         // The attempt in flight.
         private AttemptCall current;
-        private long timer = -1;
+        private Timers.Timer timer;
         private long attemptStart;
         private long firstTokenAt = -1;
         private boolean committed;
@@ -477,13 +476,13 @@ public final class FailoverEngine {
          * {@code why} is null, the end of the stream's probe window, which judges its throughput.
          */
         private void armTimer(AttemptCall call, Promise<T> outcome, long ms, String why) {
-            if (timer >= 0) {
-                timers.cancel(timer);
+            if (timer != null) {
+                timer.cancel();
             }
             idleArmed = false;
             this.outcomeForTimer = outcome;
             timer = timers.schedule(ms, () -> {
-                timer = -1;
+                timer = null;
                 if (call != current || call.cancelled()) {
                     return;
                 }
@@ -582,11 +581,11 @@ public final class FailoverEngine {
         }
 
         private void scheduleIdleCheck(AttemptCall call, long ms) {
-            if (timer >= 0) {
-                timers.cancel(timer);
+            if (timer != null) {
+                timer.cancel();
             }
             timer = timers.schedule(ms, () -> {
-                timer = -1;
+                timer = null;
                 if (call != current || call.cancelled()) {
                     idleArmed = false;
                     return;
@@ -623,9 +622,9 @@ public final class FailoverEngine {
 
         private void finished(TargetRuntime t, CircuitBreaker.Grant grant, AttemptCall call, GatewayConfig.Timeouts to,
                               T value, Throwable cause) {
-            if (timer >= 0) {
-                timers.cancel(timer);
-                timer = -1;
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
             }
             t.callEnded();
             current = null;

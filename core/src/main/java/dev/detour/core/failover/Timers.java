@@ -5,23 +5,24 @@ import io.vertx.core.Vertx;
 /** Schedules callbacks on the event loop; injected so time logic can be driven by tests. */
 public interface Timers {
 
-    /** Runs {@code task} after {@code delayMs}; returns an id for {@link #cancel(long)}. */
-    long schedule(long delayMs, Runnable task);
+    /** Runs {@code task} after {@code delayMs} (at least 1 ms); the handle cancels it. */
+    Timer schedule(long delayMs, Runnable task);
 
-    void cancel(long id);
+    /** A scheduled task. */
+    interface Timer {
+        /** Cancels the task if it has not run; does nothing otherwise. */
+        void cancel();
+    }
 
-    /** Timers over Vert.x. */
+    /**
+     * Timers for the engine over Vert.x, coalesced: the engine arms a timeout for every attempt
+     * and almost always cancels it within milliseconds, so one Vert.x timer per pending task
+     * (a map entry and a Netty scheduled task, added and removed on every request) would cost
+     * more than the rest of the bookkeeping. See {@link TimerQueue}.
+     *
+     * @param vertx the gateway's Vert.x; the queue must be used on one event loop, like the engine
+     */
     static Timers of(Vertx vertx) {
-        return new Timers() {
-            @Override
-            public long schedule(long delayMs, Runnable task) {
-                return vertx.setTimer(Math.max(1, delayMs), id -> task.run());
-            }
-
-            @Override
-            public void cancel(long id) {
-                vertx.cancelTimer(id);
-            }
-        };
+        return new TimerQueue(vertx);
     }
 }

@@ -25,11 +25,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +50,19 @@ public final class GatewayServer {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("detour.access");
 
+    // Header names and common values encoded once (Netty's AsciiString), not on every response.
+    private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+    private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-detour-route");
+    private static final CharSequence TARGET = HttpHeaders.createOptimized("x-detour-target");
+    private static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-detour-attempts");
+    private static final CharSequence FAILOVER = HttpHeaders.createOptimized("x-detour-failover");
+    private static final CharSequence ONE = HttpHeaders.createOptimized("1");
+    private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
+    static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
     private final Gateway gateway;
     private final Vertx vertx;
+    private long maxBodySize;
     private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
     /** Per-key fixed one-minute windows: [window start ms, count]. */
     private final Map<String, long[]> keyWindows = new HashMap<>();
@@ -66,12 +78,14 @@ public final class GatewayServer {
         }
     }
 
-    /** Starts listening; completes with the bound port. */
     /** The error body shape of the API a handler serves. */
     enum ErrorStyle { OPENAI, ANTHROPIC }
 
+    /** Starts listening; completes with the bound port. */
     public Future<Integer> listen() {
         GatewayConfig.Server cfg = gateway.config().server();
+        maxBodySize = cfg.maxBodySize();
+        MessagesHandler messages = new MessagesHandler(this, gateway);
         Router router = Router.router(vertx);
         router.get("/healthz").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end("{\"status\":\"ok\"}"));
@@ -84,25 +98,92 @@ public final class GatewayServer {
         router.get("/admin/targets").handler(rc -> admin(rc, this::adminTargets));
         router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
         router.get("/admin/events").handler(rc -> admin(rc, this::adminEvents));
-        router.route("/v1/*").handler(rc -> {
-            inFlight.incrementAndGet();
-            rc.addEndHandler(v -> inFlight.decrementAndGet());
-            if (draining) {
-                rc.response().putHeader(HttpHeaders.CONNECTION, "close");
-            }
-            rc.next();
-        });
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.maxBodySize());
-        router.post("/v1/chat/completions").handler(body).handler(this::chat);
-        router.post("/v1/embeddings").handler(body).handler(this::embeddings);
-        router.post("/v1/feedback").handler(body).handler(this::feedback);
-        router.post("/v1/messages").handler(body).handler(new MessagesHandler(this, gateway)::handle);
-        router.route().last().handler(rc -> error(rc, 404, "not_found_error", "not_found",
+        router.route().last().handler(rc -> error(rc.response(), 404, "not_found_error", "not_found",
                 "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
         router.route().failureHandler(this::failure);
         server = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port())
                 .setCompressionSupported(false).setTcpNoDelay(true));
-        return server.requestHandler(router).listen().map(HttpServer::actualPort);
+        // The API's POST endpoints are served straight from the HTTP server (see receive); the rest,
+        // operations and admin views, go through the router.
+        return server.requestHandler(req -> {
+            if (req.method() == HttpMethod.POST) {
+                switch (req.path()) {
+                    case "/v1/chat/completions" -> receive(req, ErrorStyle.OPENAI, this::chat);
+                    case "/v1/embeddings" -> receive(req, ErrorStyle.OPENAI, this::embeddings);
+                    case "/v1/feedback" -> receive(req, ErrorStyle.OPENAI, this::feedback);
+                    case "/v1/messages" -> receive(req, ErrorStyle.ANTHROPIC, messages::handle);
+                    default -> router.handle(req);
+                }
+            } else {
+                router.handle(req);
+            }
+        }).listen().map(HttpServer::actualPort);
+    }
+
+    /**
+     * Reads a request's body whole, up to {@code max_body_size}, then hands the exchange to
+     * {@code handler}; a larger body is refused with 413 (at once when its Content-Length says so)
+     * and the connection closed rather than read further. Counts the request in flight until its
+     * response ends or its connection closes; a closed connection aborts the engine's work.
+     */
+    private void receive(HttpServerRequest req, ErrorStyle style, java.util.function.Consumer<Exchange> handler) {
+        Exchange ex = new Exchange(req);
+        inFlight.incrementAndGet();
+        boolean[] counted = {true};
+        Runnable leave = () -> {
+            if (counted[0]) {
+                counted[0] = false;
+                inFlight.decrementAndGet();
+            }
+        };
+        ex.response.endHandler(v -> leave.run());
+        ex.response.closeHandler(v -> {
+            leave.run();
+            ex.abort.abort();
+        });
+        if (draining) {
+            ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        long declared = contentLength(req);
+        if (declared > maxBodySize) {
+            tooLarge(ex, style);
+            return;
+        }
+        Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        req.handler(chunk -> {
+            if (body.length() + chunk.length() > maxBodySize) {
+                if (!ex.response.ended()) {
+                    tooLarge(ex, style);
+                }
+            } else {
+                body.appendBuffer(chunk);
+            }
+        });
+        req.exceptionHandler(t -> ex.abort.abort());
+        req.endHandler(v -> {
+            if (!ex.response.ended()) {
+                ex.body = body.getBytes();
+                handler.accept(ex);
+            }
+        });
+    }
+
+    private static long contentLength(HttpServerRequest req) {
+        String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (cl == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(cl.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void tooLarge(Exchange ex, ErrorStyle style) {
+        ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+        error(ex.response, style, 413, "invalid_request_error", "request_too_large",
+                "request body is larger than max_body_size (" + maxBodySize + " bytes)", null, null);
     }
 
     /**
@@ -154,7 +235,7 @@ public final class GatewayServer {
     }
 
     private void models(RoutingContext rc) {
-        GatewayConfig.Key key = authenticate(rc);
+        GatewayConfig.Key key = authenticate(rc.request(), ErrorStyle.OPENAI);
         if (key == null && !keysByDigest.isEmpty()) {
             return;
         }
@@ -180,7 +261,8 @@ public final class GatewayServer {
         boolean loopback = rc.request().remoteAddress() != null
                 && isLoopback(rc.request().remoteAddress().hostAddress());
         if (!loopback && (token.isEmpty() || !("Bearer " + token).equals(rc.request().getHeader(HttpHeaders.AUTHORIZATION)))) {
-            error(rc, 401, "authentication_error", "invalid_api_key", "admin endpoints need the admin token", null, null);
+            error(rc.response(), 401, "authentication_error", "invalid_api_key", "admin endpoints need the admin token",
+                    null, null);
             return;
         }
         handler.accept(rc);
@@ -216,7 +298,7 @@ public final class GatewayServer {
             ArrayNode targets = o.putArray("targets");
             r.runtimes().forEach(t -> targets.add(t.id()));
             ArrayNode plan = o.putArray("plan");
-            gateway.engine().plan(r, context(rc, r.name(), false, "openai")).forEach(t -> plan.add(t.id()));
+            gateway.engine().plan(r, context(rc.request(), null, r.name(), false, "openai")).forEach(t -> plan.add(t.id()));
         }
         json(rc.response(), 200, root);
     }
@@ -233,15 +315,16 @@ public final class GatewayServer {
     }
 
     /** {@code POST /v1/feedback}: a user's score for the target that served a request. */
-    private void feedback(RoutingContext rc) {
-        requestId(rc);
-        GatewayConfig.Key key = authenticate(rc);
+    private void feedback(Exchange ex) {
+        requestId(ex);
+        GatewayConfig.Key key = authenticate(ex.request, ErrorStyle.OPENAI);
         if (key == null && keysRequired()) {
             return;
         }
+        HttpServerResponse rc = ex.response;
         JsonNode body;
         try {
-            body = parseJson(rc);
+            body = parseJson(ex.body);
         } catch (WireFormatException e) {
             error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
             return;
@@ -277,7 +360,7 @@ public final class GatewayServer {
                 s.target().signal(sig);
             }
         }
-        json(rc.response(), 202, JsonNodeFactory.instance.objectNode().put("status", "accepted")
+        json(rc, 202, JsonNodeFactory.instance.objectNode().put("status", "accepted")
                 .put("request_id", id.asText()).put("target", s.target().id()));
     }
 
@@ -294,34 +377,35 @@ public final class GatewayServer {
     record Admitted<Q>(Q request, RouteRuntime route, String requestId, long start, AbortSignal abort) {
     }
 
-    /** Admits a request, or answers the error in {@code style} and returns null. */
-    <Q> Admitted<Q> admit(RoutingContext rc, ErrorStyle style, java.util.function.Function<JsonNode, Q> parse,
+    /**
+     * Admits a request, or answers the error in {@code style} and returns null.
+     *
+     * @param parse the request from the parsed body and its bytes
+     */
+    <Q> Admitted<Q> admit(Exchange ex, ErrorStyle style, java.util.function.BiFunction<JsonNode, byte[], Q> parse,
                           java.util.function.Function<Q, String> model) {
-        long start = System.nanoTime();
-        String requestId = requestId(rc);
-        GatewayConfig.Key key = authenticate(rc, style);
+        String requestId = requestId(ex);
+        GatewayConfig.Key key = authenticate(ex.request, style);
         if (key == null && keysRequired()) {
             return null;
         }
         Q request;
         try {
-            request = parse.apply(parseJson(rc));
+            request = parse.apply(parseJson(ex.body), ex.body);
         } catch (WireFormatException e) {
-            error(rc, style, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
+            error(ex.response, style, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
             return null;
         }
-        RouteRuntime route = resolve(rc, key, model.apply(request), style);
+        RouteRuntime route = resolve(ex.response, key, model.apply(request), style);
         if (route == null) {
             return null;
         }
-        rc.response().putHeader("x-detour-route", route.name());
-        AbortSignal abort = new AbortSignal();
-        rc.response().closeHandler(v -> abort.abort());
-        return new Admitted<>(request, route, requestId, start, abort);
+        ex.response.putHeader(ROUTE, route.name());
+        return new Admitted<>(request, route, requestId, ex.start, ex.abort);
     }
 
-    private void chat(RoutingContext rc) {
-        Admitted<ChatRequest> a = admit(rc, ErrorStyle.OPENAI, OpenAiJson::parseRequest, ChatRequest::model);
+    private void chat(Exchange ex) {
+        Admitted<ChatRequest> a = admit(ex, ErrorStyle.OPENAI, OpenAiJson::parseRequest, ChatRequest::model);
         if (a == null) {
             return;
         }
@@ -330,19 +414,19 @@ public final class GatewayServer {
         String requestId = a.requestId();
         long start = a.start();
         AbortSignal abort = a.abort();
-        RequestContext ctx = context(rc, route.name(), request.stream(), "openai");
-        HttpServerResponse resp = rc.response();
+        RequestContext ctx = context(ex.request, requestId, route.name(), request.stream(), "openai");
+        HttpServerResponse resp = ex.response;
         if (!request.stream()) {
             gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
                 EngineResult<dev.detour.api.model.ChatResponse> r = ar.result();
                 if (r.failure() != null) {
-                    failed(rc, r);
+                    failed(resp, r);
                 } else {
                     answered(resp, route, requestId, r);
                     byte[] raw = r.value().raw();
                     if (raw != null) {
                         // Forward what needs no change: the upstream's own bytes.
-                        resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
                                 .end(Buffer.buffer(raw));
                     } else {
                         json(resp, 200, OpenAiJson.writeResponse(r.value()));
@@ -377,7 +461,7 @@ public final class GatewayServer {
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
-                failed(rc, r);
+                failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
                     out.add(ErrorBodies.openAi("gateway_error", "stream_interrupted", r.failure().message(),
@@ -389,8 +473,8 @@ public final class GatewayServer {
         });
     }
 
-    private void embeddings(RoutingContext rc) {
-        Admitted<EmbeddingRequest> a = admit(rc, ErrorStyle.OPENAI, OpenAiJson::parseEmbeddingRequest,
+    private void embeddings(Exchange ex) {
+        Admitted<EmbeddingRequest> a = admit(ex, ErrorStyle.OPENAI, (json, bytes) -> OpenAiJson.parseEmbeddingRequest(json),
                 EmbeddingRequest::model);
         if (a == null) {
             return;
@@ -399,11 +483,12 @@ public final class GatewayServer {
         RouteRuntime route = a.route();
         String requestId = a.requestId();
         long start = a.start();
-        HttpServerResponse resp = rc.response();
-        gateway.engine().embed(route, request, context(rc, route.name(), false, "openai"), a.abort()).onComplete(ar -> {
+        HttpServerResponse resp = ex.response;
+        gateway.engine().embed(route, request, context(ex.request, requestId, route.name(), false, "openai"), a.abort())
+                .onComplete(ar -> {
             EngineResult<dev.detour.api.model.EmbeddingResponse> r = ar.result();
             if (r.failure() != null) {
-                failed(rc, r);
+                failed(resp, r);
             } else {
                 successHeaders(resp, r.target(), r.calls(), r.failover());
                 json(resp, 200, OpenAiJson.writeEmbeddingResponse(r.value(), request.encodingFormat()));
@@ -414,13 +499,12 @@ public final class GatewayServer {
 
     // ------------------------------------------------------------------ shared steps
 
-    JsonNode parseJson(RoutingContext rc) {
-        Buffer b = rc.body().buffer();
-        if (b == null || b.length() == 0) {
+    static JsonNode parseJson(byte[] b) {
+        if (b == null || b.length == 0) {
             throw new WireFormatException(null, "request body is empty; expected a JSON object");
         }
         try {
-            return OpenAiJson.MAPPER.readTree(b.getBytes());
+            return OpenAiJson.MAPPER.readTree(b);
         } catch (JsonProcessingException e) {
             throw new WireFormatException(null, "request body is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
@@ -430,13 +514,13 @@ public final class GatewayServer {
         }
     }
 
-    String requestId(RoutingContext rc) {
-        String id = rc.request().getHeader("x-request-id");
+    String requestId(Exchange ex) {
+        String id = ex.request.getHeader(REQUEST_ID);
         if (id == null || id.isEmpty() || id.length() > 200) {
             id = "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
         }
-        rc.put("requestId", id);
-        rc.response().putHeader("x-request-id", id);
+        ex.requestId = id;
+        ex.response.putHeader(REQUEST_ID, id);
         return id;
     }
 
@@ -446,17 +530,14 @@ public final class GatewayServer {
     }
 
     /** The virtual key, or null (then an error was sent if keys are configured). */
-    GatewayConfig.Key authenticate(RoutingContext rc) {
-        return authenticate(rc, ErrorStyle.OPENAI);
-    }
-
-    GatewayConfig.Key authenticate(RoutingContext rc, ErrorStyle style) {
+    GatewayConfig.Key authenticate(HttpServerRequest req, ErrorStyle style) {
         if (keysByDigest.isEmpty()) {
             return null;
         }
-        String auth = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        HttpServerResponse rc = req.response();
+        String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
         String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
-                : rc.request().getHeader("x-api-key");
+                : req.getHeader("x-api-key");
         GatewayConfig.Key key = presented == null ? null : keysByDigest.get(ConfigLoader.sha256(presented));
         if (key == null) {
             error(rc, style, 401, "authentication_error", "invalid_api_key", presented == null
@@ -466,7 +547,7 @@ public final class GatewayServer {
         }
         long retryAfter = rateLimited(key);
         if (retryAfter > 0) {
-            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+            rc.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
             error(rc, style, 429, "rate_limit_error", "rate_limited", "key '" + key.name() + "' is over its limit of "
                     + key.rpm() + " requests per minute", null, null);
             return null;
@@ -492,7 +573,7 @@ public final class GatewayServer {
         return 0;
     }
 
-    RouteRuntime resolve(RoutingContext rc, GatewayConfig.Key key, String model, ErrorStyle style) {
+    RouteRuntime resolve(HttpServerResponse rc, GatewayConfig.Key key, String model, ErrorStyle style) {
         RouteRuntime route = gateway.route(model);
         if (route == null) {
             error(rc, style, 404, "not_found_error", "model_not_found", "unknown route or model '" + model + "'; available: "
@@ -507,9 +588,9 @@ public final class GatewayServer {
         return route;
     }
 
-    RequestContext context(RoutingContext rc, String route, boolean stream, String inbound) {
+    RequestContext context(HttpServerRequest req, String requestId, String route, boolean stream, String inbound) {
         Map<String, String> metadata = Map.of();
-        String md = rc.request().getHeader("x-detour-metadata");
+        String md = req.getHeader("x-detour-metadata");
         if (md != null) {
             try {
                 JsonNode n = OpenAiJson.MAPPER.readTree(md);
@@ -521,12 +602,12 @@ public final class GatewayServer {
                 // Metadata is advisory; a malformed header is ignored rather than failing the request.
             }
         }
-        String priority = rc.request().getHeader("x-detour-priority");
+        String priority = req.getHeader("x-detour-priority");
         if (priority != null && !Set.of("high", "normal", "low").contains(priority)) {
             priority = "normal";
         }
         String region = gateway.config().server().region();
-        return new RequestContext(rc.get("requestId"), route, rc.request().getHeader("x-detour-region"),
+        return new RequestContext(requestId, route, req.getHeader("x-detour-region"),
                 region.isEmpty() ? null : region, priority, metadata, null, stream, inbound);
     }
 
@@ -557,25 +638,25 @@ public final class GatewayServer {
     }
 
     static void successHeaders(HttpServerResponse resp, TargetRuntime target, int calls, boolean failover) {
-        resp.putHeader("x-detour-target", target.id());
-        resp.putHeader("x-detour-attempts", Integer.toString(calls));
+        resp.putHeader(TARGET, target.id());
+        resp.putHeader(ATTEMPTS, calls == 1 ? ONE : Integer.toString(calls));
         if (failover) {
-            resp.putHeader("x-detour-failover", "true");
+            resp.putHeader(FAILOVER, TRUE);
         }
     }
 
-    void failed(RoutingContext rc, EngineResult<?> r) {
+    void failed(HttpServerResponse rc, EngineResult<?> r) {
         failed(rc, r, ErrorStyle.OPENAI);
     }
 
-    void failed(RoutingContext rc, EngineResult<?> r, ErrorStyle style) {
+    void failed(HttpServerResponse rc, EngineResult<?> r, ErrorStyle style) {
         EngineResult.Failure f = r.failure();
         if (r.target() != null && f.status() < 500) {
-            rc.response().putHeader("x-detour-target", r.target().id());
+            rc.putHeader(TARGET, r.target().id());
         }
-        rc.response().putHeader("x-detour-attempts", Integer.toString(r.calls()));
+        rc.putHeader(ATTEMPTS, Integer.toString(r.calls()));
         if (f.retryAfterSeconds() > 0) {
-            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));
+            rc.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));
         }
         error(rc, style, f.status() == 499 ? 502 : f.status(), f.type(), f.code(), f.message(), null, r.attempts());
     }
@@ -606,25 +687,25 @@ public final class GatewayServer {
         // Errors raised before a handler ran (body too large) still take the shape of the API called.
         ErrorStyle style = "/v1/messages".equals(rc.request().path()) ? ErrorStyle.ANTHROPIC : ErrorStyle.OPENAI;
         if (status == 413) {
-            error(rc, style, 413, "invalid_request_error", "request_too_large", "request body is larger than max_body_size ("
+            error(rc.response(), style, 413, "invalid_request_error", "request_too_large", "request body is larger than max_body_size ("
                     + gateway.config().server().maxBodySize() + " bytes)", null, null);
         } else if (status < 500) {
-            error(rc, style, status, "invalid_request_error", "invalid_request", "bad request", null, null);
+            error(rc.response(), style, status, "invalid_request_error", "invalid_request", "bad request", null, null);
         } else {
             LOG.error("unexpected failure on {}", rc.request().path(), rc.failure());
-            error(rc, style, 500, "gateway_error", "internal_error", "internal error in the gateway", null, null);
+            error(rc.response(), style, 500, "gateway_error", "internal_error", "internal error in the gateway", null, null);
         }
     }
 
-    static void error(RoutingContext rc, int status, String type, String code, String message, String param,
+    static void error(HttpServerResponse rc, int status, String type, String code, String message, String param,
                       List<AttemptRecord> attempts) {
         error(rc, ErrorStyle.OPENAI, status, type, code, message, param, attempts);
     }
 
     /** Sends an error in the shape of the API that was called. */
-    static void error(RoutingContext rc, ErrorStyle style, int status, String type, String code, String message,
+    static void error(HttpServerResponse rc, ErrorStyle style, int status, String type, String code, String message,
                       String param, List<AttemptRecord> attempts) {
-        json(rc.response(), status, style == ErrorStyle.ANTHROPIC ? ErrorBodies.anthropic(type, code, message, attempts)
+        json(rc, status, style == ErrorStyle.ANTHROPIC ? ErrorBodies.anthropic(type, code, message, attempts)
                 : ErrorBodies.openAi(type, code, message, param, attempts));
     }
 
@@ -638,7 +719,7 @@ public final class GatewayServer {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(bytes));
+        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
     }
 
 }

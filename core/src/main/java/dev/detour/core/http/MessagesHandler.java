@@ -13,7 +13,6 @@ import dev.detour.core.failover.StreamListener;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.http.GatewayServer.ErrorStyle;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
 
@@ -33,9 +32,9 @@ final class MessagesHandler {
         this.gateway = gateway;
     }
 
-    void handle(RoutingContext rc) {
-        GatewayServer.Admitted<ChatRequest> a = server.admit(rc, ErrorStyle.ANTHROPIC, AnthropicCodec::parseRequest,
-                ChatRequest::model);
+    void handle(Exchange ex) {
+        GatewayServer.Admitted<ChatRequest> a = server.admit(ex, ErrorStyle.ANTHROPIC,
+                (json, bytes) -> AnthropicCodec.parseRequest(json), ChatRequest::model);
         if (a == null) {
             return;
         }
@@ -44,16 +43,16 @@ final class MessagesHandler {
         String requestId = a.requestId();
         long start = a.start();
         AbortSignal abort = a.abort();
-        RequestContext ctx = server.context(rc, route.name(), request.stream(), "anthropic");
-        HttpServerResponse resp = rc.response();
+        RequestContext ctx = server.context(ex.request, requestId, route.name(), request.stream(), "anthropic");
+        HttpServerResponse resp = ex.response;
         if (request.stream()) {
-            stream(rc, route, request, ctx, abort, start, requestId);
+            stream(resp, route, request, ctx, abort, start, requestId);
             return;
         }
         gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
             EngineResult<ChatResponse> r = ar.result();
             if (r.failure() != null) {
-                server.failed(rc, r, ErrorStyle.ANTHROPIC);
+                server.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
                 server.answered(resp, route, requestId, r);
                 GatewayServer.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
@@ -62,9 +61,8 @@ final class MessagesHandler {
         });
     }
 
-    private void stream(RoutingContext rc, RouteRuntime route, ChatRequest request, RequestContext ctx,
+    private void stream(HttpServerResponse resp, RouteRuntime route, ChatRequest request, RequestContext ctx,
                         AbortSignal abort, long start, String requestId) {
-        HttpServerResponse resp = rc.response();
         SseWriter out = new SseWriter(resp);
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
@@ -84,7 +82,7 @@ final class MessagesHandler {
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
-                server.failed(rc, r, ErrorStyle.ANTHROPIC);
+                server.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());

@@ -43,7 +43,21 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
                           Boolean parallelToolCalls, JsonNode responseFormat, List<String> stop,
                           Double temperature, Double topP, Integer maxTokens, Integer maxCompletionTokens,
                           Long seed, Integer n, boolean stream, boolean includeUsage, String user,
-                          Map<String, String> metadata, ObjectNode extra, ObjectNode raw) {
+                          Map<String, String> metadata, ObjectNode extra, Raw raw) {
+
+    /**
+     * The client's OpenAI body: its JSON tree and, when it came over the wire, the exact bytes it
+     * was parsed from, which an OpenAI-compatible upstream can be sent with only the model
+     * replaced, without writing the JSON again.
+     *
+     * @param json  the parsed body; never mutate it
+     * @param bytes the UTF-8 bytes {@code json} was parsed from, or null; never mutate them
+     */
+    public record Raw(ObjectNode json, byte[] bytes) {
+        public Raw {
+            java.util.Objects.requireNonNull(json, "json");
+        }
+    }
 
     /** A request without the client's original body. */
     public ChatRequest(String model, List<Message> messages, List<Tool> tools, JsonNode toolChoice,
@@ -140,7 +154,7 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
         private String user;
         private Map<String, String> metadata;
         private ObjectNode extra;
-        private ObjectNode raw;
+        private Raw raw;
 
         private Builder() {
         }

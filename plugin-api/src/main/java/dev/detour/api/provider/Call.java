@@ -26,7 +26,12 @@ public interface Call {
     /** The connect timeout to set on the HTTP request. */
     Duration connectTimeout();
 
-    /** The idle timeout to set on the HTTP connection (core enforces it between stream chunks too). */
+    /**
+     * The idle timeout between stream chunks. Core enforces it and cancels the call when it passes,
+     * so an adapter need not set it on its HTTP requests (the bundled ones do not: a per-request
+     * Vert.x idle timer would cost a timer per call for nothing); it is here for a transport that
+     * needs one of its own.
+     */
     Duration idleTimeout();
 
     /**

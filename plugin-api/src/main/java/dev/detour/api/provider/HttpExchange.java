@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * The one-request HTTP exchange every HTTP adapter makes, with the contract core relies on:
  * <ul>
  *   <li>a call already cancelled fails at once with {@code TIMEOUT} and sends nothing;</li>
- *   <li>the connect and idle timeouts come from the {@link Call} ({@link #post});</li>
+ *   <li>the connect timeout comes from the {@link Call} ({@link #post}); core enforces the others;</li>
  *   <li>{@code call.onCancel(e -> request.reset())} is registered once the request exists, so a
  *       call core abandons closes its HTTP/1.1 connection instead of keeping it busy;</li>
  *   <li>a non-2xx answer is read whole and handed to the provider's {@link ErrorAnswer};</li>
@@ -52,8 +52,9 @@ public final class HttpExchange {
     }
 
     /**
-     * POST options for {@code uri} on {@code endpoint}, with the call's connect timeout and idle
-     * timeout (zero, negative or null timeouts leave Vert.x's defaults).
+     * POST options for {@code uri} on {@code endpoint}, with the call's connect timeout (zero,
+     * negative or null leaves Vert.x's default). No idle timeout: core enforces it and cancels the
+     * call, and a Vert.x idle timeout would cost a timer per request for nothing.
      */
     public static RequestOptions post(HttpEndpoint endpoint, String uri, Call call) {
         RequestOptions options = new RequestOptions()
@@ -65,10 +66,6 @@ public final class HttpExchange {
         long connect = millis(call.connectTimeout());
         if (connect > 0) {
             options.setConnectTimeout(connect);
-        }
-        long idle = millis(call.idleTimeout());
-        if (idle > 0) {
-            options.setIdleTimeout(idle);
         }
         return options;
     }

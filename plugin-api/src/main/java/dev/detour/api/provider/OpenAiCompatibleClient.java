@@ -193,7 +193,9 @@ public final class OpenAiCompatibleClient {
         } else if (!stream && (request.stream() || request.includeUsage())) {
             r = request.toBuilder().stream(false).includeUsage(false).build();
         }
-        return write(OpenAiJson.writeRequest(r));
+        // The client's own bytes with the target's model, when nothing else changed: no JSON written.
+        byte[] spliced = OpenAiJson.spliceRequest(r);
+        return spliced != null ? Buffer.buffer(spliced) : write(OpenAiJson.writeRequest(r));
     }
 
     private <T> Future<T> exchange(String uri, Buffer body, String accept, Call call, HttpExchange.OnSuccess<T> onSuccess) {

@@ -1,5 +1,6 @@
 package dev.detour.api.wire;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,6 +20,7 @@ import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -59,6 +61,15 @@ public final class OpenAiJson {
 
     /** Parses a Chat Completions request body. */
     public static ChatRequest parseRequest(JsonNode body) {
+        return parseRequest(body, null);
+    }
+
+    /**
+     * Parses a Chat Completions request body that was read from {@code source}, its UTF-8 bytes
+     * (or null): the request keeps them, so that {@link #spliceRequest} can send an
+     * OpenAI-compatible upstream the client's own bytes with only the model replaced.
+     */
+    public static ChatRequest parseRequest(JsonNode body, byte[] source) {
         if (body == null || !body.isObject()) {
             throw new WireFormatException(null, "request body must be a JSON object");
         }
@@ -129,7 +140,8 @@ public final class OpenAiJson {
             }
         }
         return new ChatRequest(model, messages, tools, toolChoice, parallel, responseFormat, stop, temperature, topP,
-                maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra, (ObjectNode) body);
+                maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra,
+                new ChatRequest.Raw((ObjectNode) body, source));
     }
 
     private static Message parseMessage(JsonNode m, String path) {
@@ -270,6 +282,77 @@ public final class OpenAiJson {
         return out;
     }
 
+    private static final JsonStringEncoder QUOTED = JsonStringEncoder.getInstance();
+    private static final byte[][] SPLICED = {
+            "model".getBytes(StandardCharsets.US_ASCII),
+            "stream".getBytes(StandardCharsets.US_ASCII),
+            "stream_options".getBytes(StandardCharsets.US_ASCII)};
+    private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The body {@link #writeRequest} would write, made from the client's own bytes when the
+     * request still has them ({@link ChatRequest.Raw#bytes()}) and differs from them only in the
+     * model and in whether usage is asked for in a stream: the model's value is replaced and, if
+     * needed, {@code "stream_options":{"include_usage":true}} inserted, with no JSON written again.
+     * Null when that cannot give the same body (the stream flags differ otherwise, the bytes are
+     * not plain UTF-8 JSON, a name is duplicated or escaped); then use {@link #writeRequest}.
+     */
+    public static byte[] spliceRequest(ChatRequest r) {
+        byte[] b = r.raw() == null ? null : r.raw().bytes();
+        if (b == null) {
+            return null;
+        }
+        TopLevelFields f = TopLevelFields.scan(b, SPLICED);
+        if (f == null || f.start[0] < 0 || b[f.start[0]] != '"') {
+            return null;
+        }
+        boolean streamTrue = f.start[1] >= 0 && TopLevelFields.is(b, f.start[1], f.end[1], "true");
+        boolean streamFalse = f.start[1] < 0 || TopLevelFields.is(b, f.start[1], f.end[1], "false");
+        boolean hasOptions = f.start[2] >= 0;
+        boolean insertUsage = false;
+        if (!r.stream()) {
+            if (!streamFalse || hasOptions) {
+                return null;
+            }
+        } else {
+            if (!streamTrue) {
+                return null;
+            }
+            if (hasOptions) {
+                // Kept as they are only when they already say what the record says.
+                if (!r.includeUsage() || !r.raw().json().path("stream_options").path("include_usage").asBoolean(false)) {
+                    return null;
+                }
+            } else {
+                insertUsage = r.includeUsage();
+            }
+        }
+        byte[] model = QUOTED.quoteAsUTF8(r.model());
+        int modelStart = f.start[0];
+        int modelEnd = f.end[0];
+        int extra = insertUsage ? INCLUDE_USAGE.length : 0;
+        byte[] out = new byte[b.length - (modelEnd - modelStart) + model.length + 2 + extra];
+        int o = 0;
+        if (insertUsage) {
+            System.arraycopy(b, 0, out, 0, f.bodyStart);
+            o = f.bodyStart;
+            System.arraycopy(INCLUDE_USAGE, 0, out, o, INCLUDE_USAGE.length);
+            o += INCLUDE_USAGE.length;
+            System.arraycopy(b, f.bodyStart, out, o, modelStart - f.bodyStart);
+            o += modelStart - f.bodyStart;
+        } else {
+            System.arraycopy(b, 0, out, 0, modelStart);
+            o = modelStart;
+        }
+        out[o++] = '"';
+        System.arraycopy(model, 0, out, o, model.length);
+        o += model.length;
+        out[o++] = '"';
+        System.arraycopy(b, modelEnd, out, o, b.length - modelEnd);
+        return out;
+    }
+
     /**
      * Writes a Chat Completions request body (the unknown fields the client sent included). A
      * request that still has the client's body is written from it, with {@code model} and the
@@ -278,7 +361,7 @@ public final class OpenAiJson {
     public static ObjectNode writeRequest(ChatRequest r) {
         if (r.raw() != null) {
             ObjectNode o = NODES.objectNode();
-            o.setAll(r.raw());
+            o.setAll(r.raw().json());
             o.put("model", r.model());
             JsonNode options = o.remove("stream_options");
             o.remove("stream");

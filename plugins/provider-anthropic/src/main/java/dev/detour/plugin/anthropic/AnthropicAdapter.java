@@ -205,10 +205,6 @@ final class AnthropicAdapter implements ProviderAdapter {
         if (connect != null && !connect.isZero() && !connect.isNegative()) {
             ro.setConnectTimeout(connect.toMillis());
         }
-        Duration idle = call.idleTimeout();
-        if (idle != null && !idle.isZero() && !idle.isNegative()) {
-            ro.setIdleTimeout(idle.toMillis());
-        }
         if (context.apiKey() != null && !context.apiKey().isEmpty()) {
             ro.putHeader("x-api-key", context.apiKey());
         }

@@ -185,9 +185,6 @@ final class GeminiAdapter implements ProviderAdapter {
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(url)
                 .setConnectTimeout(call.connectTimeout().toMillis());
-        if (call.idleTimeout() != null && !call.idleTimeout().isZero()) {
-            ro.setIdleTimeout(call.idleTimeout().toMillis());
-        }
         for (Map.Entry<String, String> h : ctx.headers().entrySet()) {
             ro.putHeader(h.getKey(), h.getValue());
         }

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -364,17 +363,6 @@ class OpenAiAdapterTest {
 
         await(connectionClosed.future());
         awaitFailure(result);
-    }
-
-    @Test
-    void fails_as_timeout_when_the_connection_idle_timeout_fires() throws Exception {
-        // Given an upstream that never answers and a call with a short idle timeout
-        upstream.onRequest((req, body) -> { });
-        FakeCall call = new FakeCall(Duration.ofSeconds(5), Duration.ofMillis(100));
-
-        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(request(HELLO), call)));
-
-        assertEquals(ErrorKind.TIMEOUT, e.kind());
     }
 
     @Test

@@ -1,0 +1,62 @@
+package dev.detour.core;
+
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.health.TargetRuntime;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Which route and target served each of the most recent requests, for {@code POST /v1/feedback}.
+ * A ring of keyed 64-bit hashes of the request ids beside references to the (long-lived) route
+ * and target: recording allocates nothing and retains nothing per request, where a map of ids
+ * would keep every id string alive until it is evicted and promote it into the old generation,
+ * which the collector then pays for on every young collection. A lookup scans the ring, newest
+ * first: a few microseconds, on the rare feedback call. The hash is seeded per process, so ids
+ * that collide with another request's cannot be prepared in advance.
+ */
+final class ServedLog {
+    private final long[] ids;
+    private final RouteRuntime[] routes;
+    private final TargetRuntime[] targets;
+    private final long seed = ThreadLocalRandom.current().nextLong() | 1;
+    private int next;
+    private int size;
+
+    ServedLog(int capacity) {
+        ids = new long[capacity];
+        routes = new RouteRuntime[capacity];
+        targets = new TargetRuntime[capacity];
+    }
+
+    synchronized void add(String requestId, RouteRuntime route, TargetRuntime target) {
+        ids[next] = hash(requestId);
+        routes[next] = route;
+        targets[next] = target;
+        next = next + 1 == ids.length ? 0 : next + 1;
+        size = Math.min(size + 1, ids.length);
+    }
+
+    synchronized Gateway.Served find(String requestId) {
+        long h = hash(requestId);
+        for (int i = 0, slot = next; i < size; i++) {
+            slot = slot == 0 ? ids.length - 1 : slot - 1;
+            if (ids[slot] == h) {
+                return new Gateway.Served(routes[slot], targets[slot]);
+            }
+        }
+        return null;
+    }
+
+    /** FNV-1a over the UTF-16 units, from a per-process seed, finished with a 64-bit mix. */
+    private long hash(String s) {
+        long h = seed;
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return h;
+    }
+}
