@@ -9,7 +9,6 @@ import dev.detour.core.plugin.PluginHost;
 import dev.detour.core.plugin.PluginLoadException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -80,11 +79,13 @@ public final class Detour {
         if (o.portOverride() != null) {
             GatewayConfig.Server s = config.server();
             config = new GatewayConfig(config.file(), new GatewayConfig.Server(s.host(), o.portOverride(), s.maxBodySize(),
-                    s.adminToken(), s.shutdownGrace(), s.allowUnauthenticated(), s.region()), config.pluginsDir(),
+                    s.adminToken(), s.shutdownGrace(), s.allowUnauthenticated(), s.region(), s.busyPoll()),
+                    config.pluginsDir(),
                     config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
                     config.telemetry(), config.services());
         }
-        Vertx vertx = o.vertx() != null ? o.vertx() : newVertx();
+        Vertx vertx = o.vertx() != null ? o.vertx()
+                : dev.detour.core.net.EventLoops.vertx(config.server().busyPoll().toNanos());
         boolean owns = o.vertx() == null;
         Gateway gateway;
         try {
@@ -105,11 +106,11 @@ public final class Detour {
     }
 
     /**
-     * The Vert.x every Detour process runs on: Netty's native epoll transport where it loads (Linux
-     * x86_64, fewer syscalls and allocations per request than NIO), NIO elsewhere.
+     * A Vert.x as a Detour process runs on, with the default busy poll (see
+     * {@link dev.detour.core.net.EventLoops}).
      */
     public static Vertx newVertx() {
-        return Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
+        return dev.detour.core.net.EventLoops.vertx(GatewayConfig.Server.DEFAULT_BUSY_POLL.toNanos());
     }
 
     public int port() {

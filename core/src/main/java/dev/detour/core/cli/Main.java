@@ -234,7 +234,7 @@ public final class Main {
                 block.put("port", Integer.parseInt(port));
             }
             Object options = OptionsBinder.bind(block, f.optionsType(), "simulator");
-            Vertx vertx = Detour.newVertx();
+            Vertx vertx = dev.detour.core.net.EventLoops.vertx(0);   // a test tool: no busy poll
             Service svc = f.create(options, new ServiceContext(vertx, Clock.SYSTEM, Path.of(".").toAbsolutePath()));
             String started = svc.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             out.println(started);

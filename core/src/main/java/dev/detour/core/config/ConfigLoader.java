@@ -259,11 +259,25 @@ public final class ConfigLoader {
 
     private static Server server(Node n) {
         n.expectMap(Set.of("host", "port", "max_body_size", "admin_token", "shutdown_grace",
-                "allow_unauthenticated", "region"));
+                "allow_unauthenticated", "region", "busy_poll"));
         return new Server(n.get("host").text("127.0.0.1"), n.get("port").integer(8080, 0, 65535),
                 n.get("max_body_size").size(10L * 1024 * 1024), n.get("admin_token").text(""),
                 n.get("shutdown_grace").duration(Duration.ofSeconds(30)),
-                n.get("allow_unauthenticated").bool(false), n.get("region").text(""));
+                n.get("allow_unauthenticated").bool(false), n.get("region").text(""),
+                busyPoll(n.get("busy_poll")));
+    }
+
+    /** {@code server.busy_poll}: a duration up to 1 ms, or {@code off} (YAML may read it as false). */
+    private static Duration busyPoll(Node n) {
+        if (n.present() && (n.raw().isBoolean() && !n.raw().asBoolean() || "off".equals(n.raw().asText()))) {
+            return Duration.ZERO;
+        }
+        Duration d = n.duration(Server.DEFAULT_BUSY_POLL);
+        if (d != null && d.compareTo(Duration.ofMillis(1)) > 0) {
+            n.problem("must be at most 1ms (it is spent polling whenever the gateway would otherwise sleep)");
+            return Server.DEFAULT_BUSY_POLL;
+        }
+        return d == null ? Server.DEFAULT_BUSY_POLL : d;
     }
 
     private static Provider provider(String name, Node n, Map<String, Class<?>> types, String source) {

@@ -18,8 +18,19 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                             Telemetry telemetry, Map<String, JsonNode> services) {
 
     /** {@code server:}. */
+    /**
+     * @param busyPoll how long an event loop keeps polling for I/O after its last event before it
+     *                 sleeps (zero: it sleeps at once); see {@code dev.detour.core.net.EventLoops}
+     */
     public record Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
-                         boolean allowUnauthenticated, String region) {
+                         boolean allowUnauthenticated, String region, Duration busyPoll) {
+        /** A server with the default busy poll. */
+        public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
+                      boolean allowUnauthenticated, String region) {
+            this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, DEFAULT_BUSY_POLL);
+        }
+
+        public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
     }
 
     /** One entry of {@code providers:}. */

@@ -5,9 +5,12 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the config's durations ({@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 30d}) and sizes ({@code 64KB}). */
+/**
+ * Parses the config's durations ({@code 50us}, {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h},
+ * {@code 30d}) and sizes ({@code 64KB}).
+ */
 public final class Units {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|µs|ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
 
     private Units() {
@@ -20,6 +23,9 @@ public final class Units {
             throw new IllegalArgumentException("'" + text + "' is not a duration (use a unit: 250ms, 2s, 5m, 1h, 30d)");
         }
         double v = Double.parseDouble(m.group(1));
+        if (m.group(2).endsWith("us") || m.group(2).equals("µs")) {
+            return Duration.ofNanos((long) (v * 1000));
+        }
         long ms = switch (m.group(2)) {
             case "ms" -> (long) v;
             case "s" -> (long) (v * 1000);

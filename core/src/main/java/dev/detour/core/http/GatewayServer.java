@@ -198,18 +198,26 @@ public final class GatewayServer {
         Future<Void> graceful = server.shutdown(graceMs, TimeUnit.MILLISECONDS);
         io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
         long deadline = System.nanoTime() + graceMs * 1_000_000;
-        vertx.setPeriodic(1, 25, id -> {
+        awaitDrained(deadline, graceful, drained, 1);
+        // Once nothing is in flight the drain is done; Vert.x's own shutdown may still be waiting on
+        // idle keep-alive connections, which closing Vert.x ends.
+        return drained.future();
+    }
+
+    /** Checks every 25 ms (first after {@code delayMs}) whether the drain is over. */
+    private void awaitDrained(long deadline, Future<Void> graceful, io.vertx.core.Promise<Void> drained, long delayMs) {
+        // A one-shot timer re-armed each time: cancelling a periodic timer from its own first run
+        // fails inside Vert.x 5.0 (its future is not set yet).
+        vertx.setTimer(delayMs, id -> {
             if (inFlight.get() <= 0 || System.nanoTime() >= deadline || graceful.isComplete()) {
                 if (inFlight.get() > 0) {
                     LOG.warn("shutdown grace over with {} request(s) still in flight", inFlight.get());
                 }
-                vertx.cancelTimer(id);
                 drained.tryComplete();
+            } else {
+                awaitDrained(deadline, graceful, drained, 25);
             }
         });
-        // Once nothing is in flight the drain is done; Vert.x's own shutdown may still be waiting on
-        // idle keep-alive connections, which closing Vert.x ends.
-        return drained.future();
     }
 
     // ------------------------------------------------------------------ operations

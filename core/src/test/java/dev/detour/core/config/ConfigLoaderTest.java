@@ -67,6 +67,23 @@ class ConfigLoaderTest {
         assertEquals(8080, c.server().port());
     }
 
+    static final String ROUTES = """
+            providers:
+              p: { type: openai, region: us-east-1 }
+            routes:
+              r: { targets: [ { provider: p, model: m } ] }
+            """;
+
+    @Test
+    void busy_poll_defaults_to_50_microseconds_and_takes_microseconds_or_off() throws Exception {
+        assertEquals(Duration.ofNanos(50_000), load(ROUTES, Map.of()).server().busyPoll());
+        assertEquals(Duration.ofNanos(20_000), load("server: { busy_poll: 20us }\n" + ROUTES, Map.of()).server().busyPoll());
+        assertEquals(Duration.ZERO, load("server: { busy_poll: off }\n" + ROUTES, Map.of()).server().busyPoll());
+        assertEquals(Duration.ZERO, load("server: { busy_poll: 0us }\n" + ROUTES, Map.of()).server().busyPoll());
+        assertTrue(problems("server: { busy_poll: 2s }\n" + ROUTES).contains("server.busy_poll: must be at most 1ms"));
+        assertTrue(problems("server: { busy_poll: fast }\n" + ROUTES).contains("server.busy_poll: 'fast' is not a duration"));
+    }
+
     @Test
     void reports_every_problem_with_its_yaml_path() {
         String p = problems("""

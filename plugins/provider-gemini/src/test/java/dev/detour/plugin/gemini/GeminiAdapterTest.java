@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
+import static dev.detour.api.testing.TestFutures.onContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -78,9 +79,43 @@ class GeminiAdapterTest {
         closing.compose(v -> server == null ? Future.succeededFuture() : server.close()).onComplete(ctx.succeedingThenComplete());
     }
 
+    /**
+     * The adapter, called on an event loop as core calls it. Called from the test's thread instead,
+     * a slow first test could attach its response handlers only after Vert.x had delivered (and
+     * dropped) the body, and hang.
+     */
     private static ProviderAdapter adapterFor(Vertx vertx, String baseUrl) {
         ProviderContext pc = new ProviderContext("gemini", baseUrl, KEY, "", Map.of("x-team", "detour"), vertx, Clock.SYSTEM);
-        return new GeminiProviderFactory().create(GeminiOptions.defaults(), pc);
+        ProviderAdapter real = new GeminiProviderFactory().create(GeminiOptions.defaults(), pc);
+        io.vertx.core.Context loop = vertx.getOrCreateContext();
+        return new ProviderAdapter() {
+            @Override
+            public Future<dev.detour.api.model.ChatResponse> chat(ChatRequest request, dev.detour.api.provider.Call call) {
+                return onContext(loop, () -> real.chat(request, call));
+            }
+
+            @Override
+            public Future<Void> stream(ChatRequest request, dev.detour.api.provider.Call call,
+                                       dev.detour.api.provider.ChunkSink sink) {
+                return onContext(loop, () -> real.stream(request, call, sink));
+            }
+
+            @Override
+            public Future<dev.detour.api.model.EmbeddingResponse> embed(EmbeddingRequest request,
+                                                                       dev.detour.api.provider.Call call) {
+                return onContext(loop, () -> real.embed(request, call));
+            }
+
+            @Override
+            public Capabilities capabilities(String model) {
+                return real.capabilities(model);
+            }
+
+            @Override
+            public Future<Void> close() {
+                return real.close();
+            }
+        };
     }
 
     private static ChatRequest hello(String model) {
