@@ -21,6 +21,15 @@ class CliIT {
     }
 
     @Test
+    void a_start_maps_detours_classes_from_the_class_data_archive_the_build_wrote() {
+        assertTrue(Files.isRegularFile(Harness.DETOUR_DIR.resolve("lib/detour.jsa")), "the build runs detour cds");
+        Cli.Result r = Cli.run(java.util.Map.of("JAVA_OPTS", "-Xlog:class+load=info:stdout"), "version");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("dev.detour.core.cli.Main source: shared objects file"),
+                "Detour's own classes come from the archive");
+    }
+
+    @Test
     void plugins_lists_each_plugin_with_version_and_types() {
         Cli.Result r = Cli.run("plugins");
         assertEquals(0, r.exit(), r.err());

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code detour} command line: {@code run}, {@code validate}, {@code plugins},
- * {@code simulate}, {@code demo}, {@code version}. Exit codes: 0 ok, 1 failure, 2 usage or config error.
+ * {@code simulate}, {@code demo}, {@code cds}, {@code version}. Exit codes: 0 ok, 1 failure, 2 usage or config error.
  */
 public final class Main {
     private final PrintStream out;
@@ -66,6 +66,7 @@ public final class Main {
                 case "run" -> run(rest);
                 case "simulate" -> simulate(rest);
                 case "demo" -> new Demo(out, err, home).run(rest);
+                case "cds" -> new CdsTraining(out, err, home).run(rest);
                 default -> {
                     err.println("detour: unknown command '" + args[0] + "'");
                     usage(err);
@@ -86,6 +87,7 @@ public final class Main {
                   plugins [--dir DIR]             list loaded plugins, their versions and the types they provide
                   simulate [--port N] [--config FILE]  run the provider simulator on its own
                   demo [--duration 30s] [--rps 20] [--seed N]  run the gateway and a scripted incident
+                  cds                             write lib/detour.jsa, the class-data archive that halves start time
                   version                         print the version""");
     }
 
