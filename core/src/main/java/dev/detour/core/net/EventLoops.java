@@ -27,7 +27,8 @@ import java.util.concurrent.ThreadFactory;
  * the caches cold for the answer. So after its last I/O event an event loop keeps polling
  * (non-blocking {@code epoll_wait}) for up to {@code spin} before it blocks. Under load the loop is
  * never idle and this costs nothing; at low traffic it costs at most {@code spin} of CPU per idle
- * gap. {@code spin} zero is plain epoll. The acceptor loop never spins.
+ * gap. Each round of polling yields the CPU, so other threads sharing it (the JIT compiler, the
+ * collector) are not held up. {@code spin} zero is plain epoll. The acceptor loop never spins.
  */
 public final class EventLoops {
 
@@ -77,7 +78,9 @@ public final class EventLoops {
                     lastActive = now;
                     return ready;
                 }
-                Thread.onSpinWait();
+                // Yield, not just spin: a compiler or GC thread sharing this CPU runs in the gap
+                // instead of waiting for the scheduler to preempt the loop (a stall of milliseconds).
+                Thread.yield();
                 return SelectStrategy.CONTINUE;
             }
             slept = true;

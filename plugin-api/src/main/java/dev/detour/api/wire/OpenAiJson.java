@@ -50,6 +50,9 @@ public final class OpenAiJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    private static final Set<String> KNOWN_EMBEDDING_FIELDS = Set.of("model", "input", "dimensions", "encoding_format",
+            "user");
     private static final Set<String> KNOWN_REQUEST_FIELDS = Set.of("model", "messages", "tools", "tool_choice",
             "parallel_tool_calls", "response_format", "stop", "temperature", "top_p", "max_tokens",
             "max_completion_tokens", "seed", "n", "stream", "stream_options", "user", "metadata");
@@ -152,7 +155,7 @@ public final class OpenAiJson {
         if (role == null) {
             throw new WireFormatException(path + ".role", "is required");
         }
-        if (!Set.of("system", "developer", "user", "assistant", "tool", "function").contains(role)) {
+        if (!ROLES.contains(role)) {
             throw new WireFormatException(path + ".role",
                     "must be one of system, developer, user, assistant, tool (was '" + role + "')");
         }
@@ -517,14 +520,20 @@ public final class OpenAiJson {
             if (msg == null || !msg.isObject()) {
                 m = Message.assistant("", List.of());
             } else {
-                ObjectNode copy = ((ObjectNode) msg).deepCopy();
-                if (!copy.hasNonNull("role")) {
-                    copy.put("role", "assistant");
+                ObjectNode message = (ObjectNode) msg;
+                boolean noRole = !message.hasNonNull("role");
+                boolean nullContent = message.has("content") && message.get("content").isNull();
+                if (noRole || nullContent) {
+                    // Normalised on a copy: the upstream's tree is never changed.
+                    message = message.deepCopy();
+                    if (noRole) {
+                        message.put("role", "assistant");
+                    }
+                    if (nullContent) {
+                        message.remove("content");
+                    }
                 }
-                if (!copy.has("content") || copy.get("content").isNull()) {
-                    copy.remove("content");
-                }
-                m = parseAnswerMessage(copy, "choices[" + i + "].message");
+                m = parseAnswerMessage(message, "choices[" + i + "].message");
             }
             choices.add(new Choice(c.path("index").asInt(i), m, FinishReason.fromWire(optText(c, "finish_reason"))));
         }
@@ -728,7 +737,7 @@ public final class OpenAiJson {
         Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!Set.of("model", "input", "dimensions", "encoding_format", "user").contains(e.getKey())) {
+            if (!KNOWN_EMBEDDING_FIELDS.contains(e.getKey())) {
                 if (extra == null) {
                     extra = NODES.objectNode();
                 }
