@@ -407,7 +407,8 @@ start_detour() {
 }
 
 if [ -n "$JFR_FILE" ]; then
-  # The profile settings, sampling Java and native frames every $BENCH_JFR_PERIOD (default 10 ms).
+  # The profile settings, sampling Java and native frames every $BENCH_JFR_PERIOD (default 10 ms), at
+  # $BENCH_JFR_CONNS connections (default 16).
   settings=profile
   jdk_home=$(dirname "$(dirname "$(readlink -f "$(command -v "$(java_bin)")")")")
   if [ -f "$jdk_home/lib/jfr/profile.jfc" ]; then
@@ -430,7 +431,7 @@ if [ -n "$JFR_FILE" ]; then
   fi
   log "profiling Detour under JFR: warm-up ${jfr_delay}s from start, then $what at 16 connections for ${DURATION}s"
   run_load "" detour "$(hop_url detour)" "$body" "$accept" 16 "$(( jfr_delay - READY_MS / 1000 ))"
-  run_load "detour|profile" detour "$(hop_url detour)" "$body" "$accept" 16 "$DURATION"
+  run_load "detour|profile" detour "$(hop_url detour)" "$body" "$accept" "${BENCH_JFR_CONNS:-16}" "$DURATION"
   # Saved through jcmd while the JVM runs: Detour's exit path does not always leave time for
   # dumponexit.
   if [ -x "$jdk_home/bin/jcmd" ]; then

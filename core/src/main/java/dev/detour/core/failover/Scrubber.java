@@ -15,13 +15,15 @@ public final class Scrubber {
     public static final String MASK = "[REDACTED]";
 
     private final String[] secrets;
-    private final byte[][] utf8;
+    /** Each secret's UTF-8 bytes, one ISO-8859-1 character per byte. */
+    private final String[] latin1;
 
     public Scrubber(Set<String> secrets) {
         List<String> s = secrets.stream().filter(x -> x != null && x.length() >= 4)
                 .sorted(Comparator.comparingInt(String::length).reversed()).toList();
         this.secrets = s.toArray(new String[0]);
-        this.utf8 = s.stream().map(x -> x.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        this.latin1 = s.stream().map(x -> new String(x.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))
+                .toArray(String[]::new);
     }
 
     /**
@@ -30,28 +32,17 @@ public final class Scrubber {
      * text, which {@link #scrub(String)} cleans (and a changed text drops the raw body).
      */
     public boolean containsSecret(byte[] bytes) {
-        for (byte[] s : utf8) {
-            if (indexOf(bytes, s) >= 0) {
+        if (latin1.length == 0) {
+            return false;
+        }
+        // Byte for byte as ISO-8859-1 characters: a plain copy, then the JDK's vectorised search.
+        String haystack = new String(bytes, StandardCharsets.ISO_8859_1);
+        for (String s : latin1) {
+            if (haystack.contains(s)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        byte first = needle[0];
-        for (int i = 0, last = hay.length - needle.length; i <= last; i++) {
-            if (hay[i] == first) {
-                int j = 1;
-                while (j < needle.length && hay[i + j] == needle[j]) {
-                    j++;
-                }
-                if (j == needle.length) {
-                    return i;
-                }
-            }
-        }
-        return -1;
     }
 
     /** Whether {@code text} contains any secret. */

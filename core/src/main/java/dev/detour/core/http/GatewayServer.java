@@ -149,20 +149,29 @@ public final class GatewayServer {
             tooLarge(ex, style);
             return;
         }
-        Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        // Most bodies arrive in one chunk, which is kept as it is; more are gathered in a buffer.
+        Buffer[] body = {null, null};   // the first chunk, the gathering buffer
         req.handler(chunk -> {
-            if (body.length() + chunk.length() > maxBodySize) {
+            Buffer first = body[0];
+            long length = (body[1] != null ? body[1].length() : first != null ? first.length() : 0) + chunk.length();
+            if (length > maxBodySize) {
                 if (!ex.response.ended()) {
                     tooLarge(ex, style);
                 }
+            } else if (first == null) {
+                body[0] = chunk;
             } else {
-                body.appendBuffer(chunk);
+                if (body[1] == null) {
+                    body[1] = Buffer.buffer(declared > 0 ? (int) declared : 2 * (int) length).appendBuffer(first);
+                }
+                body[1].appendBuffer(chunk);
             }
         });
         req.exceptionHandler(t -> ex.abort.abort());
         req.endHandler(v -> {
             if (!ex.response.ended()) {
-                ex.body = body.getBytes();
+                Buffer all = body[1] != null ? body[1] : body[0];
+                ex.body = all == null ? new byte[0] : all.getBytes();
                 handler.accept(ex);
             }
         });
@@ -388,9 +397,9 @@ public final class GatewayServer {
     /**
      * Admits a request, or answers the error in {@code style} and returns null.
      *
-     * @param parse the request from the parsed body and its bytes
+     * @param parse the request from the body's bytes (throws {@link WireFormatException} naming the problem)
      */
-    <Q> Admitted<Q> admit(Exchange ex, ErrorStyle style, java.util.function.BiFunction<JsonNode, byte[], Q> parse,
+    <Q> Admitted<Q> admit(Exchange ex, ErrorStyle style, java.util.function.Function<byte[], Q> parse,
                           java.util.function.Function<Q, String> model) {
         String requestId = requestId(ex);
         GatewayConfig.Key key = authenticate(ex.request, style);
@@ -399,7 +408,7 @@ public final class GatewayServer {
         }
         Q request;
         try {
-            request = parse.apply(parseJson(ex.body), ex.body);
+            request = parse.apply(ex.body);
         } catch (WireFormatException e) {
             error(ex.response, style, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
             return null;
@@ -413,7 +422,7 @@ public final class GatewayServer {
     }
 
     private void chat(Exchange ex) {
-        Admitted<ChatRequest> a = admit(ex, ErrorStyle.OPENAI, OpenAiJson::parseRequest, ChatRequest::model);
+        Admitted<ChatRequest> a = admit(ex, ErrorStyle.OPENAI, GatewayServer::chatRequest, ChatRequest::model);
         if (a == null) {
             return;
         }
@@ -482,7 +491,7 @@ public final class GatewayServer {
     }
 
     private void embeddings(Exchange ex) {
-        Admitted<EmbeddingRequest> a = admit(ex, ErrorStyle.OPENAI, (json, bytes) -> OpenAiJson.parseEmbeddingRequest(json),
+        Admitted<EmbeddingRequest> a = admit(ex, ErrorStyle.OPENAI, body -> OpenAiJson.parseEmbeddingRequest(parseJson(body)),
                 EmbeddingRequest::model);
         if (a == null) {
             return;
@@ -506,6 +515,12 @@ public final class GatewayServer {
     }
 
     // ------------------------------------------------------------------ shared steps
+
+    /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
+    private static ChatRequest chatRequest(byte[] body) {
+        ChatRequest plain = OpenAiJson.parsePlainRequest(body);
+        return plain != null ? plain : OpenAiJson.parseRequest(parseJson(body), body);
+    }
 
     static JsonNode parseJson(byte[] b) {
         if (b == null || b.length == 0) {

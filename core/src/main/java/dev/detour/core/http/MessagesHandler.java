@@ -34,7 +34,7 @@ final class MessagesHandler {
 
     void handle(Exchange ex) {
         GatewayServer.Admitted<ChatRequest> a = server.admit(ex, ErrorStyle.ANTHROPIC,
-                (json, bytes) -> AnthropicCodec.parseRequest(json), ChatRequest::model);
+                body -> AnthropicCodec.parseRequest(GatewayServer.parseJson(body)), ChatRequest::model);
         if (a == null) {
             return;
         }

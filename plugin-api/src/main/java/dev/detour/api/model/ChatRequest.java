@@ -48,14 +48,45 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
     /**
      * The client's OpenAI body: its JSON tree and, when it came over the wire, the exact bytes it
      * was parsed from, which an OpenAI-compatible upstream can be sent with only the model
-     * replaced, without writing the JSON again.
-     *
-     * @param json  the parsed body; never mutate it
-     * @param bytes the UTF-8 bytes {@code json} was parsed from, or null; never mutate them
+     * replaced, without writing the JSON again. A body read without building a tree has its tree
+     * parsed from the bytes the first time {@link #json()} is asked for. Never mutate either.
      */
-    public record Raw(ObjectNode json, byte[] bytes) {
-        public Raw {
-            java.util.Objects.requireNonNull(json, "json");
+    public static final class Raw {
+        private volatile ObjectNode json;
+        private final byte[] bytes;
+
+        /** A body with its tree, and the bytes it was parsed from (or null). */
+        public Raw(ObjectNode json, byte[] bytes) {
+            this.json = java.util.Objects.requireNonNull(json, "json");
+            this.bytes = bytes;
+        }
+
+        private Raw(byte[] bytes) {
+            this.bytes = java.util.Objects.requireNonNull(bytes, "bytes");
+        }
+
+        /** A body known only by its bytes, which must hold a JSON object; the tree is parsed when needed. */
+        public static Raw ofBytes(byte[] bytes) {
+            return new Raw(bytes);
+        }
+
+        /** The body as a JSON tree. */
+        public ObjectNode json() {
+            ObjectNode j = json;
+            if (j == null) {
+                try {
+                    j = (ObjectNode) dev.detour.api.wire.OpenAiJson.MAPPER.readTree(bytes);
+                } catch (java.io.IOException | ClassCastException e) {
+                    throw new IllegalStateException("the request body is no longer a JSON object", e);
+                }
+                json = j;
+            }
+            return j;
+        }
+
+        /** The UTF-8 bytes the body was parsed from, or null. */
+        public byte[] bytes() {
+            return bytes;
         }
     }
 

@@ -113,10 +113,15 @@ public final class OpenAiCompatibleClient {
             return Future.failedFuture(TransportErrors.classify(e));
         }
         return exchange(uri, body, JSON, call, (req, resp) -> resp.body().map(b -> {
+            // Keep the body: an unchanged answer is forwarded to OpenAI clients as these bytes.
+            byte[] bytes = b.getBytes();
+            ChatResponse plain = OpenAiJson.parsePlainResponse(bytes);
+            if (plain != null) {
+                return plain;
+            }
             JsonNode json = readJson(b, "response");
             try {
-                // Keep the body: an unchanged answer is forwarded to OpenAI clients as these bytes.
-                return OpenAiJson.parseResponse(json).withRaw(b.getBytes());
+                return OpenAiJson.parseResponse(json).withRaw(bytes);
             } catch (IllegalArgumentException e) {
                 throw malformed("response", e);
             }
