@@ -207,6 +207,173 @@ final class OpenAiFastPath {
         return usage;
     }
 
+    // ---------------------------------------------------------------- stream chunk
+
+    /**
+     * The one chunk of a plain stream event (its JSON text, kept as the chunk's raw form): one
+     * choice with a text, role, refusal or reasoning delta, maybe a finish reason and usage; or no
+     * choice and usage. Null for anything else (tool call deltas, several choices, an error, no
+     * chunk at all, anything invalid): then read the tree.
+     */
+    static dev.detour.api.model.ChatChunk chunk(String data) {
+        try (JsonParser p = OpenAiJson.MAPPER.getFactory().createParser(data)) {
+            dev.detour.api.model.ChatChunk c = chunk(p);
+            return c != null && p.nextToken() == null ? c.withRaw(data) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static dev.detour.api.model.ChatChunk chunk(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            return null;
+        }
+        String id = null;
+        String model = null;
+        long created = 0;
+        Usage usage = null;
+        boolean hasChoice = false;
+        int index = 0;
+        String role = null;
+        String text = null;
+        String refusal = null;
+        String reasoningContent = null;
+        String reasoning = null;
+        String finish = null;
+        int seen = 0;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            int bit = switch (name) {
+                case "id" -> 1;
+                case "model" -> 2;
+                case "created" -> 4;
+                case "usage" -> 8;
+                case "choices" -> 16;
+                case "error" -> -1;
+                default -> 0;
+            };
+            if (bit < 0 || (seen & bit) != 0) {
+                return null;
+            }
+            seen |= bit;
+            switch (bit) {
+                case 1, 2 -> {
+                    if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
+                        return null;
+                    }
+                    if (bit == 1) {
+                        id = text(p, v);
+                    } else {
+                        model = text(p, v);
+                    }
+                }
+                case 4 -> {
+                    if (v != JsonToken.VALUE_NUMBER_INT) {
+                        return null;
+                    }
+                    created = p.getLongValue();
+                }
+                case 8 -> {
+                    if (v != JsonToken.VALUE_NULL) {
+                        usage = usage(p, v);
+                        if (usage == null) {
+                            return null;
+                        }
+                    }
+                }
+                case 16 -> {
+                    if (v == JsonToken.VALUE_NULL) {
+                        break;
+                    }
+                    if (v != JsonToken.START_ARRAY) {
+                        return null;
+                    }
+                    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                        if (hasChoice || e != JsonToken.START_OBJECT) {
+                            return null;   // several choices: the tree reader
+                        }
+                        hasChoice = true;
+                        int cseen = 0;
+                        for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
+                            String field = p.currentName();
+                            JsonToken fv = p.nextToken();
+                            int cbit = switch (field) {
+                                case "index" -> 1;
+                                case "delta" -> 2;
+                                case "finish_reason" -> 4;
+                                default -> 0;
+                            };
+                            if (cbit != 0 && (cseen & cbit) != 0) {
+                                return null;
+                            }
+                            cseen |= cbit;
+                            if (cbit == 1) {
+                                if (fv != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+                                    return null;
+                                }
+                                index = p.getIntValue();
+                            } else if (cbit == 4) {
+                                if (fv != JsonToken.VALUE_STRING && fv != JsonToken.VALUE_NULL) {
+                                    return null;
+                                }
+                                finish = text(p, fv);
+                            } else if (cbit == 2) {
+                                if (fv != JsonToken.START_OBJECT) {
+                                    return null;
+                                }
+                                int dseen = 0;
+                                for (JsonToken g = p.nextToken(); g != JsonToken.END_OBJECT; g = p.nextToken()) {
+                                    String dn = p.currentName();
+                                    JsonToken dv = p.nextToken();
+                                    int dbit = switch (dn) {
+                                        case "role" -> 1;
+                                        case "content" -> 2;
+                                        case "refusal" -> 4;
+                                        case "reasoning_content" -> 8;
+                                        case "reasoning" -> 16;
+                                        case "tool_calls" -> -1;
+                                        default -> 0;
+                                    };
+                                    if (dbit < 0 && dv != JsonToken.VALUE_NULL || dbit > 0 && (dseen & dbit) != 0) {
+                                        return null;   // tool call deltas, or a field given twice
+                                    }
+                                    if (dbit <= 0) {
+                                        p.skipChildren();
+                                        continue;
+                                    }
+                                    dseen |= dbit;
+                                    if (dv != JsonToken.VALUE_STRING && dv != JsonToken.VALUE_NULL) {
+                                        return null;
+                                    }
+                                    String sv = text(p, dv);
+                                    switch (dbit) {
+                                        case 1 -> role = sv;
+                                        case 2 -> text = sv;
+                                        case 4 -> refusal = sv;
+                                        case 8 -> reasoningContent = sv;
+                                        default -> reasoning = sv;
+                                    }
+                                }
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (!hasChoice) {
+            // As the tree reader: no choice and no usage is no chunk (left to it), usage alone one chunk.
+            return usage == null ? null
+                    : new dev.detour.api.model.ChatChunk(id, model, created, 0, null, null, null, List.of(), null, usage, null);
+        }
+        return new dev.detour.api.model.ChatChunk(id, model, created, index, role, text,
+                reasoningContent != null ? reasoningContent : reasoning, List.of(), FinishReason.fromWire(finish), usage,
+                refusal);
+    }
+
     // ---------------------------------------------------------------- answer
 
     /**

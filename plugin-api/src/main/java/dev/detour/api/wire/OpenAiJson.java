@@ -94,6 +94,15 @@ public final class OpenAiJson {
         return OpenAiFastPath.response(body);
     }
 
+    /**
+     * The one chunk of a plain stream event {@code data} (kept as its raw form), read without a
+     * JSON tree and exactly as {@link #parseChunk} reads it; null for anything else (tool call
+     * deltas, several choices, an error, invalid JSON): then read the tree.
+     */
+    public static ChatChunk parsePlainChunk(String data) {
+        return OpenAiFastPath.chunk(data);
+    }
+
     static boolean isRole(String role) {
         return ROLES.contains(role);
     }

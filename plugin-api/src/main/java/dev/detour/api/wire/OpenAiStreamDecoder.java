@@ -147,6 +147,11 @@ public final class OpenAiStreamDecoder {
         if (d.isEmpty()) {
             return;
         }
+        ChatChunk plain = type.equals("error") ? null : OpenAiJson.parsePlainChunk(d);
+        if (plain != null) {
+            deliver(List.of(plain));
+            return;
+        }
         JsonNode node;
         try {
             node = OpenAiJson.MAPPER.readTree(d);
@@ -170,6 +175,11 @@ public final class OpenAiStreamDecoder {
             // One event, one chunk: keep its wire form so an OpenAI client can get these bytes as they are.
             chunks = List.of(chunks.get(0).withRaw(d));
         }
+        deliver(chunks);
+    }
+
+    /** Hands the chunks of one event to the sink, each past the chunk check. */
+    private void deliver(List<ChatChunk> chunks) {
         try {
             for (ChatChunk c : chunks) {
                 ProviderException rejected = chunkCheck == null ? null : chunkCheck.check(c);

@@ -124,4 +124,38 @@ class OpenAiFastPathTest {
     void any_other_answer_is_left_to_the_tree_reader(String body) {
         assertNull(OpenAiJson.parsePlainResponse(utf8(body)));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]}",
+        "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"H\\u00e9llo \\n\"},\"finish_reason\":null}],\"usage\":null}",
+        "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+        "{\"id\":\"c1\",\"choices\":[]," + USAGE + "}",
+        "{\"choices\":[{\"delta\":{\"reasoning_content\":\"think\",\"tool_calls\":null}}]}",
+        "{\"choices\":[{\"index\":2,\"delta\":{\"reasoning\":\"r\",\"audio\":{\"x\":1}}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}",
+        "{\"choices\":null,\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}",
+    })
+    void a_plain_stream_event_reads_the_same_as_through_the_tree(String data) throws Exception {
+        dev.detour.api.model.ChatChunk fast = OpenAiJson.parsePlainChunk(data);
+        assertNotNull(fast, "a plain event is read without a tree");
+        java.util.List<dev.detour.api.model.ChatChunk> tree = OpenAiJson.parseChunk(OpenAiJson.MAPPER.readTree(data));
+        assertEquals(1, tree.size());
+        assertEquals(tree.get(0).withRaw(data), fast);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}},{\"index\":1,\"delta\":{\"content\":\"b\"}}]}",
+        "{\"error\":{\"message\":\"overloaded\"}}",
+        "{\"choices\":[]}",
+        "{\"id\":7,\"choices\":[{\"delta\":{\"content\":\"a\"}}]}",
+        "{\"choices\":[{\"delta\":{\"content\":5}}]}",
+        "{\"choices\":[{\"delta\":{\"content\":\"a\"}}]",
+        "[DONE]",
+    })
+    void any_other_stream_event_is_left_to_the_tree_reader(String data) {
+        assertNull(OpenAiJson.parsePlainChunk(data));
+    }
 }
