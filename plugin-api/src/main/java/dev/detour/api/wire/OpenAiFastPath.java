@@ -228,150 +228,223 @@ final class OpenAiFastPath {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return null;
         }
-        String id = null;
-        String model = null;
-        long created = 0;
-        Usage usage = null;
-        boolean hasChoice = false;
-        int index = 0;
-        String role = null;
-        String text = null;
-        String refusal = null;
-        String reasoningContent = null;
-        String reasoning = null;
-        String finish = null;
-        int seen = 0;
+        Top top = new Top();
+        ChoiceFields choice = null;
+        boolean several = false;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            int bit = switch (name) {
-                case "id" -> 1;
-                case "model" -> 2;
-                case "created" -> 4;
-                case "usage" -> 8;
-                case "choices" -> 16;
-                case "error" -> -1;
-                default -> 0;
-            };
-            if (bit < 0 || (seen & bit) != 0) {
+            if (!name.equals("choices")) {
+                if (!top.read(p, name, v)) {
+                    return null;
+                }
+                continue;
+            }
+            if (!top.first(Top.CHOICES)) {
                 return null;
             }
+            if (v == JsonToken.VALUE_NULL) {
+                continue;
+            }
+            if (v != JsonToken.START_ARRAY) {
+                return null;
+            }
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                several |= choice != null;
+                choice = ChoiceFields.read(p, e, "delta", 0);
+                if (choice == null || several) {
+                    return null;   // several choices, or one this reader does not take: the tree reader
+                }
+            }
+        }
+        if (choice == null) {
+            // As the tree reader: no choice and no usage is no chunk (left to it), usage alone one chunk.
+            return top.usage == null ? null : new dev.detour.api.model.ChatChunk(top.id, top.model, top.created, 0, null,
+                    null, null, List.of(), null, top.usage, null);
+        }
+        TextFields d = choice.fields;
+        return new dev.detour.api.model.ChatChunk(top.id, top.model, top.created, choice.index,
+                d == null ? null : d.role, d == null ? null : d.content, d == null ? null : d.reasoning(), List.of(),
+                FinishReason.fromWire(choice.finish), top.usage, d == null ? null : d.refusal);
+    }
+
+    /**
+     * The top-level fields an answer and a stream event share: id, model, created and usage, each
+     * at most once; any other field is skipped, an error object refused.
+     */
+    private static final class Top {
+        static final int ID = 1;
+        static final int MODEL = 2;
+        static final int CREATED = 4;
+        static final int USAGE = 8;
+        static final int CHOICES = 16;
+        static final int FINGERPRINT = 32;
+
+        String id;
+        String model;
+        long created;
+        Usage usage;
+        String fingerprint;
+        int seen;
+
+        /** Whether {@code bit} is seen for the first time (and marks it). */
+        boolean first(int bit) {
+            boolean fresh = (seen & bit) == 0;
             seen |= bit;
-            switch (bit) {
-                case 1, 2 -> {
-                    if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
-                        return null;
+            return fresh;
+        }
+
+        /** Reads the value of top-level field {@code name} (not {@code choices}); false when the body is not plain. */
+        boolean read(JsonParser p, String name, JsonToken v) throws IOException {
+            switch (name) {
+                case "id", "model", "system_fingerprint" -> {
+                    int bit = name.equals("id") ? ID : name.equals("model") ? MODEL : FINGERPRINT;
+                    if (!first(bit) || v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
+                        return false;
                     }
-                    if (bit == 1) {
-                        id = text(p, v);
+                    String s = text(p, v);
+                    if (bit == ID) {
+                        id = s;
+                    } else if (bit == MODEL) {
+                        model = s;
                     } else {
-                        model = text(p, v);
+                        fingerprint = s;
                     }
                 }
-                case 4 -> {
-                    if (v != JsonToken.VALUE_NUMBER_INT) {
-                        return null;
+                case "created" -> {
+                    if (!first(CREATED) || v != JsonToken.VALUE_NUMBER_INT) {
+                        return false;
                     }
                     created = p.getLongValue();
                 }
-                case 8 -> {
+                case "usage" -> {
+                    if (!first(USAGE)) {
+                        return false;
+                    }
                     if (v != JsonToken.VALUE_NULL) {
                         usage = usage(p, v);
-                        if (usage == null) {
-                            return null;
-                        }
+                        return usage != null;
                     }
                 }
-                case 16 -> {
-                    if (v == JsonToken.VALUE_NULL) {
-                        break;
-                    }
-                    if (v != JsonToken.START_ARRAY) {
-                        return null;
-                    }
-                    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                        if (hasChoice || e != JsonToken.START_OBJECT) {
-                            return null;   // several choices: the tree reader
-                        }
-                        hasChoice = true;
-                        int cseen = 0;
-                        for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
-                            String field = p.currentName();
-                            JsonToken fv = p.nextToken();
-                            int cbit = switch (field) {
-                                case "index" -> 1;
-                                case "delta" -> 2;
-                                case "finish_reason" -> 4;
-                                default -> 0;
-                            };
-                            if (cbit != 0 && (cseen & cbit) != 0) {
-                                return null;
-                            }
-                            cseen |= cbit;
-                            if (cbit == 1) {
-                                if (fv != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
-                                    return null;
-                                }
-                                index = p.getIntValue();
-                            } else if (cbit == 4) {
-                                if (fv != JsonToken.VALUE_STRING && fv != JsonToken.VALUE_NULL) {
-                                    return null;
-                                }
-                                finish = text(p, fv);
-                            } else if (cbit == 2) {
-                                if (fv != JsonToken.START_OBJECT) {
-                                    return null;
-                                }
-                                int dseen = 0;
-                                for (JsonToken g = p.nextToken(); g != JsonToken.END_OBJECT; g = p.nextToken()) {
-                                    String dn = p.currentName();
-                                    JsonToken dv = p.nextToken();
-                                    int dbit = switch (dn) {
-                                        case "role" -> 1;
-                                        case "content" -> 2;
-                                        case "refusal" -> 4;
-                                        case "reasoning_content" -> 8;
-                                        case "reasoning" -> 16;
-                                        case "tool_calls" -> -1;
-                                        default -> 0;
-                                    };
-                                    if (dbit < 0 && dv != JsonToken.VALUE_NULL || dbit > 0 && (dseen & dbit) != 0) {
-                                        return null;   // tool call deltas, or a field given twice
-                                    }
-                                    if (dbit <= 0) {
-                                        p.skipChildren();
-                                        continue;
-                                    }
-                                    dseen |= dbit;
-                                    if (dv != JsonToken.VALUE_STRING && dv != JsonToken.VALUE_NULL) {
-                                        return null;
-                                    }
-                                    String sv = text(p, dv);
-                                    switch (dbit) {
-                                        case 1 -> role = sv;
-                                        case 2 -> text = sv;
-                                        case 4 -> refusal = sv;
-                                        case 8 -> reasoningContent = sv;
-                                        default -> reasoning = sv;
-                                    }
-                                }
-                            } else {
-                                p.skipChildren();
-                            }
-                        }
-                    }
+                case "error" -> {
+                    return false;
                 }
                 default -> p.skipChildren();
             }
+            return true;
         }
-        if (!hasChoice) {
-            // As the tree reader: no choice and no usage is no chunk (left to it), usage alone one chunk.
-            return usage == null ? null
-                    : new dev.detour.api.model.ChatChunk(id, model, created, 0, null, null, null, List.of(), null, usage, null);
+    }
+
+    /** One choice: its index, its message (or delta) fields, its finish reason. */
+    private static final class ChoiceFields {
+        int index;
+        TextFields fields;
+        String finish;
+
+        /**
+         * Reads a choice whose text fields are under {@code content} ("message" or "delta"), or
+         * returns null when it is not plain; {@code position} is its index when it names none.
+         */
+        static ChoiceFields read(JsonParser p, JsonToken t, String content, int position) throws IOException {
+            if (t != JsonToken.START_OBJECT) {
+                return null;
+            }
+            ChoiceFields c = new ChoiceFields();
+            c.index = position;
+            int seen = 0;
+            for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                int bit = name.equals("index") ? 1 : name.equals(content) ? 2 : name.equals("finish_reason") ? 4 : 0;
+                if (bit != 0 && (seen & bit) != 0) {
+                    return null;
+                }
+                seen |= bit;
+                if (bit == 1) {
+                    if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+                        return null;
+                    }
+                    c.index = p.getIntValue();
+                } else if (bit == 2) {
+                    c.fields = TextFields.read(p, v);
+                    if (c.fields == null) {
+                        return null;
+                    }
+                } else if (bit == 4) {
+                    if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
+                        return null;
+                    }
+                    c.finish = text(p, v);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return c;
         }
-        return new dev.detour.api.model.ChatChunk(id, model, created, index, role, text,
-                reasoningContent != null ? reasoningContent : reasoning, List.of(), FinishReason.fromWire(finish), usage,
-                refusal);
+    }
+
+    /**
+     * The string fields of a message or delta: role, content, name, refusal, reasoning; each at
+     * most once and a string or null; tool calls (non-null) and anything else invalid make it not
+     * plain. Other fields are skipped, as the tree readers ignore them.
+     */
+    private static final class TextFields {
+        String role;
+        String content;
+        String name;
+        String refusal;
+        String reasoningContent;
+        String reasoningOther;
+        /** Whether {@code tool_calls} or {@code tool_call_id} was there (as null). */
+        boolean toolFields;
+
+        String reasoning() {
+            return reasoningContent != null ? reasoningContent : reasoningOther;
+        }
+
+        static TextFields read(JsonParser p, JsonToken t) throws IOException {
+            if (t != JsonToken.START_OBJECT) {
+                return null;
+            }
+            TextFields out = new TextFields();
+            int seen = 0;
+            for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                int bit = switch (field) {
+                    case "role" -> 1;
+                    case "content" -> 2;
+                    case "name" -> 4;
+                    case "refusal" -> 8;
+                    case "reasoning_content" -> 16;
+                    case "reasoning" -> 32;
+                    case "tool_calls", "tool_call_id" -> -1;
+                    default -> 0;
+                };
+                if (bit < 0 && v != JsonToken.VALUE_NULL || bit > 0 && (seen & bit) != 0) {
+                    return null;   // tool calls, or a field given twice
+                }
+                if (bit <= 0) {
+                    out.toolFields |= bit < 0;
+                    p.skipChildren();
+                    continue;
+                }
+                seen |= bit;
+                if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
+                    return null;
+                }
+                String s = text(p, v);
+                switch (bit) {
+                    case 1 -> out.role = s;
+                    case 2 -> out.content = s;
+                    case 4 -> out.name = s;
+                    case 8 -> out.refusal = s;
+                    case 16 -> out.reasoningContent = s;
+                    default -> out.reasoningOther = s;
+                }
+            }
+            return out;
+        }
     }
 
     // ---------------------------------------------------------------- answer
@@ -393,183 +466,58 @@ final class OpenAiFastPath {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return null;
         }
-        String id = null;
-        String model = null;
-        long created = 0;
-        String fingerprint = null;
+        Top top = new Top();
         List<Choice> choices = null;
-        Usage usage = null;
-        int seen = 0;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            int bit = switch (name) {
-                case "id" -> 1;
-                case "model" -> 2;
-                case "created" -> 4;
-                case "system_fingerprint" -> 8;
-                case "choices" -> 16;
-                case "usage" -> 32;
-                case "error" -> -1;
-                default -> 0;
-            };
-            if (bit < 0 || (seen & bit) != 0) {
-                return null;   // an error object, or a field given twice
+            if (!name.equals("choices")) {
+                if (!top.read(p, name, v)) {
+                    return null;
+                }
+                continue;
             }
-            seen |= bit;
-            switch (bit) {
-                case 1 -> id = text(p, v);
-                case 2 -> model = text(p, v);
-                case 4 -> {
-                    if (v != JsonToken.VALUE_NUMBER_INT) {
-                        return null;
-                    }
-                    created = p.getLongValue();
-                }
-                case 8 -> fingerprint = text(p, v);
-                case 16 -> {
-                    choices = choices(p, v);
-                    if (choices == null) {
-                        return null;
-                    }
-                }
-                case 32 -> {
-                    if (v != JsonToken.VALUE_NULL) {
-                        usage = usage(p, v);
-                        if (usage == null) {
-                            return null;
-                        }
-                    }
-                }
-                default -> p.skipChildren();
-            }
-            if ((bit == 1 || bit == 2 || bit == 8) && v != JsonToken.VALUE_NULL && v != JsonToken.VALUE_STRING) {
+            if (!top.first(Top.CHOICES) || v != JsonToken.START_ARRAY) {
                 return null;
+            }
+            choices = new ArrayList<>(1);
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                ChoiceFields c = ChoiceFields.read(p, e, "message", choices.size());
+                Message m = c == null ? null : answer(c.fields);
+                if (m == null) {
+                    return null;
+                }
+                choices.add(new Choice(c.index, m, FinishReason.fromWire(c.finish)));
             }
         }
         if (choices == null) {
             return null;
         }
-        return new ChatResponse(id, model, created, choices, usage, fingerprint);
+        return new ChatResponse(top.id, top.model, top.created, choices, top.usage, top.fingerprint);
     }
 
     private static String text(JsonParser p, JsonToken v) throws IOException {
         return v == JsonToken.VALUE_STRING ? p.getText() : null;
     }
 
-    private static List<Choice> choices(JsonParser p, JsonToken t) throws IOException {
-        if (t != JsonToken.START_ARRAY) {
-            return null;
+    /** An assistant's text answer (or no content at all), as {@code parseResponse} reads it; null when not plain. */
+    private static Message answer(TextFields m) {
+        if (m == null) {
+            return null;   // no message: the tree reader
         }
-        List<Choice> out = new ArrayList<>(1);
-        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-            if (e != JsonToken.START_OBJECT) {
-                return null;
-            }
-            int index = out.size();
-            Message message = null;
-            boolean hasMessage = false;
-            String finish = null;
-            for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                switch (name) {
-                    case "index" -> {
-                        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
-                            return null;
-                        }
-                        index = p.getIntValue();
-                    }
-                    case "message" -> {
-                        if (hasMessage) {
-                            return null;
-                        }
-                        hasMessage = true;
-                        message = answer(p, v);
-                        if (message == null) {
-                            return null;
-                        }
-                    }
-                    case "finish_reason" -> {
-                        if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
-                            return null;
-                        }
-                        finish = text(p, v);
-                    }
-                    default -> p.skipChildren();
-                }
-            }
-            if (message == null) {
-                return null;
-            }
-            out.add(new Choice(index, message, FinishReason.fromWire(finish)));
-        }
-        return out;
-    }
-
-    /** An assistant's text answer (or no content at all), as {@code parseResponse} reads it. */
-    private static Message answer(JsonParser p, JsonToken t) throws IOException {
-        if (t != JsonToken.START_OBJECT) {
-            return null;
-        }
-        String role = null;
-        String content = null;
-        String name = null;
-        String refusal = null;
-        String reasoningContent = null;
-        String reasoning = null;
-        boolean toolFields = false;
-        int seen = 0;
-        for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
-            String field = p.currentName();
-            JsonToken v = p.nextToken();
-            int bit = switch (field) {
-                case "role" -> 1;
-                case "content" -> 2;
-                case "name" -> 4;
-                case "refusal" -> 8;
-                case "reasoning_content" -> 16;
-                case "reasoning" -> 32;
-                case "tool_calls", "tool_call_id" -> -1;
-                default -> 0;
-            };
-            if (bit < 0 && v != JsonToken.VALUE_NULL || (bit > 0 && (seen & bit) != 0)) {
-                return null;   // tool calls, or a field given twice
-            }
-            if (bit < 0) {
-                toolFields = true;
-            }
-            if (bit <= 0) {
-                p.skipChildren();
-                continue;
-            }
-            seen |= bit;
-            if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
-                return null;
-            }
-            String s = text(p, v);
-            switch (bit) {
-                case 1 -> role = s;
-                case 2 -> content = s;
-                case 4 -> name = s;
-                case 8 -> refusal = s;
-                case 16 -> reasoningContent = s;
-                default -> reasoning = s;
-            }
-        }
-        String r = reasoningContent != null ? reasoningContent : reasoning;
-        if (content == null) {
-            if (toolFields) {
+        if (m.content == null) {
+            if (m.toolFields) {
                 return null;   // the tree reader reads such a message as a whole: let it
             }
             // As the tree reader: no content and no tool calls is an empty assistant answer.
-            return new Message("assistant", null, true, null, List.of(), null, r, refusal);
+            return new Message("assistant", null, true, null, List.of(), null, m.reasoning(), m.refusal);
         }
-        role = role == null ? "assistant" : role;
+        String role = m.role == null ? "assistant" : m.role;
         if (!OpenAiJson.isRole(role) || role.equals("tool")) {
             return null;
         }
-        return new Message(role, List.of(new ContentPart.Text(content)), true, name, List.of(), null, r, refusal);
+        return new Message(role, List.of(new ContentPart.Text(m.content)), true, m.name, List.of(), null, m.reasoning(),
+                m.refusal);
     }
 
     /** OpenAI's usage with plain integer counts, as {@code parseUsage} reads it, or null. */
