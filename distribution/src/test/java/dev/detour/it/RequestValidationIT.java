@@ -98,6 +98,40 @@ class RequestValidationIT {
                 413, "request_too_large", "max_body_size");
     }
 
+    /** Sends {@code parts} as a chunked body (no Content-Length), each part its own chunk. */
+    Reply chunkedPost(String... parts) {
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+        try {
+            return await(client.request(io.vertx.core.http.HttpMethod.POST, gw.port(), "127.0.0.1", "/v1/chat/completions")
+                    .compose(req -> {
+                        req.setChunked(true).putHeader("content-type", "application/json")
+                                .putHeader("authorization", "Bearer sk-detour-team-a");
+                        for (String part : parts) {
+                            req.write(part);
+                        }
+                        return req.end().compose(v -> req.response());
+                    })
+                    .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()))));
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void a_body_in_several_chunks_is_read_whole() {
+        String body = chat("support", false);
+        int third = body.length() / 3;
+        Reply r = chunkedPost(body.substring(0, third), body.substring(third, 2 * third), body.substring(2 * third));
+        assertEquals(200, r.status(), r.body());
+    }
+
+    @Test
+    void an_oversized_chunked_body_gets_413_before_it_ends() {
+        String part = "{\"model\":\"support\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(1500);
+        Reply r = chunkedPost(part, "y".repeat(1500), "\"}]}");
+        assertError(r, 413, "request_too_large", "max_body_size");
+    }
+
     @Test
     void an_unknown_route_gets_404_listing_what_is_available() {
         assertError(chatPost(chat("nope", false)), 404, "model_not_found", "support");

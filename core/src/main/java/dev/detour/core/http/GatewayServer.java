@@ -152,12 +152,13 @@ public final class GatewayServer {
         // Most bodies arrive in one chunk, which is kept as it is; more are gathered in a buffer.
         Buffer[] body = {null, null};   // the first chunk, the gathering buffer
         req.handler(chunk -> {
+            if (ex.response.ended()) {
+                return;   // refused as too large: the rest is dropped until the connection closes
+            }
             Buffer first = body[0];
             long length = (body[1] != null ? body[1].length() : first != null ? first.length() : 0) + chunk.length();
             if (length > maxBodySize) {
-                if (!ex.response.ended()) {
-                    tooLarge(ex, style);
-                }
+                tooLarge(ex, style);
             } else if (first == null) {
                 body[0] = chunk;
             } else {
@@ -338,34 +339,34 @@ public final class GatewayServer {
         if (key == null && keysRequired()) {
             return;
         }
-        HttpServerResponse rc = ex.response;
+        HttpServerResponse resp = ex.response;
         JsonNode body;
         try {
             body = parseJson(ex.body);
         } catch (WireFormatException e) {
-            error(rc, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
+            error(resp, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
             return;
         }
         JsonNode id = body.get("request_id");
         JsonNode score = body.get("score");
         JsonNode comment = body.get("comment");
         if (id == null || !id.isTextual() || id.asText().isEmpty()) {
-            error(rc, 400, "invalid_request_error", "invalid_request", "request_id: is required and must be a string",
+            error(resp, 400, "invalid_request_error", "invalid_request", "request_id: is required and must be a string",
                     "request_id", null);
             return;
         }
         if (score == null || !score.isNumber() || score.asDouble() < -1 || score.asDouble() > 1) {
-            error(rc, 400, "invalid_request_error", "invalid_request", "score: is required and must be a number from -1 to 1",
+            error(resp, 400, "invalid_request_error", "invalid_request", "score: is required and must be a number from -1 to 1",
                     "score", null);
             return;
         }
         if (comment != null && !comment.isNull() && !comment.isTextual()) {
-            error(rc, 400, "invalid_request_error", "invalid_request", "comment: must be a string", "comment", null);
+            error(resp, 400, "invalid_request_error", "invalid_request", "comment: must be a string", "comment", null);
             return;
         }
         Gateway.Served s = gateway.servedBy(id.asText());
         if (s == null) {
-            error(rc, 404, "not_found_error", "request_not_found", "no served request with id '" + id.asText()
+            error(resp, 404, "not_found_error", "request_not_found", "no served request with id '" + id.asText()
                     + "' is known (the most recent 10000 are kept)", "request_id", null);
             return;
         }
@@ -377,7 +378,7 @@ public final class GatewayServer {
                 s.target().signal(sig);
             }
         }
-        json(rc, 202, JsonNodeFactory.instance.objectNode().put("status", "accepted")
+        json(resp, 202, JsonNodeFactory.instance.objectNode().put("status", "accepted")
                 .put("request_id", id.asText()).put("target", s.target().id()));
     }
 
@@ -557,21 +558,21 @@ public final class GatewayServer {
         if (keysByDigest.isEmpty()) {
             return null;
         }
-        HttpServerResponse rc = req.response();
+        HttpServerResponse resp = req.response();
         String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
         String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim()
                 : req.getHeader("x-api-key");
         GatewayConfig.Key key = presented == null ? null : keysByDigest.get(ConfigLoader.sha256(presented));
         if (key == null) {
-            error(rc, style, 401, "authentication_error", "invalid_api_key", presented == null
+            error(resp, style, 401, "authentication_error", "invalid_api_key", presented == null
                     ? "missing API key: send Authorization: Bearer <key> (or x-api-key on /v1/messages)"
                     : "invalid API key", null, null);
             return null;
         }
         long retryAfter = rateLimited(key);
         if (retryAfter > 0) {
-            rc.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
-            error(rc, style, 429, "rate_limit_error", "rate_limited", "key '" + key.name() + "' is over its limit of "
+            resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+            error(resp, style, 429, "rate_limit_error", "rate_limited", "key '" + key.name() + "' is over its limit of "
                     + key.rpm() + " requests per minute", null, null);
             return null;
         }
@@ -596,15 +597,15 @@ public final class GatewayServer {
         return 0;
     }
 
-    RouteRuntime resolve(HttpServerResponse rc, GatewayConfig.Key key, String model, ErrorStyle style) {
+    RouteRuntime resolve(HttpServerResponse resp, GatewayConfig.Key key, String model, ErrorStyle style) {
         RouteRuntime route = gateway.route(model);
         if (route == null) {
-            error(rc, style, 404, "not_found_error", "model_not_found", "unknown route or model '" + model + "'; available: "
+            error(resp, style, 404, "not_found_error", "model_not_found", "unknown route or model '" + model + "'; available: "
                     + String.join(", ", gateway.routes().keySet()) + " (or provider/model for a direct call)", "model", null);
             return null;
         }
         if (key != null && key.routes() != null && !key.routes().contains(route.name())) {
-            error(rc, style, 403, "permission_error", "route_not_allowed", "key '" + key.name() + "' may not use '"
+            error(resp, style, 403, "permission_error", "route_not_allowed", "key '" + key.name() + "' may not use '"
                     + route.name() + "'", "model", null);
             return null;
         }
@@ -668,20 +669,20 @@ public final class GatewayServer {
         }
     }
 
-    void failed(HttpServerResponse rc, EngineResult<?> r) {
-        failed(rc, r, ErrorStyle.OPENAI);
+    void failed(HttpServerResponse resp, EngineResult<?> r) {
+        failed(resp, r, ErrorStyle.OPENAI);
     }
 
-    void failed(HttpServerResponse rc, EngineResult<?> r, ErrorStyle style) {
+    void failed(HttpServerResponse resp, EngineResult<?> r, ErrorStyle style) {
         EngineResult.Failure f = r.failure();
         if (r.target() != null && f.status() < 500) {
-            rc.putHeader(TARGET, r.target().id());
+            resp.putHeader(TARGET, r.target().id());
         }
-        rc.putHeader(ATTEMPTS, Integer.toString(r.calls()));
+        resp.putHeader(ATTEMPTS, Integer.toString(r.calls()));
         if (f.retryAfterSeconds() > 0) {
-            rc.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));
+            resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));
         }
-        error(rc, style, f.status() == 499 ? 502 : f.status(), f.type(), f.code(), f.message(), null, r.attempts());
+        error(resp, style, f.status() == 499 ? 502 : f.status(), f.type(), f.code(), f.message(), null, r.attempts());
     }
 
     void done(RouteRuntime route, HttpServerResponse resp, long start, String requestId, EngineResult<?> r) {
@@ -720,15 +721,15 @@ public final class GatewayServer {
         }
     }
 
-    static void error(HttpServerResponse rc, int status, String type, String code, String message, String param,
+    static void error(HttpServerResponse resp, int status, String type, String code, String message, String param,
                       List<AttemptRecord> attempts) {
-        error(rc, ErrorStyle.OPENAI, status, type, code, message, param, attempts);
+        error(resp, ErrorStyle.OPENAI, status, type, code, message, param, attempts);
     }
 
     /** Sends an error in the shape of the API that was called. */
-    static void error(HttpServerResponse rc, ErrorStyle style, int status, String type, String code, String message,
+    static void error(HttpServerResponse resp, ErrorStyle style, int status, String type, String code, String message,
                       String param, List<AttemptRecord> attempts) {
-        json(rc, status, style == ErrorStyle.ANTHROPIC ? ErrorBodies.anthropic(type, code, message, attempts)
+        json(resp, status, style == ErrorStyle.ANTHROPIC ? ErrorBodies.anthropic(type, code, message, attempts)
                 : ErrorBodies.openAi(type, code, message, param, attempts));
     }
 
