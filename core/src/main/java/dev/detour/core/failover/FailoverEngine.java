@@ -652,9 +652,12 @@ public final class FailoverEngine {
                 } else if (!streaming) {
                     attempts.add(new AttemptRecord(t.id(), 200, null, latencyMs, null, null));
                 }
-                observe(t, true, null, 200, latencyMs, ttftMs, value);
-                listener.attempt(route, t, attempts.get(attempts.size() - 1));
+                AttemptRecord served = attempts.get(attempts.size() - 1);
+                // The answer goes out first (completing the result writes it); the bookkeeping that
+                // only shapes later requests follows, in the same event-loop task, off the latency.
                 result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, null));
+                observe(t, true, null, 200, latencyMs, ttftMs, value);
+                listener.attempt(route, t, served);
                 return;
             }
             ProviderException e = classify(cause);

@@ -440,7 +440,7 @@ public final class GatewayServer {
                 if (r.failure() != null) {
                     failed(resp, r);
                 } else {
-                    answered(resp, route, requestId, r);
+                    successHeaders(resp, r.target(), r.calls(), r.failover());
                     byte[] raw = r.value().raw();
                     if (raw != null) {
                         // Forward what needs no change: the upstream's own bytes.
@@ -449,6 +449,7 @@ public final class GatewayServer {
                     } else {
                         json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
+                    answered(route, requestId, r);
                 }
                 done(route, resp, start, requestId, r);
             });
@@ -635,10 +636,8 @@ public final class GatewayServer {
                 region.isEmpty() ? null : region, priority, metadata, null, stream, inbound);
     }
 
-    /** A whole answer is about to be sent: headers, who served it (for feedback), token metrics. */
-    void answered(HttpServerResponse resp, RouteRuntime route, String requestId,
-                  EngineResult<dev.detour.api.model.ChatResponse> r) {
-        successHeaders(resp, r.target(), r.calls(), r.failover());
+    /** A whole answer was sent (with {@link #successHeaders}): who served it (for feedback), token metrics. */
+    void answered(RouteRuntime route, String requestId, EngineResult<dev.detour.api.model.ChatResponse> r) {
         gateway.served(requestId, route, r.target());
         if (r.value().usage() != null) {
             gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),

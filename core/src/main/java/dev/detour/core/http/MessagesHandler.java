@@ -54,8 +54,9 @@ final class MessagesHandler {
             if (r.failure() != null) {
                 server.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
-                server.answered(resp, route, requestId, r);
+                GatewayServer.successHeaders(resp, r.target(), r.calls(), r.failover());
                 GatewayServer.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
+                server.answered(route, requestId, r);
             }
             server.done(route, resp, start, requestId, r);
         });
