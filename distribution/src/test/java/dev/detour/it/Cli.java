@@ -28,16 +28,23 @@ final class Cli {
 
     static Result run(Map<String, String> env, String... args) {
         try {
-            Process p = builder(env, args).start();
-            p.getOutputStream().close();
-            var out = p.getInputStream();
-            var err = p.getErrorStream();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("detour " + String.join(" ", args) + " did not finish");
+            // Output goes to files, not pipes: a command that prints more than a pipe holds must not
+            // block on a reader that only reads once it has exited.
+            java.nio.file.Path out = java.nio.file.Files.createTempFile("detour-cli", ".out");
+            java.nio.file.Path err = java.nio.file.Files.createTempFile("detour-cli", ".err");
+            try {
+                Process p = builder(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                p.getOutputStream().close();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("detour " + String.join(" ", args) + " did not finish");
+                }
+                return new Result(p.exitValue(), java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
+                        java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                java.nio.file.Files.deleteIfExists(out);
+                java.nio.file.Files.deleteIfExists(err);
             }
-            return new Result(p.exitValue(), new String(out.readAllBytes(), StandardCharsets.UTF_8),
-                    new String(err.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {
