@@ -216,7 +216,9 @@ final class OpenAiFastPath {
      * chunk at all, anything invalid): then read the tree.
      */
     static dev.detour.api.model.ChatChunk chunk(String data) {
-        try (JsonParser p = OpenAiJson.MAPPER.getFactory().createParser(data)) {
+        // Parsed as UTF-8 bytes: Jackson's byte parser names fields through a much cheaper symbol
+        // table than its char parser does (which took half of this method's time).
+        try (JsonParser p = OpenAiJson.MAPPER.getFactory().createParser(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
             dev.detour.api.model.ChatChunk c = chunk(p);
             return c != null && p.nextToken() == null ? c.withRaw(data) : null;
         } catch (IOException | RuntimeException e) {
