@@ -13,13 +13,15 @@ import java.util.function.BiConsumer;
  * may end in LF, CR LF or CR. Not thread-safe: use one per stream, on its event loop.
  */
 public final class SseDecoder {
+    private static final byte[] EMPTY = new byte[0];
+
     private final BiConsumer<String, String> onEvent;
-    private final StringBuilder line = new StringBuilder();
-    private final StringBuilder data = new StringBuilder();
+    /** The event's data: its first line as it is, later lines joined in {@link #more}. */
+    private String firstData;
+    private StringBuilder more;
     private String event;
-    private boolean hasData;
     private boolean lastWasCr;
-    private byte[] pending = new byte[0];
+    private byte[] pending = EMPTY;
 
     /** @param onEvent receives (event type, data) for every dispatched event */
     public SseDecoder(BiConsumer<String, String> onEvent) {
@@ -48,9 +50,8 @@ public final class SseDecoder {
                     start = i + 1;
                     continue;
                 }
-                line.append(new String(all, start, i - start, StandardCharsets.UTF_8));
                 lastWasCr = b == '\r';
-                processLine();
+                processLine(all, start, i);
                 start = i + 1;
             } else {
                 lastWasCr = false;
@@ -58,53 +59,75 @@ public final class SseDecoder {
         }
         // Keep the unterminated tail as bytes so a multi-byte character split across buffers survives.
         int rest = all.length - start;
-        pending = new byte[rest];
-        System.arraycopy(all, start, pending, 0, rest);
+        if (rest == 0) {
+            pending = EMPTY;
+        } else {
+            pending = new byte[rest];
+            System.arraycopy(all, start, pending, 0, rest);
+        }
     }
 
     /** Dispatches a final event that was not followed by a blank line (lenient end of stream). */
     public void end() {
         if (pending.length > 0) {
-            line.append(new String(pending, StandardCharsets.UTF_8));
-            pending = new byte[0];
-            processLine();
+            byte[] last = pending;
+            pending = EMPTY;
+            processLine(last, 0, last.length);
         }
         dispatch();
     }
 
-    private void processLine() {
-        String l = line.toString();
-        line.setLength(0);
-        if (l.isEmpty()) {
+    /** One line, bytes {@code [from, to)} of {@code b} without its end of line; decoded only where needed. */
+    private void processLine(byte[] b, int from, int to) {
+        if (from == to) {
             dispatch();
             return;
         }
-        if (l.charAt(0) == ':') {
+        if (b[from] == ':') {
             return;
         }
-        int colon = l.indexOf(':');
-        String field = colon < 0 ? l : l.substring(0, colon);
-        String value = colon < 0 ? "" : l.substring(colon + 1);
-        if (value.startsWith(" ")) {
-            value = value.substring(1);
+        int colon = from;
+        while (colon < to && b[colon] != ':') {
+            colon++;
         }
-        if (field.equals("data")) {
-            if (hasData) {
-                data.append('\n');
+        int value = colon < to ? colon + 1 : to;
+        if (value < to && b[value] == ' ') {
+            value++;
+        }
+        if (is(b, from, colon, "data")) {
+            String v = new String(b, value, to - value, StandardCharsets.UTF_8);
+            if (firstData == null) {
+                firstData = v;
+            } else {
+                if (more == null) {
+                    more = new StringBuilder(firstData.length() + v.length() + 16).append(firstData);
+                }
+                more.append('\n').append(v);
             }
-            data.append(value);
-            hasData = true;
-        } else if (field.equals("event")) {
-            event = value;
+        } else if (is(b, from, colon, "event")) {
+            event = new String(b, value, to - value, StandardCharsets.UTF_8);
         }
     }
 
-    private void dispatch() {
-        if (hasData) {
-            onEvent.accept(event == null || event.isEmpty() ? "message" : event, data.toString());
+    private static boolean is(byte[] b, int from, int to, String name) {
+        if (to - from != name.length()) {
+            return false;
         }
-        data.setLength(0);
-        hasData = false;
+        for (int k = 0; k < name.length(); k++) {
+            if (b[from + k] != name.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void dispatch() {
+        if (firstData != null) {
+            String data = more != null ? more.toString() : firstData;
+            onEvent.accept(event == null || event.isEmpty() ? "message" : event, data);
+        }
+        firstData = null;
+        more = null;
         event = null;
     }
 }
