@@ -16,7 +16,6 @@ import io.vertx.core.http.HttpServerResponse;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,22 +23,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * with the expected {@code api-version} query and {@code api-key} header (else 404 / 400 / 401 as
  * Azure would), in the OpenAI wire format. Counts calls and records what each one carried.
  */
-final class FakeAzure implements AutoCloseable {
+final class FakeAzure extends FakeJsonServer {
     /** What one call carried. */
     record Seen(String path, String apiVersion, String apiKey, String authorization, JsonNode body) {
     }
 
-    private final Vertx vertx;
     private final String deployment;
     private final String apiVersion;
     private final String apiKey;
-    private final AtomicInteger calls = new AtomicInteger();
     private final AtomicReference<Integer> retryAfter429 = new AtomicReference<>();
     final List<Seen> seen = new CopyOnWriteArrayList<>();
-    private HttpServer server;
 
     FakeAzure(Vertx vertx, String deployment, String apiVersion, String apiKey) {
-        this.vertx = vertx;
+        super(vertx);
         this.deployment = deployment;
         this.apiVersion = apiVersion;
         this.apiKey = apiKey;
@@ -50,28 +46,15 @@ final class FakeAzure implements AutoCloseable {
         retryAfter429.set(seconds);
     }
 
-    int calls() {
-        return calls.get();
-    }
-
-    String baseUrl() {
-        return "http://127.0.0.1:" + server.actualPort();
-    }
-
     Future<FakeAzure> start() {
-        server = vertx.createHttpServer();
-        return server.requestHandler(req -> req.body().onSuccess(buf -> {
-            calls.incrementAndGet();
-            JsonNode body = null;
-            try {
-                body = OpenAiJson.MAPPER.readTree(buf.getBytes());
-            } catch (Exception ignored) {
-                // the adapter always sends JSON; a test asserting on bodies would see null
-            }
-            seen.add(new Seen(req.path(), req.getParam("api-version"), req.getHeader("api-key"),
-                    req.getHeader("authorization"), body));
-            handle(req, body);
-        })).listen(0, "127.0.0.1").map(s -> this);
+        return listen().map(v -> this);
+    }
+
+    @Override
+    void onRequest(HttpServerRequest req, JsonNode body) {
+        seen.add(new Seen(req.path(), req.getParam("api-version"), req.getHeader("api-key"),
+                req.getHeader("authorization"), body));
+        handle(req, body);
     }
 
     private void handle(HttpServerRequest req, JsonNode body) {
@@ -117,12 +100,5 @@ final class FakeAzure implements AutoCloseable {
     private static void error(HttpServerRequest req, int status, String code, String message) {
         req.response().setStatusCode(status).putHeader("content-type", "application/json")
                 .end("{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}");
-    }
-
-    @Override
-    public void close() {
-        if (server != null) {
-            server.close();
-        }
     }
 }

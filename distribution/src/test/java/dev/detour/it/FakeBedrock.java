@@ -1,7 +1,6 @@
 package dev.detour.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,7 +11,6 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fake Bedrock Runtime: {@code POST /model/{modelId}/converse} answers Converse JSON,
@@ -20,24 +18,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Authorization} for the expected access key, region and service is refused with 403
  * as AWS would. {@link #throttle} makes it answer 429 ThrottlingException.
  */
-final class FakeBedrock implements AutoCloseable {
+final class FakeBedrock extends FakeJsonServer {
     static final String TEXT = "Hello from bedrock";
 
     /** What one call carried. */
     record Seen(String path, String authorization, String amzDate, JsonNode body) {
     }
 
-    private final Vertx vertx;
     private final String accessKeyId;
     private final String region;
-    private final AtomicInteger calls = new AtomicInteger();
     private final AtomicBoolean throttle = new AtomicBoolean();
     private final AtomicBoolean throttleInStream = new AtomicBoolean();
     final List<Seen> seen = new CopyOnWriteArrayList<>();
-    private HttpServer server;
 
     FakeBedrock(Vertx vertx, String accessKeyId, String region) {
-        this.vertx = vertx;
+        super(vertx);
         this.accessKeyId = accessKeyId;
         this.region = region;
     }
@@ -51,27 +46,14 @@ final class FakeBedrock implements AutoCloseable {
         throttleInStream.set(on);
     }
 
-    int calls() {
-        return calls.get();
-    }
-
-    String baseUrl() {
-        return "http://127.0.0.1:" + server.actualPort();
-    }
-
     Future<FakeBedrock> start() {
-        server = vertx.createHttpServer();
-        return server.requestHandler(req -> req.body().onSuccess(buf -> {
-            calls.incrementAndGet();
-            JsonNode body = null;
-            try {
-                body = OpenAiJson.MAPPER.readTree(buf.getBytes());
-            } catch (Exception ignored) {
-                // asserted through seen.body() being null
-            }
-            seen.add(new Seen(req.path(), req.getHeader("authorization"), req.getHeader("x-amz-date"), body));
-            handle(req);
-        })).listen(0, "127.0.0.1").map(s -> this);
+        return listen().map(v -> this);
+    }
+
+    @Override
+    void onRequest(HttpServerRequest req, JsonNode body) {
+        seen.add(new Seen(req.path(), req.getHeader("authorization"), req.getHeader("x-amz-date"), body));
+        handle(req);
     }
 
     private void handle(HttpServerRequest req) {
@@ -123,12 +105,5 @@ final class FakeBedrock implements AutoCloseable {
         req.response().setStatusCode(status).putHeader("content-type", "application/json")
                 .putHeader("x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/")
                 .end("{\"message\":\"" + message + "\"}");
-    }
-
-    @Override
-    public void close() {
-        if (server != null) {
-            server.close();
-        }
     }
 }

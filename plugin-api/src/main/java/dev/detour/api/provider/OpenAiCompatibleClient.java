@@ -119,7 +119,7 @@ public final class OpenAiCompatibleClient {
             if (plain != null) {
                 return plain;
             }
-            JsonNode json = readJson(b, "response");
+            JsonNode json = readJson(bytes, "response");
             try {
                 return OpenAiJson.parseResponse(json).withRaw(bytes);
             } catch (IllegalArgumentException e) {
@@ -144,7 +144,7 @@ public final class OpenAiCompatibleClient {
             if (type != null && type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
                 // A server that ignored stream:true (or reports an error with 200): no chunks will come.
                 return resp.body().compose(b -> {
-                    readJson(b, "response");
+                    readJson(b.getBytes(), "response");
                     return Future.failedFuture(new ProviderException(ErrorKind.SERVER_ERROR, resp.statusCode(),
                             "upstream answered a stream request with JSON instead of text/event-stream"));
                 });
@@ -173,7 +173,7 @@ public final class OpenAiCompatibleClient {
             return Future.failedFuture(TransportErrors.classify(e));
         }
         return exchange(uri, body, JSON, call, (req, resp) -> resp.body().map(b -> {
-            JsonNode json = readJson(b, "embeddings response");
+            JsonNode json = readJson(b.getBytes(), "embeddings response");
             try {
                 return OpenAiJson.parseEmbeddingResponse(json);
             } catch (IllegalArgumentException e) {
@@ -214,10 +214,10 @@ public final class OpenAiCompatibleClient {
     }
 
     /** Reads a 2xx JSON body; garbage is the upstream's fault, an error object is classified. */
-    private JsonNode readJson(Buffer body, String what) {
+    private JsonNode readJson(byte[] body, String what) {
         JsonNode node;
         try {
-            node = OpenAiJson.MAPPER.readTree(body.getBytes());
+            node = OpenAiJson.MAPPER.readTree(body);
         } catch (IOException e) {
             throw new ProviderException(ErrorKind.SERVER_ERROR, 200, "upstream sent a " + what + " that is not JSON");
         }

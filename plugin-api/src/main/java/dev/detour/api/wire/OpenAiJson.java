@@ -326,10 +326,7 @@ public final class OpenAiJson {
     }
 
     private static final JsonStringEncoder QUOTED = JsonStringEncoder.getInstance();
-    private static final byte[][] SPLICED = {
-            "model".getBytes(StandardCharsets.US_ASCII),
-            "stream".getBytes(StandardCharsets.US_ASCII),
-            "stream_options".getBytes(StandardCharsets.US_ASCII)};
+    private static final String[] SPLICED = {"model", "stream", "stream_options"};
     private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},"
             .getBytes(StandardCharsets.US_ASCII);
 

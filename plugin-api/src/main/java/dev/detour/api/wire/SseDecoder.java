@@ -94,7 +94,7 @@ public final class SseDecoder {
         if (value < to && b[value] == ' ') {
             value++;
         }
-        if (is(b, from, colon, "data")) {
+        if (TopLevelFields.is(b, from, colon, "data")) {
             String v = new String(b, value, to - value, StandardCharsets.UTF_8);
             if (firstData == null) {
                 firstData = v;
@@ -104,21 +104,9 @@ public final class SseDecoder {
                 }
                 more.append('\n').append(v);
             }
-        } else if (is(b, from, colon, "event")) {
+        } else if (TopLevelFields.is(b, from, colon, "event")) {
             event = new String(b, value, to - value, StandardCharsets.UTF_8);
         }
-    }
-
-    private static boolean is(byte[] b, int from, int to, String name) {
-        if (to - from != name.length()) {
-            return false;
-        }
-        for (int k = 0; k < name.length(); k++) {
-            if (b[from + k] != name.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void dispatch() {

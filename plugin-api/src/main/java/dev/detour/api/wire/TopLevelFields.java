@@ -22,7 +22,7 @@ final class TopLevelFields {
     }
 
     /** Finds the values of {@code names} (ASCII) at the top level of the object in {@code b}, or null. */
-    static TopLevelFields scan(byte[] b, byte[][] names) {
+    static TopLevelFields scan(byte[] b, String[] names) {
         int i = ws(b, 0);
         if (i >= b.length || b[i] != '{') {
             return null;
@@ -43,7 +43,7 @@ final class TopLevelFields {
             }
             int which = -1;
             for (int n = 0; n < names.length; n++) {
-                if (equals(b, nameStart, nameEnd - 1, names[n])) {
+                if (is(b, nameStart, nameEnd - 1, names[n])) {
                     which = n;
                     break;
                 }
@@ -137,18 +137,6 @@ final class TopLevelFields {
         return j > i ? j : -1;
     }
 
-    private static boolean equals(byte[] b, int from, int to, byte[] name) {
-        if (to - from != name.length) {
-            return false;
-        }
-        for (int k = 0; k < name.length; k++) {
-            if (b[from + k] != name[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static boolean hasEscape(byte[] b, int from, int to) {
         for (int k = from; k < to; k++) {
             if (b[k] == '\\') {
@@ -158,7 +146,7 @@ final class TopLevelFields {
         return false;
     }
 
-    /** Whether the value at {@code [from, to)} is exactly the ASCII literal {@code lit}. */
+    /** Whether bytes {@code [from, to)} of {@code b} are exactly the ASCII text {@code lit}. */
     static boolean is(byte[] b, int from, int to, String lit) {
         if (to - from != lit.length()) {
             return false;
