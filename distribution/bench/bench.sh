@@ -334,7 +334,7 @@ proc_rss_kb() {
 
 hop_pids() {   # the processes whose CPU and memory a hop costs
   case "$1" in
-    direct) ;;
+    direct|direct-xcpu) ;;
     nginx) echo "$PROXY_PID" $(pgrep -P "$PROXY_PID" || true) ;;
     detour|failover) echo "$DETOUR_PID" ;;
   esac
@@ -343,6 +343,7 @@ hop_pids() {   # the processes whose CPU and memory a hop costs
 hop_url() {
   case "$1" in
     direct) echo "http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions" ;;
+    direct-xcpu) echo "http://127.0.0.1:$CROSS_PORT/v1/chat/completions" ;;
     nginx) echo "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" ;;
     detour) echo "http://127.0.0.1:$DETOUR_PORT/v1/chat/completions" ;;
   esac
@@ -405,6 +406,7 @@ free_port PROXY_PORT
 free_port DETOUR_PORT
 free_port CLOSED_PORT   # never bound: connections to it are refused
 free_port SPARE_PORT    # the unpinned cold-start instance
+free_port CROSS_PORT    # a second fake upstream, on the hop's CPU
 log "mode $MODE; hop on CPU $HOP_CPU, load and upstream on CPU $LOAD_CPU; work folder $WORK"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -412,6 +414,17 @@ start_nginx upstream "$LOAD_CPU" "$BENCH_DIR/upstream.nginx.conf" "$UPSTREAM_POR
   COMPLETION="$COMPLETION" SSE="$(sse_body)"
 UPSTREAM_PID=${PIDS[${#PIDS[@]}-1]}
 wait_http "http://127.0.0.1:$UPSTREAM_PORT/nope" 404 "the upstream nginx" "$UPSTREAM_PID"
+# The same upstream on the hop's CPU, for the fixed rate only: direct, but with every request and
+# answer crossing between the two CPUs as they do through a hop, it shows what the crossing alone
+# costs (the wake-ups of an idle CPU) without any hop's work.
+if [[ " $HOPS " == *" direct "* ]] && [ -z "$JFR_FILE" ] && [ "$HOP_CPU" != "$LOAD_CPU" ]; then
+  start_nginx upstream-xcpu "$HOP_CPU" "$BENCH_DIR/upstream.nginx.conf" "$CROSS_PORT" \
+    COMPLETION="$COMPLETION" SSE="$(sse_body)"
+  wait_http "http://127.0.0.1:$CROSS_PORT/nope" 404 "the second upstream nginx" "${PIDS[${#PIDS[@]}-1]}"
+  CROSS_OK=1
+else
+  CROSS_OK=0
+fi
 
 export BENCH_UPSTREAM_PORT=$UPSTREAM_PORT BENCH_CLOSED_PORT=$CLOSED_PORT BENCH_DETOUR_PORT=$DETOUR_PORT
 cp "$BENCH_DIR/detour.yaml" "$WORK/detour.yaml"
@@ -503,6 +516,13 @@ done
 
 # ---------------------------------------------------------------------------------------- hops
 
+load_hops() {   # the hops measured under load $1: at the fixed rate, direct across CPUs too
+  case "$1" in
+    "non-stream, $RATE req/s"*) [ "$CROSS_OK" = 1 ] && echo "${HOPS/direct/direct direct-xcpu}" || echo "$HOPS" ;;
+    *) echo "$HOPS" ;;
+  esac
+}
+
 LOADS=()
 for c in $CLOSED_CONNS; do LOADS+=("non-stream, $c conn"); done
 for c in $STREAM_CONNS; do LOADS+=("stream, $c conn"); done
@@ -519,7 +539,7 @@ done
 # Load by load, the hops back to back: whatever else the machine does drifts less between the
 # rows that are compared.
 for load in "${LOADS[@]}"; do
-  for hop in $HOPS; do
+  for hop in $(load_hops "$load"); do
     url=$(hop_url "$hop")
     case "$load" in
       "non-stream, $RATE req/s")
@@ -613,16 +633,18 @@ mkdir -p "$(dirname "$OUT")"
   echo "- $("$(java_bin)" -version 2>&1 | head -1); JAVA_OPTS: \`$DETOUR_JAVA_OPTS\`; $("$NGINX" -v 2>&1 | sed 's/.*: //'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo "- Each load: ${DURATION}s after a ${WARMUP}s warm-up; closed loop with wrk -t1; the fixed rate is $RATE req/s over $RATE_CONNS connections (wrk delay(), see load.lua); streams are 20 chunks, latency is to the last byte"
   [ "$AWAKE_OK" = 1 ] && echo "- \"$AWAKE\": that load again with /dev/cpu_dma_latency held at 0, so that idle CPUs poll instead of halting (a halted virtual CPU takes tens of µs to wake, for every hop alike)"
+  [ "$CROSS_OK" = 1 ] && echo "- direct-xcpu: direct, with a second fake upstream on the hop's CPU (CPU $HOP_CPU): what crossing between the CPUs costs at the fixed rate, without any hop"
   echo "- Added p50 = this hop's p50 minus direct's (or nginx's) in the same load; CPU = the hop's utime+stime per request (/proc/PID/stat); RSS after the load"
   echo
   echo "| hop | load | req/s | p50 ms | p90 ms | p99 ms | +p50 vs direct ms | +p50 vs nginx ms | CPU µs/req | RSS MB | errors |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for load in "${LOADS[@]}"; do
-    for hop in $HOPS; do
+    for hop in $(load_hops "$load"); do
       k="$hop|$load"
       vs_direct=$(added "$k" "direct|$load")
       vs_nginx=$(added "$k" "nginx|$load")
       [ "$hop" = direct ] && vs_direct="—" && vs_nginx="—"
+      [ "$hop" = direct-xcpu ] && vs_nginx="—"
       [ "$hop" = nginx ] && vs_nginx="—"
       echo "| $hop | $load | $(rps "$k") | $(ms "${R_P50[$k]}") | $(ms "${R_P90[$k]}") | $(ms "${R_P99[$k]}") | $vs_direct | $vs_nginx | $(cpu_us "$k") | $(rss_mb "$k") | ${R_ERR[$k]} |"
     done
