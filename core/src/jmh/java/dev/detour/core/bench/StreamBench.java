@@ -1,9 +1,12 @@
 package dev.detour.core.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.api.wire.OpenAiStreamDecoder;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,14 +21,18 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stream-chunk translation: an upstream SSE event decoded to canonical chunks (the OpenAI
- * adapter's OpenAiStreamDecoder path), a canonical chunk written back as an SSE frame for the
- * client (GatewayServer's chunk path, whose {@code sse()} framing is reproduced here because it is
- * package-private), and a whole 20-chunk stream through both.
+ * Stream-chunk translation as the OpenAI adapter and the gateway do it for plain events: an
+ * upstream event read without a JSON tree into a canonical chunk that keeps its text
+ * ({@code parsePlainChunk}), the chunk framed for the client from that text (GatewayServer's
+ * SseWriter, whose framing is reproduced here because it is package-private), and a whole
+ * 20-chunk stream through the adapter's real decoder ({@link OpenAiStreamDecoder}: SSE decoding,
+ * chunk reading) and the framing. The {@code tree*} benchmarks are the fallback that other
+ * events take (tool-call deltas, several choices): bytes → tree → canonical → tree → bytes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,50 +49,55 @@ public class StreamBench {
     private Buffer stream;
 
     @Setup
-    public void setUp() throws IOException {
+    public void setUp() {
         chunkData = Samples.CHUNK;
-        chunk = OpenAiJson.parseChunk(OpenAiJson.MAPPER.readTree(chunkData)).get(0);
+        chunk = OpenAiJson.parsePlainChunk(chunkData);
+        if (chunk == null || chunk.raw() == null) {
+            throw new IllegalStateException("the sample chunk must take the plain path, as the benchmark's do");
+        }
         stream = Buffer.buffer(Samples.STREAM);
     }
 
-    /** One event's data → canonical chunk(s). */
+    /** One event's data → canonical chunk. */
     @Benchmark
-    public List<ChatChunk> parseChunk() throws IOException {
+    public ChatChunk parseChunk() {
+        return OpenAiJson.parsePlainChunk(chunkData);
+    }
+
+    /** One chunk → the SSE frame the client receives: the upstream's text as it came. */
+    @Benchmark
+    public Buffer writeChunk() {
+        return frame(chunk.raw().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A whole 20-chunk stream: the adapter's decoder (SSE, chunk reading) and the client's frames. */
+    @Benchmark
+    public void wholeStream(Blackhole bh) {
+        Promise<Void> done = Promise.promise();
+        OpenAiStreamDecoder decoder = new OpenAiStreamDecoder(
+                c -> bh.consume(frame(c.raw().getBytes(StandardCharsets.UTF_8))), done,
+                error -> new ProviderException(ErrorKind.SERVER_ERROR, 0, "unexpected error event"));
+        decoder.feed(stream);
+        decoder.end();
+        if (!done.future().succeeded()) {
+            throw new IllegalStateException("the sample stream did not end with [DONE]");
+        }
+        bh.consume(Buffer.buffer("data: [DONE]\n\n"));
+    }
+
+    /** Fallback: one event's data → tree → canonical chunk(s). */
+    @Benchmark
+    public List<ChatChunk> treeParseChunk() throws IOException {
         return OpenAiJson.parseChunk(OpenAiJson.MAPPER.readTree(chunkData));
     }
 
-    /** One canonical chunk → the SSE frame the client receives. */
+    /** Fallback: a chunk without its text → tree → SSE frame. */
     @Benchmark
-    public Buffer writeChunk() {
-        return sse(chunk);
+    public Buffer treeWriteChunk() throws JsonProcessingException {
+        return frame(OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeChunk(chunk)));
     }
 
-    /** A whole 20-chunk stream: SSE decoding, chunk parsing, chunk writing and framing. */
-    @Benchmark
-    public void wholeStream(Blackhole bh) {
-        SseDecoder decoder = new SseDecoder((type, data) -> {
-            if (data.startsWith("[DONE]")) {
-                bh.consume(Buffer.buffer("data: [DONE]\n\n"));
-                return;
-            }
-            try {
-                for (ChatChunk c : OpenAiJson.parseChunk(OpenAiJson.MAPPER.readTree(data))) {
-                    bh.consume(sse(c));
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        decoder.feed(stream);
-        decoder.end();
-    }
-
-    private static Buffer sse(ChatChunk c) {
-        try {
-            byte[] bytes = OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeChunk(c));
-            return Buffer.buffer(bytes.length + 8).appendBytes(DATA).appendBytes(bytes).appendBytes(END);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+    private static Buffer frame(byte[] json) {
+        return Buffer.buffer(json.length + 8).appendBytes(DATA).appendBytes(json).appendBytes(END);
     }
 }

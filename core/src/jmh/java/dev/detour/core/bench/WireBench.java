@@ -20,10 +20,13 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The JSON work of one non-stream request through Detour, piece by piece: the client's request is
- * decoded (bytes → tree → canonical), re-encoded for the upstream with the target's model
- * (canonical → tree → bytes), and the upstream's completion is decoded and re-encoded for the
- * client. {@link #wholeRequest()} chains all four, which is the JSON share of a hop's CPU.
+ * The JSON work of one non-stream request through Detour, piece by piece, as the gateway and the
+ * OpenAI adapter do it for a plain request: the client's body read without a JSON tree
+ * ({@code parsePlainRequest}), the client's bytes sent upstream with the target's model spliced in
+ * ({@code spliceRequest}), and the upstream's completion read without a tree
+ * ({@code parsePlainResponse}) and forwarded as its own bytes. {@link #wholeRequest()} chains
+ * them: the JSON share of a hop's CPU. The {@code tree*} benchmarks are the fallback that any
+ * other body takes (tools, images, several choices...): bytes → tree → canonical and back.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,53 +35,77 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class WireBench {
+    private static final String TARGET_MODEL = "gpt-4o-mini";
+
     private byte[] requestBytes;
     private byte[] completionBytes;
     private ChatRequest request;
     private ChatResponse response;
 
     @Setup
-    public void setUp() throws IOException {
+    public void setUp() {
         requestBytes = Samples.bytes(Samples.REQUEST);
         completionBytes = Samples.bytes(Samples.COMPLETION);
-        request = OpenAiJson.parseRequest(OpenAiJson.MAPPER.readTree(requestBytes));
-        response = OpenAiJson.parseResponse(OpenAiJson.MAPPER.readTree(completionBytes));
+        request = OpenAiJson.parsePlainRequest(requestBytes);
+        response = OpenAiJson.parsePlainResponse(completionBytes);
+        if (request == null || response == null || splice(request) == null) {
+            throw new IllegalStateException("the samples must take the plain path, as the benchmark's do");
+        }
     }
 
-    /** Inbound: the client's body, as GatewayServer.chat reads it. */
+    /** Inbound: the client's body, as GatewayServer.chat reads a plain request. */
     @Benchmark
-    public ChatRequest decodeRequest() throws IOException {
+    public ChatRequest decodeRequest() {
+        return OpenAiJson.parsePlainRequest(requestBytes);
+    }
+
+    /** Outbound: the target's model set, then the body the OpenAI adapter sends (the client's bytes, spliced). */
+    @Benchmark
+    public byte[] encodeRequest() {
+        return splice(request);
+    }
+
+    /** The upstream's completion, as the OpenAI adapter reads a plain one (its bytes then go to the client as they are). */
+    @Benchmark
+    public ChatResponse decodeResponse() {
+        return OpenAiJson.parsePlainResponse(completionBytes);
+    }
+
+    /** All of it: the JSON cost of one plain non-stream request through the hop. */
+    @Benchmark
+    public byte[] wholeRequest() {
+        byte[] out = splice(OpenAiJson.parsePlainRequest(requestBytes));
+        byte[] back = OpenAiJson.parsePlainResponse(completionBytes).raw();
+        return out.length > back.length ? out : back;
+    }
+
+    /** Fallback, inbound: bytes → tree → canonical request. */
+    @Benchmark
+    public ChatRequest treeDecodeRequest() throws IOException {
         return OpenAiJson.parseRequest(OpenAiJson.MAPPER.readTree(requestBytes));
     }
 
-    /** Outbound: the target's model set, then the body the OpenAI adapter sends. */
+    /** Fallback, outbound: canonical request with the target's model → tree → bytes. */
     @Benchmark
-    public byte[] encodeRequest() throws IOException {
-        ChatRequest forTarget = request.toBuilder().model("gpt-4o-mini").build();
-        ObjectNode body = OpenAiJson.writeRequest(forTarget);
+    public byte[] treeEncodeRequest() throws IOException {
+        ObjectNode body = OpenAiJson.writeRequest(request.toBuilder().model(TARGET_MODEL).build());
         return OpenAiJson.MAPPER.writeValueAsBytes(body);
     }
 
-    /** The upstream's completion, as the OpenAI adapter reads it. */
+    /** Fallback: the upstream's completion, bytes → tree → canonical. */
     @Benchmark
-    public ChatResponse decodeResponse() throws IOException {
+    public ChatResponse treeDecodeResponse() throws IOException {
         JsonNode tree = OpenAiJson.MAPPER.readTree(completionBytes);
         return OpenAiJson.parseResponse(tree);
     }
 
-    /** The completion written for the client, as GatewayServer.json writes it. */
+    /** Fallback: a completion written for the client from its canonical form, as GatewayServer does when it has no bytes to forward. */
     @Benchmark
-    public byte[] encodeResponse() throws IOException {
+    public byte[] treeEncodeResponse() throws IOException {
         return OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeResponse(response));
     }
 
-    /** All four: the JSON cost of one non-stream request through the hop. */
-    @Benchmark
-    public byte[] wholeRequest() throws IOException {
-        ChatRequest in = OpenAiJson.parseRequest(OpenAiJson.MAPPER.readTree(requestBytes));
-        byte[] out = OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeRequest(in.toBuilder().model("gpt-4o-mini").build()));
-        ChatResponse r = OpenAiJson.parseResponse(OpenAiJson.MAPPER.readTree(completionBytes));
-        byte[] back = OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeResponse(r));
-        return out.length > back.length ? out : back;
+    private static byte[] splice(ChatRequest in) {
+        return OpenAiJson.spliceRequest(in.toBuilder().model(TARGET_MODEL).build());
     }
 }
