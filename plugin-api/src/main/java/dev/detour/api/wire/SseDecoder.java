@@ -42,21 +42,23 @@ public final class SseDecoder {
             System.arraycopy(bytes, 0, all, pending.length, bytes.length);
         }
         int start = 0;
+        // cr: the line that ended at start - 1 ended with CR, so an LF right at start belongs to it.
+        boolean cr = lastWasCr;
         for (int i = 0; i < all.length; i++) {
             byte b = all[i];
-            if (b == '\n' || b == '\r') {
-                if (b == '\n' && lastWasCr && i == start) {
-                    lastWasCr = false;
-                    start = i + 1;
-                    continue;
-                }
-                lastWasCr = b == '\r';
+            if (b > '\r') {
+                continue;   // most bytes: one comparison (UTF-8 continuation bytes are negative and fall through)
+            }
+            if (b == '\n' && cr && i == start) {
+                cr = false;
+                start = i + 1;
+            } else if (b == '\n' || b == '\r') {
+                cr = b == '\r';
                 processLine(all, start, i);
                 start = i + 1;
-            } else {
-                lastWasCr = false;
             }
         }
+        lastWasCr = cr && start == all.length;
         // Keep the unterminated tail as bytes so a multi-byte character split across buffers survives.
         int rest = all.length - start;
         if (rest == 0) {
