@@ -302,26 +302,19 @@ body_file() {   # model, stream(true|false) -> path
 
 CLK_TCK=$(getconf CLK_TCK)
 
-proc_ticks() {   # utime + stime of the given pids, in clock ticks
-  local total=0 pid s f
+proc_ticks() {   # proc_ticks TOTAL_VAR USER_VAR PID...: utime + stime, and utime alone, in clock ticks
+  local total=0 user=0 pid st f
+  local -n total_out=$1 user_out=$2
+  shift 2
   for pid in "$@"; do
-    s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    s=${s##*) }
-    read -r -a f <<< "$s"
+    st=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    st=${st##*) }
+    read -r -a f <<< "$st"
     total=$(( total + f[11] + f[12] ))
+    user=$(( user + f[11] ))
   done
-  echo "$total"
-}
-
-proc_uticks() {   # utime only of the given pids, in clock ticks (the rest of proc_ticks is the kernel's)
-  local total=0 pid s f
-  for pid in "$@"; do
-    s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    s=${s##*) }
-    read -r -a f <<< "$s"
-    total=$(( total + f[11] ))
-  done
-  echo "$total"
+  total_out=$total
+  user_out=$user
 }
 
 proc_rss_kb() {
@@ -358,16 +351,14 @@ ROWS=()
 run_load() {
   local key=$1 hop=$2 url=$3 body=$4 accept=$5 conns=$6 secs=$7 rate=${8:-} pids t0 t1 u0 u1 out line
   pids=$(hop_pids "$hop")
-  t0=$(proc_ticks $pids)
-  u0=$(proc_uticks $pids)
+  proc_ticks t0 u0 $pids
   out="$WORK/wrk.out"
   local extra=()
   [ -n "$rate" ] && extra=("$rate" "$conns")
   timeout --signal=KILL $(( secs + 30 )) nice -n "$NICE" taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s \
       -s "$BENCH_DIR/load.lua" "$url" -- "$body" "$accept" ${extra[@]+"${extra[@]}"} > "$out" 2>&1 \
     || die "wrk failed on $url: $(tail -5 "$out")"
-  t1=$(proc_ticks $pids)
-  u1=$(proc_uticks $pids)
+  proc_ticks t1 u1 $pids
   line=$(grep '^BENCH_RESULT' "$out") || die "wrk printed no result on $url: $(tail -5 "$out")"
   [ -z "$key" ] && return 0
   local requests duration_us p50_us p90_us p99_us max_us err_connect err_read err_write err_timeout err_status
@@ -639,6 +630,17 @@ added() {   # p50 of $1 minus p50 of $2, in ms
   calc "printf \"%+.3f\", (${R_P50[$1]} - ${R_P50[$2]}) / 1000"
 }
 
+# The ratios' loads over both rounds: requests, time and CPU summed under "<first round's key>$BOTH".
+BOTH=", both rounds"
+for k in "${ROWS[@]}"; do
+  case "$k" in *"$AGAIN") ;; *) continue ;; esac
+  first=${k%"$AGAIN"}
+  [ -n "${R_REQ[$first]:-}" ] || continue
+  R_REQ[$first$BOTH]=$(( ${R_REQ[$first]} + ${R_REQ[$k]} ))
+  R_DUR[$first$BOTH]=$(( ${R_DUR[$first]} + ${R_DUR[$k]} ))
+  R_TICKS[$first$BOTH]=$(( ${R_TICKS[$first]} + ${R_TICKS[$k]} ))
+done
+
 mkdir -p "$(dirname "$OUT")"
 {
   echo "## Detour benchmark ($MODE)"
@@ -696,23 +698,13 @@ mkdir -p "$(dirname "$OUT")"
     [ "$MODE" = smoke ] && [ "$3" != na ] && [ "${4:-}" != always ] && verdict="not judged ($MODE)"
     echo "| $1 | $2 | $verdict |"
   }
-  both() {   # cpu|rps of a key, over both rounds when there were two
-    local k=$2 k2="$2$AGAIN" req=${R_REQ[$2]} dur=${R_DUR[$2]} ticks=${R_TICKS[$2]}
-    if [ -n "${R_REQ[$k2]:-}" ]; then
-      req=$(( req + R_REQ[$k2] )); dur=$(( dur + R_DUR[$k2] )); ticks=$(( ticks + R_TICKS[$k2] ))
-    fi
-    if [ "$1" = cpu ]; then
-      calc "printf \"%.1f\", $ticks * 1000000 / $CLK_TCK / ($req > 0 ? $req : 1)"
-    else
-      calc "printf \"%.0f\", $req * 1000000 / $dur"
-    fi
-  }
   ratio_check() {   # label, numerator key, denominator key, kind(cpu|rps), limit, direction(le|ge)
-    local a b v ok
-    if [ -z "${R_REQ[$2]:-}" ] || [ -z "${R_REQ[$3]:-}" ]; then check "$1" n/a na; return; fi
-    a=$(both "$4" "$2"); b=$(both "$4" "$3")
-    local rounds=""
-    [ -n "${R_REQ[$2$AGAIN]:-}" ] && rounds=" (both rounds)"
+    local a b v ok ka=$2 kb=$3 rounds=""
+    if [ -z "${R_REQ[$ka]:-}" ] || [ -z "${R_REQ[$kb]:-}" ]; then check "$1" n/a na; return; fi
+    if [ -n "${R_REQ[$ka$BOTH]:-}" ] && [ -n "${R_REQ[$kb$BOTH]:-}" ]; then
+      ka="$ka$BOTH"; kb="$kb$BOTH"; rounds=" (both rounds)"
+    fi
+    if [ "$4" = cpu ]; then a=$(cpu_us "$ka"); b=$(cpu_us "$kb"); else a=$(rps "$ka"); b=$(rps "$kb"); fi
     if [ "$(calc "print ($b > 0) ? 1 : 0")" != 1 ]; then check "$1" "$a / $b" 0; return; fi
     v=$(calc "printf \"%.2f\", $a / ($b > 0 ? $b : 1)")
     ok=$(calc "print (($v $( [ "$6" = le ] && echo '<=' || echo '>=' ) $5) ? 1 : 0)")

@@ -233,18 +233,7 @@ final class OpenAiFastPath {
         Top top = new Top();
         ChoiceFields choice = null;
         boolean several = false;
-        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
-            String name = p.currentName();
-            JsonToken v = p.nextToken();
-            if (!name.equals("choices")) {
-                if (!top.read(p, name, v)) {
-                    return null;
-                }
-                continue;
-            }
-            if (!top.first(Top.CHOICES)) {
-                return null;
-            }
+        for (JsonToken v = top.untilChoices(p); v != JsonToken.END_OBJECT; v = top.untilChoices(p)) {
             if (v == JsonToken.VALUE_NULL) {
                 continue;
             }
@@ -288,6 +277,25 @@ final class OpenAiFastPath {
         Usage usage;
         String fingerprint;
         int seen;
+
+        /**
+         * Reads the object's top-level fields up to {@code choices}: the token of its value (for
+         * the caller to read), {@code END_OBJECT} when the object ends first, or null when the
+         * body is not plain (a second {@code choices} included).
+         */
+        JsonToken untilChoices(JsonParser p) throws IOException {
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("choices")) {
+                    return first(CHOICES) ? v : null;
+                }
+                if (!read(p, name, v)) {
+                    return null;
+                }
+            }
+            return JsonToken.END_OBJECT;
+        }
 
         /** Whether {@code bit} is seen for the first time (and marks it). */
         boolean first(int bit) {
@@ -470,16 +478,8 @@ final class OpenAiFastPath {
         }
         Top top = new Top();
         List<Choice> choices = null;
-        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
-            String name = p.currentName();
-            JsonToken v = p.nextToken();
-            if (!name.equals("choices")) {
-                if (!top.read(p, name, v)) {
-                    return null;
-                }
-                continue;
-            }
-            if (!top.first(Top.CHOICES) || v != JsonToken.START_ARRAY) {
+        for (JsonToken v = top.untilChoices(p); v != JsonToken.END_OBJECT; v = top.untilChoices(p)) {
+            if (v != JsonToken.START_ARRAY) {
                 return null;
             }
             choices = new ArrayList<>(1);
