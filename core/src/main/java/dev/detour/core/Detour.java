@@ -77,10 +77,7 @@ public final class Detour {
             throw e;
         }
         if (o.portOverride() != null) {
-            GatewayConfig.Server s = config.server();
-            config = new GatewayConfig(config.file(), new GatewayConfig.Server(s.host(), o.portOverride(), s.maxBodySize(),
-                    s.adminToken(), s.shutdownGrace(), s.allowUnauthenticated(), s.region(), s.busyPoll()),
-                    config.pluginsDir(),
+            config = new GatewayConfig(config.file(), config.server().withPort(o.portOverride()), config.pluginsDir(),
                     config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
                     config.telemetry(), config.services());
         }

@@ -222,9 +222,23 @@ public final class Gateway {
 
     private final ServedLog served = new ServedLog(10_000);
 
-    /** Remembers which target served a request (the most recent 10 000 are kept). */
-    public void served(String requestId, RouteRuntime route, TargetRuntime target) {
-        served.add(requestId, route, target);
+    /** Remembers which target served a request, and for which key (the most recent 10 000 are kept). */
+    public void served(String requestId, RouteRuntime route, TargetRuntime target, String keyName) {
+        served.add(requestId, route, target, keyName);
+    }
+
+    /**
+     * A claim on a request's one feedback.
+     *
+     * @param served  who served it; null when the request is unknown to this key
+     * @param already whether feedback was already counted for it
+     */
+    public record FeedbackClaim(Served served, boolean already) {
+    }
+
+    /** Claims the single feedback of a request made with {@code keyName} (null without keys). */
+    public FeedbackClaim claimFeedback(String requestId, String keyName) {
+        return served.claimFeedback(requestId, keyName);
     }
 
     /** Which target served a request, or null when unknown or forgotten. */

@@ -18,6 +18,10 @@ final class ServedLog {
     private final long[] ids;
     private final RouteRuntime[] routes;
     private final TargetRuntime[] targets;
+    /** The name of the virtual key that made each request (null without keys). */
+    private final String[] keys;
+    /** Whether feedback was already counted for each request. */
+    private final boolean[] rated;
     private final long seed = ThreadLocalRandom.current().nextLong() | 1;
     private int next;
     private int size;
@@ -26,25 +30,52 @@ final class ServedLog {
         ids = new long[capacity];
         routes = new RouteRuntime[capacity];
         targets = new TargetRuntime[capacity];
+        keys = new String[capacity];
+        rated = new boolean[capacity];
     }
 
-    synchronized void add(String requestId, RouteRuntime route, TargetRuntime target) {
+    synchronized void add(String requestId, RouteRuntime route, TargetRuntime target, String keyName) {
         ids[next] = hash(requestId);
         routes[next] = route;
         targets[next] = target;
+        keys[next] = keyName;
+        rated[next] = false;
         next = next + 1 == ids.length ? 0 : next + 1;
         size = Math.min(size + 1, ids.length);
     }
 
     synchronized Gateway.Served find(String requestId) {
+        int slot = slot(requestId);
+        return slot < 0 ? null : new Gateway.Served(routes[slot], targets[slot]);
+    }
+
+    /**
+     * Claims the one feedback a request may get: the request must be known, made with the same
+     * virtual key ({@code keyName}, null without keys), and not rated before.
+     */
+    synchronized Gateway.FeedbackClaim claimFeedback(String requestId, String keyName) {
+        int slot = slot(requestId);
+        if (slot < 0 || !java.util.Objects.equals(keys[slot], keyName)) {
+            // Another key's request is reported exactly as an unknown one: ids are not a way to probe.
+            return new Gateway.FeedbackClaim(null, false);
+        }
+        if (rated[slot]) {
+            return new Gateway.FeedbackClaim(new Gateway.Served(routes[slot], targets[slot]), true);
+        }
+        rated[slot] = true;
+        return new Gateway.FeedbackClaim(new Gateway.Served(routes[slot], targets[slot]), false);
+    }
+
+    /** The newest slot holding {@code requestId}, or -1. */
+    private int slot(String requestId) {
         long h = hash(requestId);
         for (int i = 0, slot = next; i < size; i++) {
             slot = slot == 0 ? ids.length - 1 : slot - 1;
             if (ids[slot] == h) {
-                return new Gateway.Served(routes[slot], targets[slot]);
+                return slot;
             }
         }
-        return null;
+        return -1;
     }
 
     /** FNV-1a over the UTF-16 units, from a per-process seed, finished with a 64-bit mix. */

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -27,8 +29,8 @@ class ServedLogTest {
     @Test
     void finds_who_served_a_request() {
         ServedLog log = new ServedLog(100);
-        log.add("req_1", route, a);
-        log.add("req_2", route, b);
+        log.add("req_1", route, a, null);
+        log.add("req_2", route, b, null);
 
         assertSame(a, log.find("req_1").target());
         assertSame(b, log.find("req_2").target());
@@ -41,7 +43,7 @@ class ServedLogTest {
     void keeps_only_the_most_recent_requests() {
         ServedLog log = new ServedLog(10);
         for (int i = 0; i < 25; i++) {
-            log.add("req_" + i, route, i % 2 == 0 ? a : b);
+            log.add("req_" + i, route, i % 2 == 0 ? a : b, null);
         }
 
         for (int i = 0; i < 15; i++) {
@@ -55,9 +57,24 @@ class ServedLogTest {
     @Test
     void a_repeated_id_means_its_latest_request() {
         ServedLog log = new ServedLog(10);
-        log.add("same", route, a);
-        log.add("same", route, b);
+        log.add("same", route, a, null);
+        log.add("same", route, b, null);
 
         assertSame(b, log.find("same").target());
+    }
+
+    @Test
+    void feedback_is_claimed_once_and_only_by_the_key_that_made_the_request() {
+        ServedLog log = new ServedLog(10);
+        log.add("req_1", route, a, "team-a");
+
+        assertNull(log.claimFeedback("req_1", "team-b").served());
+        assertNull(log.claimFeedback("req_1", null).served());
+        assertNull(log.claimFeedback("req_2", "team-a").served());
+        Gateway.FeedbackClaim first = log.claimFeedback("req_1", "team-a");
+        assertSame(a, first.served().target());
+        assertFalse(first.already());
+        Gateway.FeedbackClaim second = log.claimFeedback("req_1", "team-a");
+        assertTrue(second.already());
     }
 }

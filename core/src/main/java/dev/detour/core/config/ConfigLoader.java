@@ -253,18 +253,52 @@ public final class ConfigLoader {
                 telemetry, serviceBlocks);
     }
 
+    /**
+     * Whether {@code host} is a loopback address, judged from what it resolves to, never from its
+     * spelling: {@code 127.attacker.example} is whatever its DNS says, and a name that does not
+     * resolve is not loopback.
+     */
     static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        try {
+            java.net.InetAddress[] all = java.net.InetAddress.getAllByName(h);
+            for (java.net.InetAddress a : all) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return all.length > 0;
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            return false;
+        }
     }
 
     private static Server server(Node n) {
         n.expectMap(Set.of("host", "port", "max_body_size", "admin_token", "shutdown_grace",
-                "allow_unauthenticated", "region", "busy_poll"));
+                "allow_unauthenticated", "region", "busy_poll", "max_connections", "header_timeout", "idle_timeout",
+                "body_timeout"));
+        GatewayConfig.Connections d = GatewayConfig.Connections.DEFAULTS;
+        GatewayConfig.Connections connections = new GatewayConfig.Connections(
+                n.get("max_connections").integer(d.max(), 1, 1_000_000),
+                positive(n.get("header_timeout"), d.headerTimeout()), positive(n.get("idle_timeout"), d.idleTimeout()),
+                positive(n.get("body_timeout"), d.bodyTimeout()));
         return new Server(n.get("host").text("127.0.0.1"), n.get("port").integer(8080, 0, 65535),
                 n.get("max_body_size").size(10L * 1024 * 1024), n.get("admin_token").text(""),
                 n.get("shutdown_grace").duration(Duration.ofSeconds(30)),
                 n.get("allow_unauthenticated").bool(false), n.get("region").text(""),
-                busyPoll(n.get("busy_poll")));
+                busyPoll(n.get("busy_poll")), connections);
+    }
+
+    private static Duration positive(Node n, Duration fallback) {
+        Duration d = n.duration(fallback);
+        if (d == null) {
+            return fallback;
+        }
+        if (d.isZero() || d.isNegative()) {
+            n.problem("must be a positive duration");
+            return fallback;
+        }
+        return d;
     }
 
     /** {@code server.busy_poll}: a duration up to 1 ms, or {@code off} (YAML may read it as false). */

@@ -17,20 +17,44 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                             Envelope envelope, Policy defaults, Map<String, Route> routes, List<Key> keys,
                             Telemetry telemetry, Map<String, JsonNode> services) {
 
-    /** {@code server:}. */
     /**
-     * @param busyPoll how long an event loop keeps polling for I/O after its last event before it
-     *                 sleeps (zero: it sleeps at once); see {@code dev.detour.core.net.EventLoops}
+     * {@code server:}.
+     *
+     * @param busyPoll    how long an event loop keeps polling for I/O after its last event before it
+     *                    sleeps (zero: it sleeps at once); see {@code dev.detour.core.net.EventLoops}
+     * @param connections the connection limits and timeouts that keep clients from holding the
+     *                    gateway's sockets
      */
     public record Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
-                         boolean allowUnauthenticated, String region, Duration busyPoll) {
-        /** A server with the default busy poll. */
+                         boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections) {
+        /** A server with the default busy poll and connection limits. */
         public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
                       boolean allowUnauthenticated, String region) {
-            this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, DEFAULT_BUSY_POLL);
+            this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, DEFAULT_BUSY_POLL,
+                    Connections.DEFAULTS);
         }
 
         public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
+
+        /** The same server on another port. */
+        public Server withPort(int p) {
+            return new Server(host, p, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
+                    connections);
+        }
+    }
+
+    /**
+     * How long a client may hold a connection without using it, and how many it may hold.
+     *
+     * @param max            open client connections at most; one more is closed at once
+     * @param headerTimeout  a new connection must have sent a whole request head within this
+     * @param idleTimeout    a kept-alive connection with no request in flight is closed after this
+     * @param bodyTimeout    a request body must have arrived whole within this after its head (408)
+     */
+    public record Connections(int max, Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout) {
+        public static final int DEFAULT_MAX = 10_000;
+        public static final Connections DEFAULTS = new Connections(DEFAULT_MAX, Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
     /** One entry of {@code providers:}. */

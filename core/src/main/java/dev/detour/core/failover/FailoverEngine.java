@@ -59,6 +59,18 @@ import java.util.random.RandomGenerator;
  */
 public final class FailoverEngine {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
+    /**
+     * The most of a streamed answer's text kept for the detectors: they judge a sample (its start,
+     * and the length of the whole), so a stream of any size costs bounded memory.
+     */
+    static final int MAX_OBSERVED_CHARS = 64 * 1024;
+    /**
+     * The most chunks held back before a stream is committed. Chunks without content (role-only,
+     * keep-alive) do not commit a stream, and a probe window holds content; past this many the
+     * stream is judged and committed (or failed) at once, so an upstream cannot fill memory with
+     * chunks that never commit.
+     */
+    static final int MAX_HELD_CHUNKS = 1024;
 
     private final Map<String, ProviderAdapter> adapters;
     private final EnvelopeGuard envelope;
@@ -327,6 +339,8 @@ public final class FailoverEngine {
         private boolean committed;
         private List<ChatChunk> held;
         private StringBuilder streamedText;
+        /** The whole streamed text's length; {@link #streamedText} keeps only its start. */
+        private long streamedChars;
         private Usage streamedUsage;
         private FinishReason streamedFinish;
 
@@ -359,14 +373,31 @@ public final class FailoverEngine {
 
         private void aborted() {
             if (current != null) {
-                current.cancel(new ProviderException(ErrorKind.CONNECTION, 0, "client closed the connection"));
+                ProviderException e = new ProviderException(ErrorKind.CONNECTION, 0, abort.byShutdown()
+                        ? "the gateway is shutting down" : "client closed the connection");
+                current.cancel(e);
+                // The adapter's outcome is ignored once cancelled: end the attempt here, so its
+                // target's in-flight count and breaker permission are given back and the request
+                // ends (with an answer, when the gateway is the one giving up).
+                if (outcomeForTimer != null) {
+                    outcomeForTimer.tryFail(e);
+                }
+            }
+        }
+
+        /** Ends the request because of the abort signal: the client left, or the shutdown grace ran out. */
+        private void failAborted() {
+            if (abort.byShutdown()) {
+                fail(503, "shutting_down", "the gateway is shutting down and its shutdown grace ran out");
+            } else {
+                fail(499, "client_closed", "the client closed the connection");
             }
         }
 
         private void next() {
             while (!result.future().isComplete()) {
                 if (abort.aborted()) {
-                    fail(499, "client_closed", "the client closed the connection");
+                    failAborted();
                     return;
                 }
                 index++;
@@ -441,6 +472,7 @@ public final class FailoverEngine {
             firstTokenAt = -1;
             // The streamed text is kept only for the detectors, which judge the answer.
             streamedText = streaming && !route.detectors().isEmpty() ? new StringBuilder() : null;
+            streamedChars = 0;
             streamedUsage = null;
             streamedFinish = null;
             attemptStart = now;
@@ -513,7 +545,12 @@ public final class FailoverEngine {
             }
             ChatChunk chunk = scrub(raw);
             if (streamedText != null && chunk.text() != null) {
-                streamedText.append(chunk.text());
+                String text = chunk.text();
+                streamedChars += text.length();
+                int room = MAX_OBSERVED_CHARS - streamedText.length();
+                if (room > 0) {
+                    streamedText.append(text, 0, Math.min(room, text.length()));
+                }
             }
             if (chunk.usage() != null) {
                 streamedUsage = chunk.usage();
@@ -526,6 +563,16 @@ public final class FailoverEngine {
                     held = new ArrayList<>(4);
                 }
                 held.add(chunk);
+                if (held.size() >= MAX_HELD_CHUNKS) {
+                    // Enough held back: judge now rather than hold more.
+                    if (firstTokenAt < 0) {
+                        firstTokenAt = clock.nanos();
+                    }
+                    if (route.stream().minTokensPerS() <= 0 || throughputOk(call)) {
+                        commit(call);
+                    }
+                    return;
+                }
                 if (!chunk.hasContent()) {
                     return;
                 }
@@ -663,7 +710,7 @@ public final class FailoverEngine {
             ProviderException e = classify(cause);
             if (abort.aborted()) {
                 t.breaker().release(grant);
-                fail(499, "client_closed", "the client closed the connection");
+                failAborted();
                 return;
             }
             boolean targetFault = switch (e.kind()) {
@@ -697,7 +744,7 @@ public final class FailoverEngine {
             if (delay >= 0) {
                 timers.schedule(delay, () -> {
                     if (abort.aborted()) {
-                        fail(499, "client_closed", "the client closed the connection");
+                        failAborted();
                     } else {
                         attempt(t);
                     }
@@ -824,7 +871,8 @@ public final class FailoverEngine {
                 }
             }
             if (out == 0 && !text.isEmpty()) {
-                out = Math.max(1, text.length() / 4);
+                long chars = value instanceof ChatResponse ? text.length() : streamedChars;
+                out = (int) Math.min(Integer.MAX_VALUE, Math.max(1, chars / 4));
             }
             boolean json = request instanceof ChatRequest c && c.wantsJson();
             AttemptObservation o = new AttemptObservation(t, clock.nanos(), success, e == null ? null : e.kind(), status,

@@ -19,6 +19,10 @@ final class Exchange {
     byte[] body;
     /** The request id, once assigned (the client's {@code x-request-id}, or a generated one). */
     String requestId;
+    /** The name of the virtual key that authenticated it, once known (null without keys). */
+    String keyName;
+    /** Its connection's timing state (null when the connection is not tracked). */
+    ConnectionGuard.Conn conn;
 
     Exchange(HttpServerRequest request) {
         this.request = request;

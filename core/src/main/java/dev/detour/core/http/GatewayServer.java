@@ -19,7 +19,11 @@ import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
+import dev.detour.core.admission.RateLimiter;
+import dev.detour.core.config.Units;
 import dev.detour.core.health.TargetRuntime;
+import dev.detour.core.net.StrictFraming;
+import dev.detour.core.telemetry.AccessLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -48,7 +52,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GatewayServer {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
-    private static final Logger ACCESS = LoggerFactory.getLogger("detour.access");
+    /** Headers a reverse proxy adds: behind one, every caller looks local, so loopback proves nothing. */
+    private static final String[] PROXY_HEADERS = {"forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip",
+            "x-forwarded-proto", "via"};
+    /** How long a drain waits for the API to go quiet before it closes idle connections. */
+    private static final long DRAIN_QUIET_MS = 200;
 
     // Header names and common values encoded once (Netty's AsciiString), not on every response.
     private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -64,18 +72,28 @@ public final class GatewayServer {
     private final Vertx vertx;
     private long maxBodySize;
     private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
-    /** Per-key fixed one-minute windows: [window start ms, count]. */
-    private final Map<String, long[]> keyWindows = new HashMap<>();
+    /** Each key's {@code limits.rpm} window, by key name; only configured keys, so bounded by the config. */
+    private final Map<String, RateLimiter> rpmLimits = new HashMap<>();
+    private final AccessLog accessLog;
     private HttpServer server;
+    private ConnectionGuard guard;
     private volatile boolean draining;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** The API exchanges in flight, so a drain can end them cleanly when its grace runs out. */
+    private final java.util.Set<Exchange> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** When the last API request arrived (nanos), for the drain's quiet period. */
+    private long lastArrival;
 
     public GatewayServer(Gateway gateway) {
         this.gateway = gateway;
         this.vertx = gateway.vertx();
         for (GatewayConfig.Key k : gateway.config().keys()) {
             keysByDigest.put(k.keySha256(), k);
+            if (k.rpm() > 0) {
+                rpmLimits.put(k.name(), new RateLimiter(k.rpm(), 60_000));
+            }
         }
+        accessLog = new AccessLog(gateway.config().telemetry().accessLog(), System.out);
     }
 
     /** The error body shape of the API a handler serves. */
@@ -90,10 +108,14 @@ public final class GatewayServer {
         router.get("/healthz").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end("{\"status\":\"ok\"}"));
         router.get("/readyz").handler(this::ready);
-        router.get("/metrics").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8").end(gateway.metrics().render(gateway.targets())
-                + "# HELP detour_http_in_flight API requests being served.\n# TYPE detour_http_in_flight gauge\n"
-                + "detour_http_in_flight " + inFlight.get() + "\n"));
+        router.get("/metrics").handler(rc -> {
+            StringBuilder sb = new StringBuilder(gateway.metrics().render(gateway.targets()));
+            sb.append("# HELP detour_http_in_flight API requests being served.\n# TYPE detour_http_in_flight gauge\n")
+                    .append("detour_http_in_flight ").append(inFlight.get()).append('\n');
+            guard.render(sb);
+            accessLog.render(sb);
+            rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(sb.toString());
+        });
         router.get("/v1/models").handler(this::models);
         router.get("/admin/targets").handler(rc -> admin(rc, this::adminTargets));
         router.get("/admin/routes").handler(rc -> admin(rc, this::adminRoutes));
@@ -101,23 +123,46 @@ public final class GatewayServer {
         router.route().last().handler(rc -> error(rc.response(), 404, "not_found_error", "not_found",
                 "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
         router.route().failureHandler(this::failure);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port())
-                .setCompressionSupported(false).setTcpNoDelay(true));
+        // HTTP/1.1 only in clear text: no h2c upgrade (a second protocol to defend — rapid reset,
+        // smuggling through the upgrade — for clients that all speak HTTP/1.1 to an API gateway).
+        HttpServerOptions options = new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port())
+                .setCompressionSupported(false).setTcpNoDelay(true).setHttp2ClearTextEnabled(false);
+        server = vertx.createHttpServer(options);
+        guard = new ConnectionGuard(vertx, gateway.clock(), cfg.connections());
+        server.connectionHandler(conn -> {
+            StrictFraming.install(conn, options);
+            guard.accept(conn);
+        });
         // The API's POST endpoints are served straight from the HTTP server (see receive); the rest,
         // operations and admin views, go through the router.
         return server.requestHandler(req -> {
+            ConnectionGuard.Conn conn = guard.started(req);
             if (req.method() == HttpMethod.POST) {
                 switch (req.path()) {
-                    case "/v1/chat/completions" -> receive(req, ErrorStyle.OPENAI, this::chat);
-                    case "/v1/embeddings" -> receive(req, ErrorStyle.OPENAI, this::embeddings);
-                    case "/v1/feedback" -> receive(req, ErrorStyle.OPENAI, this::feedback);
-                    case "/v1/messages" -> receive(req, ErrorStyle.ANTHROPIC, messages::handle);
-                    default -> router.handle(req);
+                    case "/v1/chat/completions" -> receive(req, conn, ErrorStyle.OPENAI, this::chat);
+                    case "/v1/embeddings" -> receive(req, conn, ErrorStyle.OPENAI, this::embeddings);
+                    case "/v1/feedback" -> receive(req, conn, ErrorStyle.OPENAI, this::feedback);
+                    case "/v1/messages" -> receive(req, conn, ErrorStyle.ANTHROPIC, messages::handle);
+                    default -> other(req, conn, router);
                 }
             } else {
-                router.handle(req);
+                other(req, conn, router);
             }
         }).listen().map(HttpServer::actualPort);
+    }
+
+    /** Operations, admin views and unknown paths: through the router, logged like every request. */
+    private void other(HttpServerRequest req, ConnectionGuard.Conn conn, Router router) {
+        long start = System.nanoTime();
+        HttpServerResponse resp = req.response();
+        if (draining) {
+            resp.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        resp.endHandler(v -> {
+            responseEnded(req, resp, conn);
+            logAccess(req, resp, start, null);
+        });
+        router.handle(req);
     }
 
     /**
@@ -126,34 +171,56 @@ public final class GatewayServer {
      * and the connection closed rather than read further. Counts the request in flight until its
      * response ends or its connection closes; a closed connection aborts the engine's work.
      */
-    private void receive(HttpServerRequest req, ErrorStyle style, java.util.function.Consumer<Exchange> handler) {
+    private void receive(HttpServerRequest req, ConnectionGuard.Conn conn, ErrorStyle style,
+                         java.util.function.Consumer<Exchange> handler) {
         Exchange ex = new Exchange(req);
+        ex.conn = conn;
         inFlight.incrementAndGet();
+        live.add(ex);
+        lastArrival = System.nanoTime();
         boolean[] counted = {true};
         Runnable leave = () -> {
             if (counted[0]) {
                 counted[0] = false;
                 inFlight.decrementAndGet();
+                live.remove(ex);
+                guard.bodyDone(conn);
             }
         };
-        ex.response.endHandler(v -> leave.run());
+        ex.response.endHandler(v -> {
+            leave.run();
+            responseEnded(req, ex.response, conn);
+            logAccess(req, ex.response, ex.start, ex.keyName);
+        });
         ex.response.closeHandler(v -> {
             leave.run();
             ex.abort.abort();
         });
-        if (draining) {
+        if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING) && req.version() != io.vertx.core.http.HttpVersion.HTTP_1_1) {
+            // HTTP/1.0 has no chunked framing: a Transfer-Encoding there is an attempt to confuse framing.
             ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+            error(ex.response, style, 400, "invalid_request_error", "invalid_request",
+                    "Transfer-Encoding is not allowed on an HTTP/1.0 request", null, null);
+            return;
         }
         long declared = contentLength(req);
         if (declared > maxBodySize) {
             tooLarge(ex, style);
             return;
         }
+        guard.readingBody(conn, () -> {
+            if (!ex.response.ended()) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                error(ex.response, style, 408, "invalid_request_error", "request_timeout", "the request body did not "
+                        + "arrive within server.body_timeout (" + Units.format(gateway.config().server().connections()
+                        .bodyTimeout()) + ")", null, null);
+            }
+        });
         // Most bodies arrive in one chunk, which is kept as it is; more are gathered in a buffer.
         Buffer[] body = {null, null};   // the first chunk, the gathering buffer
         req.handler(chunk -> {
             if (ex.response.ended()) {
-                return;   // refused as too large: the rest is dropped until the connection closes
+                return;   // refused (too large, too slow): the rest is dropped until the connection closes
             }
             Buffer first = body[0];
             long length = (body[1] != null ? body[1].length() : first != null ? first.length() : 0) + chunk.length();
@@ -170,12 +237,32 @@ public final class GatewayServer {
         });
         req.exceptionHandler(t -> ex.abort.abort());
         req.endHandler(v -> {
-            if (!ex.response.ended()) {
+            guard.bodyDone(conn);
+            if (draining && !ex.response.ended()) {
+                // A clean refusal, once the body is read (closing on an unread body would reset the
+                // connection under the answer): the client learns to go elsewhere, and this
+                // connection closes after it.
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close").putHeader(HttpHeaders.RETRY_AFTER, "1");
+                error(ex.response, style, 503, "gateway_error", "shutting_down",
+                        "the gateway is shutting down; send the request again (to another instance)", null, null);
+            } else if (!ex.response.ended()) {
                 Buffer all = body[1] != null ? body[1] : body[0];
                 ex.body = all == null ? new byte[0] : all.getBytes();
                 handler.accept(ex);
             }
         });
+    }
+
+    /**
+     * A response ended: the connection's bookkeeping, and when the answer said
+     * {@code Connection: close} (a refusal, a drain), the connection is closed once it is written:
+     * Vert.x keeps a connection alive whatever the response header says.
+     */
+    private void responseEnded(HttpServerRequest req, HttpServerResponse resp, ConnectionGuard.Conn conn) {
+        guard.ended(conn);
+        if ("close".equalsIgnoreCase(resp.headers().get(HttpHeaders.CONNECTION))) {
+            req.connection().shutdown(1, TimeUnit.SECONDS);
+        }
     }
 
     private static long contentLength(HttpServerRequest req) {
@@ -197,35 +284,61 @@ public final class GatewayServer {
     }
 
     /**
-     * Stops accepting connections and lets in-flight requests finish within {@code graceMs}; as soon
-     * as none is left, idle keep-alive connections are closed rather than waited on.
+     * Drains: from now on every API request is refused with 503 {@code shutting_down} and
+     * {@code Connection: close} (a clean refusal, never a reset connection), answers still in
+     * flight carry {@code Connection: close}, and {@code /readyz} says 503. The drain is over once
+     * nothing is in flight and no request has arrived for a short quiet period; when {@code graceMs}
+     * runs out first, each request still in flight is ended with an answer that says so (a stream
+     * with an error event and {@code [DONE]}, never a silent cut). Then every connection is closed.
      */
     public Future<Void> shutdown(long graceMs) {
         draining = true;
         if (server == null) {
             return Future.succeededFuture();
         }
-        Future<Void> graceful = server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        for (Exchange ex : live) {
+            if (!ex.response.headWritten()) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+            }
+        }
         io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
         long deadline = System.nanoTime() + graceMs * 1_000_000;
-        awaitDrained(deadline, graceful, drained, 1);
-        // Once nothing is in flight the drain is done; Vert.x's own shutdown may still be waiting on
-        // idle keep-alive connections, which closing Vert.x ends.
-        return drained.future();
+        awaitDrained(deadline, drained, 1);
+        return drained.future().compose(v -> {
+            guard.stop();
+            accessLog.close();
+            return server.close();
+        });
     }
 
     /** Checks every 25 ms (first after {@code delayMs}) whether the drain is over. */
-    private void awaitDrained(long deadline, Future<Void> graceful, io.vertx.core.Promise<Void> drained, long delayMs) {
+    private void awaitDrained(long deadline, io.vertx.core.Promise<Void> drained, long delayMs) {
         // A one-shot timer re-armed each time: cancelling a periodic timer from its own first run
         // fails inside Vert.x 5.0 (its future is not set yet).
         vertx.setTimer(delayMs, id -> {
-            if (inFlight.get() <= 0 || System.nanoTime() >= deadline || graceful.isComplete()) {
-                if (inFlight.get() > 0) {
-                    LOG.warn("shutdown grace over with {} request(s) still in flight", inFlight.get());
+            long now = System.nanoTime();
+            boolean quiet = now - lastArrival >= DRAIN_QUIET_MS * 1_000_000;
+            if (inFlight.get() <= 0 && (quiet || now >= deadline)) {
+                drained.tryComplete();
+            } else if (now >= deadline) {
+                LOG.warn("shutdown grace over with {} request(s) still in flight; ending them", inFlight.get());
+                for (Exchange ex : new java.util.ArrayList<>(live)) {
+                    ex.abort.shutdown();
                 }
+                // The engine answers each at once; give the answers a moment to leave, bounded.
+                awaitAnswered(System.nanoTime() + 1_000_000_000L, drained);
+            } else {
+                awaitDrained(deadline, drained, 25);
+            }
+        });
+    }
+
+    private void awaitAnswered(long deadline, io.vertx.core.Promise<Void> drained) {
+        vertx.setTimer(10, id -> {
+            if (inFlight.get() <= 0 || System.nanoTime() >= deadline) {
                 drained.tryComplete();
             } else {
-                awaitDrained(deadline, graceful, drained, 25);
+                awaitAnswered(deadline, drained);
             }
         });
     }
@@ -274,20 +387,50 @@ public final class GatewayServer {
         json(rc.response(), 200, root);
     }
 
+    /**
+     * Admin endpoints: with {@code server.admin_token} set, every caller needs it, wherever it calls
+     * from. Without one, only a loopback caller is let in, and only when no proxy header says the
+     * request came through a proxy (behind a reverse proxy on the same host every caller is local).
+     */
     private void admin(RoutingContext rc, java.util.function.Consumer<RoutingContext> handler) {
         String token = gateway.config().server().adminToken();
-        boolean loopback = rc.request().remoteAddress() != null
-                && isLoopback(rc.request().remoteAddress().hostAddress());
-        if (!loopback && (token.isEmpty() || !("Bearer " + token).equals(rc.request().getHeader(HttpHeaders.AUTHORIZATION)))) {
-            error(rc.response(), 401, "authentication_error", "invalid_api_key", "admin endpoints need the admin token",
-                    null, null);
+        HttpServerRequest req = rc.request();
+        if (!token.isEmpty()) {
+            String presented = req.getHeader(HttpHeaders.AUTHORIZATION);
+            if (presented == null || !java.security.MessageDigest.isEqual(("Bearer " + token).getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8), presented.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                error(rc.response(), 401, "authentication_error", "invalid_api_key",
+                        "admin endpoints need Authorization: Bearer <server.admin_token>", null, null);
+                return;
+            }
+        } else if (req.remoteAddress() == null || !isLoopback(req.remoteAddress().hostAddress()) || proxied(req)) {
+            error(rc.response(), 401, "authentication_error", "invalid_api_key", "admin endpoints need "
+                    + "server.admin_token when called from another host or through a proxy", null, null);
             return;
         }
         handler.accept(rc);
     }
 
-    private static boolean isLoopback(String ip) {
-        return ip.startsWith("127.") || ip.equals("0:0:0:0:0:0:0:1") || ip.equals("::1");
+    private static boolean proxied(HttpServerRequest req) {
+        for (String h : PROXY_HEADERS) {
+            if (req.headers().contains(h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code ip}, the peer's address as the socket reports it (never a name), is loopback. */
+    static boolean isLoopback(String ip) {
+        if (ip == null || ip.isEmpty() || !(Character.digit(ip.charAt(0), 16) >= 0 || ip.charAt(0) == ':')) {
+            return false;
+        }
+        try {
+            // A literal address is parsed, not resolved.
+            return java.net.InetAddress.getByName(ip).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private void adminTargets(RoutingContext rc) {
@@ -339,6 +482,7 @@ public final class GatewayServer {
         if (key == null && keysRequired()) {
             return;
         }
+        ex.keyName = key == null ? null : key.name();
         HttpServerResponse resp = ex.response;
         JsonNode body;
         try {
@@ -364,10 +508,16 @@ public final class GatewayServer {
             error(resp, 400, "invalid_request_error", "invalid_request", "comment: must be a string", "comment", null);
             return;
         }
-        Gateway.Served s = gateway.servedBy(id.asText());
+        Gateway.FeedbackClaim claim = gateway.claimFeedback(id.asText(), key == null ? null : key.name());
+        Gateway.Served s = claim.served();
         if (s == null) {
-            error(resp, 404, "not_found_error", "request_not_found", "no served request with id '" + id.asText()
-                    + "' is known (the most recent 10000 are kept)", "request_id", null);
+            error(resp, 404, "not_found_error", "request_not_found", "no request with this id was served to this key "
+                    + "(the most recent 10000 are kept)", "request_id", null);
+            return;
+        }
+        if (claim.already()) {
+            error(resp, 409, "invalid_request_error", "feedback_exists", "feedback for this request was already "
+                    + "counted; a request gets one", "request_id", null);
             return;
         }
         dev.detour.api.detector.Feedback fb = new dev.detour.api.detector.Feedback(s.target(), id.asText(),
@@ -407,6 +557,7 @@ public final class GatewayServer {
         if (key == null && keysRequired()) {
             return null;
         }
+        ex.keyName = key == null ? null : key.name();
         Q request;
         try {
             request = parse.apply(ex.body);
@@ -449,7 +600,7 @@ public final class GatewayServer {
                     } else {
                         json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
-                    answered(route, requestId, r);
+                    answered(ex, route, r);
                 }
                 done(route, resp, start, requestId, r);
             });
@@ -460,7 +611,7 @@ public final class GatewayServer {
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
-                streamCommitted(resp, route, requestId, start, target, attempts, failover);
+                streamCommitted(ex, route, target, attempts, failover);
             }
 
             @Override
@@ -581,21 +732,13 @@ public final class GatewayServer {
     }
 
     /** Seconds until the key may call again, or 0 when it is within its {@code limits.rpm}. */
-    private synchronized long rateLimited(GatewayConfig.Key key) {
-        if (key.rpm() <= 0) {
+    private long rateLimited(GatewayConfig.Key key) {
+        RateLimiter limiter = rpmLimits.get(key.name());
+        if (limiter == null) {
             return 0;
         }
-        long now = gateway.clock().millis();
-        long[] w = keyWindows.computeIfAbsent(key.name(), k -> new long[] {now, 0});
-        if (now - w[0] >= 60_000) {
-            w[0] = now;
-            w[1] = 0;
-        }
-        if (w[1] >= key.rpm()) {
-            return Math.max(1, (w[0] + 60_000 - now + 999) / 1000);
-        }
-        w[1]++;
-        return 0;
+        long waitMs = limiter.tryAcquire(gateway.clock().nanos() / 1_000_000);
+        return waitMs == 0 ? 0 : Math.max(1, (waitMs + 999) / 1000);
     }
 
     RouteRuntime resolve(HttpServerResponse resp, GatewayConfig.Key key, String model, ErrorStyle style) {
@@ -637,8 +780,8 @@ public final class GatewayServer {
     }
 
     /** A whole answer was sent (with {@link #successHeaders}): who served it (for feedback), token metrics. */
-    void answered(RouteRuntime route, String requestId, EngineResult<dev.detour.api.model.ChatResponse> r) {
-        gateway.served(requestId, route, r.target());
+    void answered(Exchange ex, RouteRuntime route, EngineResult<dev.detour.api.model.ChatResponse> r) {
+        gateway.served(ex.requestId, route, r.target(), ex.keyName);
         if (r.value().usage() != null) {
             gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
                     r.value().usage().completionTokens());
@@ -646,15 +789,16 @@ public final class GatewayServer {
     }
 
     /** A stream was committed to {@code target}: headers, TTFT, who served it; the SSE response starts. */
-    void streamCommitted(HttpServerResponse resp, RouteRuntime route, String requestId, long start, TargetRuntime target,
-                         List<AttemptRecord> attempts, boolean failover) {
+    void streamCommitted(Exchange ex, RouteRuntime route, TargetRuntime target, List<AttemptRecord> attempts,
+                         boolean failover) {
+        HttpServerResponse resp = ex.response;
         int calls = 0;
         for (AttemptRecord a : attempts) {
             calls += a.called() ? 1 : 0;
         }
-        gateway.metrics().ttft(target.id(), (System.nanoTime() - start) / 1e9);
+        gateway.metrics().ttft(target.id(), (System.nanoTime() - ex.start) / 1e9);
         successHeaders(resp, target, calls, failover);
-        gateway.served(requestId, route, target);
+        gateway.served(ex.requestId, route, target, ex.keyName);
         resp.setStatusCode(200).setChunked(true)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
@@ -687,18 +831,20 @@ public final class GatewayServer {
     void done(RouteRuntime route, HttpServerResponse resp, long start, String requestId, EngineResult<?> r) {
         double seconds = (System.nanoTime() - start) / 1e9;
         gateway.metrics().request(route.name(), resp.getStatusCode(), seconds);
-        String mode = gateway.config().telemetry().accessLog();
-        if (!mode.equals("off") && ACCESS.isInfoEnabled()) {
-            String target = r.target() == null ? "-" : r.target().id();
-            if (mode.equals("json")) {
-                ACCESS.info("{{\"request_id\":\"{}\",\"route\":\"{}\",\"status\":{},\"target\":\"{}\",\"attempts\":{},"
-                        + "\"failover\":{},\"ms\":{}}}", requestId, route.name(), resp.getStatusCode(), target, r.calls(),
-                        r.failover(), Math.round(seconds * 1000));
-            } else {
-                ACCESS.info("{} {} {} {} attempts={} failover={} {}ms", requestId, route.name(), resp.getStatusCode(),
-                        target, r.calls(), r.failover(), Math.round(seconds * 1000));
-            }
+    }
+
+    /**
+     * One access-log line for a finished request, whatever its status, from what the client was
+     * sent: its status and Detour's response headers. Never the key, only its name.
+     */
+    private void logAccess(HttpServerRequest req, HttpServerResponse resp, long start, String keyName) {
+        if (!accessLog.enabled()) {
+            return;
         }
+        io.vertx.core.MultiMap h = resp.headers();
+        accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), h.get(REQUEST_ID), req.method().name(),
+                req.path(), resp.getStatusCode(), h.get(ROUTE), h.get(TARGET), h.get(ATTEMPTS),
+                "true".equals(h.get(FAILOVER)), keyName, (System.nanoTime() - start) / 1_000_000, null));
     }
 
     private void failure(RoutingContext rc) {

@@ -46,7 +46,7 @@ final class MessagesHandler {
         RequestContext ctx = server.context(ex.request, requestId, route.name(), request.stream(), "anthropic");
         HttpServerResponse resp = ex.response;
         if (request.stream()) {
-            stream(resp, route, request, ctx, abort, start, requestId);
+            stream(ex, route, request, ctx, abort, start, requestId);
             return;
         }
         gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
@@ -56,20 +56,21 @@ final class MessagesHandler {
             } else {
                 GatewayServer.successHeaders(resp, r.target(), r.calls(), r.failover());
                 GatewayServer.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
-                server.answered(route, requestId, r);
+                server.answered(ex, route, r);
             }
             server.done(route, resp, start, requestId, r);
         });
     }
 
-    private void stream(HttpServerResponse resp, RouteRuntime route, ChatRequest request, RequestContext ctx,
+    private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
                         AbortSignal abort, long start, String requestId) {
+        HttpServerResponse resp = ex.response;
         SseWriter out = new SseWriter(resp);
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
-                server.streamCommitted(resp, route, requestId, start, target, attempts, failover);
+                server.streamCommitted(ex, route, target, attempts, failover);
                 encoder[0] = new AnthropicStreamEncoder(target.model());
             }
 
