@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.detour.it.Harness.await;
@@ -83,14 +84,32 @@ class DegradationIT {
         };
     }
 
+    /** The circuits target a was seen in after each request, when a test watches them (else null). */
+    Set<String> circuitsOfA;
+
     /** Sends n requests; returns how many of them reached target a. */
     int send(int n) {
         int before = a.calls();
         for (int i = 0; i < n; i++) {
             Reply r = Harness.post(vertx, gw.port(), "/v1/chat/completions", chat("r", false));
             assertEquals(200, r.status(), r.body());
+            if (circuitsOfA != null) {
+                Harness.get(vertx, gw.port(), "/admin/targets").json().path("targets").forEach(t -> {
+                    if (t.path("id").asText().equals("a/m")) {
+                        circuitsOfA.add(t.path("circuit").asText());
+                    }
+                });
+            }
         }
         return a.calls() - before;
+    }
+
+    /** The signals shed the traffic by themselves: the breaker, which only failed calls open, stays closed. */
+    void assertShiftedWithTheBreakerClosed(String what) {
+        circuitsOfA = new java.util.TreeSet<>();
+        assertShifted(what);
+        assertEquals(Set.of("closed"), circuitsOfA, what + ": a target that answers is demoted, never closed");
+        circuitsOfA = null;
     }
 
     void assertShifted(String what) {
@@ -123,7 +142,7 @@ class DegradationIT {
     void a_target_three_times_slower_sheds_its_traffic_keeps_probes_and_wins_it_back() {
         assertEquals(40, send(40), "healthy: the priority target serves everything");
         a.always(taking(350));
-        assertShifted("latency x3.5");
+        assertShiftedWithTheBreakerClosed("latency x3.5");
         a.always(taking(100));
         long recovery = recoveryMillis();
         assertTrue(recovery <= 30_000, "share back above 50 % within 30 s of recovery, took " + recovery + " ms");
@@ -146,7 +165,7 @@ class DegradationIT {
             clock.advanceMillis(100);
             Behaviour.text("").answer(up, req, body);
         });
-        assertShifted("empty answers");
+        assertShiftedWithTheBreakerClosed("empty answers");
     }
 
     @Test

@@ -13,7 +13,8 @@ import dev.detour.core.config.GatewayConfig.Breaker;
  * recorded and the failed share reached {@code failure_ratio}. Open: it refuses calls until
  * {@code cooldown} has passed, then grants exactly one probe (half-open); the probe's success
  * closes it with a clean window, its failure re-opens it for another cooldown. The breaker never
- * retries anything itself. Vert.x's circuit breaker was not used because it counts failures, not
+ * retries anything itself, and nothing but failed calls opens it: the health model's signals
+ * (latency, quality...) only demote a target, so a slow last resort is never cut off. Vert.x's circuit breaker was not used because it counts failures, not
  * a failure ratio with a minimum of calls, and cannot take an injected clock.
  *
  * <p>Confined to the event loop that serves the gateway's requests; the fields are volatile only so
@@ -25,18 +26,19 @@ public final class CircuitBreaker {
     private final Breaker config;
     private final Clock clock;
     private final long bucketNanos;
+    private final long cooldownNanos;
     private final int[] calls = new int[BUCKETS];
     private final int[] failures = new int[BUCKETS];
     private final long[] bucketStart = new long[BUCKETS];
     private volatile CircuitState state = CircuitState.CLOSED;
     private volatile long openedAt;
     private volatile boolean probeOut;
-    private volatile long currentCooldown;
 
     public CircuitBreaker(Breaker config, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.bucketNanos = Math.max(1, config.window().toNanos() / BUCKETS);
+        this.cooldownNanos = config.cooldown().toNanos();
     }
 
     /** The state now (an open breaker whose cooldown has passed reads as half-open). */
@@ -118,14 +120,8 @@ public final class CircuitBreaker {
 
     /** Opens the breaker now for the configured cooldown. */
     public void open() {
-        openFor(config.cooldown().toNanos());
-    }
-
-    /** Opens the breaker now for {@code cooldownNanos} (the health model uses a shorter one). */
-    public void openFor(long cooldownNanos) {
         state = CircuitState.OPEN;
         openedAt = clock.nanos();
-        currentCooldown = cooldownNanos;
         probeOut = false;
     }
 
@@ -137,7 +133,7 @@ public final class CircuitBreaker {
     }
 
     private boolean cooldownOver() {
-        return clock.nanos() - openedAt >= currentCooldown;
+        return clock.nanos() - openedAt >= cooldownNanos;
     }
 
     private void record(boolean failed) {

@@ -45,14 +45,13 @@ public final class TargetRuntime implements TargetView, TargetHealth {
 
     private final Clock clock;
     private final long holdNanos;
-    private final long probeNanos;
     private final HealthEvents events;
     private volatile HealthState state = HealthState.HEALTHY;
     private long stateSince;
     private long lastProbe;
 
     /**
-     * @param degradation its hold (the least time between two state changes) and probe interval
+     * @param degradation its hold: the least time between two state changes
      * @param events     where state changes are reported
      */
     public TargetRuntime(GatewayConfig.Provider provider, GatewayConfig.Target target, CircuitBreaker breaker,
@@ -60,7 +59,6 @@ public final class TargetRuntime implements TargetView, TargetHealth {
                          HealthEvents events) {
         this.clock = clock;
         this.holdNanos = degradation.hold().toNanos();
-        this.probeNanos = degradation.probeInterval().toNanos();
         this.events = events;
         this.stateSince = clock.nanos() - holdNanos;
         this.lastProbe = clock.nanos();
@@ -193,8 +191,14 @@ public final class TargetRuntime implements TargetView, TargetHealth {
      * Moves the state with hysteresis: entering a worse state needs the score below the state's
      * floor (0.8 degraded, 0.3 unhealthy), leaving it needs a margin above (0.9 healthy, 0.4
      * degraded), and two changes are at least {@code hold} apart, so a flapping target changes
-     * state at most once per hold. Becoming unhealthy opens the breaker: an unusable target gets
-     * no calls until its half-open probe, even while it still answers 200.
+     * state at most once per hold.
+     *
+     * <p>The state only ranks the target: signals never touch the breaker, however low the score.
+     * A target judged slow, short-winded or badly rated is still answering, and when it is the
+     * last one that answers, closing it would turn a slow path into no path (a gateway under its
+     * own load, or a slow backup behind a dead primary, would answer 503 instead of 200). The
+     * engine's graduated shift demotes an unhealthy target behind every other one and keeps
+     * probing it; only failed calls, counted by the breaker itself, stop calls to a target.
      */
     private void evaluate() {
         double score = signalScore();
@@ -204,11 +208,6 @@ public final class TargetRuntime implements TargetView, TargetHealth {
             HealthState from = state;
             state = next;
             stateSince = now;
-            if (next == HealthState.UNHEALTHY && score < 0.1) {
-                // Unusable though answering: stop calling it, but probe again soon (one probe
-                // interval, not the failure cooldown) so a recovery is seen quickly.
-                breaker.openFor(probeNanos);
-            }
             events.stateChanged(this, from, next, score, signals());
         }
     }

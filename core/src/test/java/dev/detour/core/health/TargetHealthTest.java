@@ -61,13 +61,37 @@ class TargetHealthTest {
     }
 
     @Test
-    void becoming_unusable_opens_the_breaker_for_one_probe_interval() {
+    void a_target_judged_unusable_by_its_signals_is_demoted_but_never_closed() {
         severity(1.0);
         assertEquals(HealthState.UNHEALTHY, t.state());
-        assertEquals(CircuitState.OPEN, t.circuit());
-        clock.advanceMillis(5_000);
-        assertEquals(CircuitState.HALF_OPEN, t.circuit(), "probed again after probe_interval, not the 30s cooldown");
+        assertEquals(0.0, t.score());
+        assertEquals(CircuitState.CLOSED, t.circuit(), "signals rank a target; only failed calls open its breaker");
+        assertTrue(t.callable());
+        assertEquals(CircuitBreaker.Grant.NORMAL, t.breaker().tryAcquire(),
+                "the last resort still gets its calls while the signal says it is slow");
         assertEquals(List.of("healthy->unhealthy"), events.changes);
+    }
+
+    @Test
+    void a_slow_but_answering_target_stays_callable_for_as_long_as_it_is_judged_slow() {
+        for (int i = 0; i < 1_000; i++) {
+            severity(1.0);
+            t.breaker().onSuccess(t.breaker().tryAcquire());
+            t.recordOutcome(true, 400, -1);
+            assertEquals(CircuitState.CLOSED, t.circuit(), "call " + i);
+            clock.advanceMillis(20);
+        }
+        assertEquals(HealthState.UNHEALTHY, t.state());
+    }
+
+    @Test
+    void failed_calls_still_open_the_breaker_of_a_demoted_target() {
+        severity(1.0);
+        for (int i = 0; i < GatewayConfig.Breaker.DEFAULTS.minCalls(); i++) {
+            t.breaker().onFailure(t.breaker().tryAcquire());
+        }
+        assertEquals(CircuitState.OPEN, t.circuit());
+        assertTrue(!t.callable());
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 
 import java.io.IOException;
 import java.util.HashSet;
@@ -35,6 +36,12 @@ final class AnswerChecks {
     static final int REFUSAL_HEAD = 300;
     /** Texts longer than this are judged on their first part, to bound the work per answer. */
     static final int MAX_CHARS = 50_000;
+    /**
+     * The engine hands detectors at most the first 64 KiB of a streamed answer. Whether it counts
+     * those in UTF-8 bytes (at least 21,845 characters) or in characters, a text this long or longer
+     * may be such a sample: its end is not the answer's end.
+     */
+    static final int MAY_BE_SAMPLE_CHARS = 16_384;
     /** Word n-gram size for repetition. */
     static final int NGRAM = 3;
 
@@ -85,7 +92,10 @@ final class AnswerChecks {
 
     /**
      * Whether the text is exactly one JSON object or array (surrounding whitespace allowed, nothing
-     * else): what JSON mode promises. Code fences, prose around the JSON or a bare scalar fail.
+     * else): what JSON mode promises. Code fences, prose around the JSON or a bare scalar fail. A
+     * text that is valid as far as it goes but ends inside the document fails only when it is
+     * shorter than {@link #MAY_BE_SAMPLE_CHARS}: a longer one may be the engine's bounded sample of
+     * a complete answer, and nothing can be said about what was cut.
      */
     static boolean validJson(String text) {
         if (empty(text)) {
@@ -98,6 +108,8 @@ final class AnswerChecks {
             }
             p.skipChildren();
             return p.nextToken() == null;
+        } catch (JsonEOFException e) {
+            return text.length() >= MAY_BE_SAMPLE_CHARS;
         } catch (IOException e) {
             return false;
         }

@@ -9,8 +9,6 @@ import dev.detour.api.model.FinishReason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code quality} detector: the share of bad answers in a target's recent answers (a window
@@ -26,6 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * learned as normal, but a lasting change eventually is).
  * The bad share's denominator is never below {@code min_samples}, so a new target starts neutral.
  * Other failed attempts are left to the {@code errors} detector.
+ *
+ * <p>The text may be a bounded sample (the engine passes at most the first 64 KiB of a streamed
+ * answer), so every check reads the start of it (refusals the first
+ * {@value AnswerChecks#REFUSAL_HEAD} characters, repetition the first
+ * {@value AnswerChecks#MAX_CHARS}) or, for JSON, does not judge a long text that stops inside
+ * the document. Nothing of the text is kept: per target only the window's flags.
  *
  * <p>Called on the event loop; O(window + answer length) per observation, the text capped at
  * {@value AnswerChecks#MAX_CHARS} characters.
@@ -44,14 +48,15 @@ public final class AnswerQualityDetector implements QualityDetector {
     private static final int OUTRIGHT = EMPTY | REPETITIVE | INVALID_JSON | GATE;
 
     private final QualityOptions options;
-    private final long windowNanos;
     private final List<String> refusals;
-    private final Map<String, TargetState> targets = new ConcurrentHashMap<>();
+    private final TargetStates<TargetState> targets;
 
     public AnswerQualityDetector(QualityOptions options) {
         this.options = options == null ? QualityOptions.defaults() : options;
-        this.windowNanos = this.options.windowTimeNanos();
         this.refusals = AnswerChecks.normalisePatterns(this.options.refusalPatterns());
+        int window = this.options.window();
+        long nanos = this.options.windowTimeNanos();
+        this.targets = new TargetStates<>(() -> new TargetState(window, nanos));
     }
 
     /** The flags of one attempt, or -1 when this detector does not judge it. */
@@ -90,8 +95,7 @@ public final class AnswerQualityDetector implements QualityDetector {
         if (flags < 0) {
             return null;
         }
-        TargetState s = targets.computeIfAbsent(attempt.target().id(),
-                id -> new TargetState(options.window(), windowNanos));
+        TargetState s = targets.get(attempt.target().id());
         synchronized (s) {
             s.window.add(attempt.atNanos(), 0, flags);
             s.seen++;

@@ -7,9 +7,7 @@ import dev.detour.api.detector.Signal;
 
 import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code errors} detector: the shape of a target's failures over a sliding window bounded by
@@ -36,12 +34,13 @@ public final class ErrorsDetector implements QualityDetector {
             ErrorKind.CONTENT_FILTER, ErrorKind.UNSUPPORTED);
 
     private final ErrorsOptions options;
-    private final long windowNanos;
-    private final Map<String, TargetState> targets = new ConcurrentHashMap<>();
+    private final TargetStates<TargetState> targets;
 
     public ErrorsDetector(ErrorsOptions options) {
         this.options = options == null ? ErrorsOptions.defaults() : options;
-        this.windowNanos = this.options.windowTimeNanos();
+        int window = this.options.window();
+        long nanos = this.options.windowTimeNanos();
+        this.targets = new TargetStates<>(() -> new TargetState(window, nanos));
     }
 
     @Override
@@ -50,8 +49,7 @@ public final class ErrorsDetector implements QualityDetector {
         if (failed && attempt.errorKind() != null && IGNORED.contains(attempt.errorKind())) {
             return null;
         }
-        TargetState state = targets.computeIfAbsent(attempt.target().id(),
-                id -> new TargetState(options.window(), windowNanos));
+        TargetState state = targets.get(attempt.target().id());
         synchronized (state) {
             double weight = 0;
             if (failed) {

@@ -6,8 +6,6 @@ import dev.detour.api.detector.QualityDetector;
 import dev.detour.api.detector.Signal;
 
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code feedback} detector: an exponentially weighted average of the users' scores
@@ -22,11 +20,12 @@ public final class FeedbackDetector implements QualityDetector {
 
     private final FeedbackOptions options;
     private final double onset;
-    private final Map<String, TargetState> targets = new ConcurrentHashMap<>();
+    private final TargetStates<TargetState> targets;
 
     public FeedbackDetector(FeedbackOptions options) {
         this.options = options == null ? FeedbackOptions.defaults() : options;
         this.onset = this.options.degradedScore() / 2;
+        this.targets = new TargetStates<>(TargetState::new);
     }
 
     @Override
@@ -40,7 +39,7 @@ public final class FeedbackDetector implements QualityDetector {
             return null;
         }
         double score = Math.max(-1, Math.min(1, feedback.score()));
-        TargetState s = targets.computeIfAbsent(feedback.target().id(), id -> new TargetState());
+        TargetState s = targets.get(feedback.target().id());
         synchronized (s) {
             s.count++;
             // The first scores average plainly so the EWMA does not start biased towards 0.

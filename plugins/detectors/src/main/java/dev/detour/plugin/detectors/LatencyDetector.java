@@ -5,8 +5,6 @@ import dev.detour.api.detector.QualityDetector;
 import dev.detour.api.detector.Signal;
 
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code latency} detector: compares each target's recent latency with its own learned
@@ -17,15 +15,19 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>time to first token, for streamed answers.</li>
  * </ul>
  * The judged value is the median of the last {@code window} answers divided by the baseline
- * ({@link Baseline}): a rise must hold for more than half of the window to count, so single slow
- * outliers never do. The baseline learns only while the target's median is below the severity
- * onset, and only from answers faster than {@code degraded_ratio} × baseline, so a degradation
- * does not become the new normal. Until {@code min_samples} successful
+ * ({@link Baseline}), or by the measure's floor ({@code fast_ms_per_token}, {@code fast_ttft_ms})
+ * when the baseline is lower: a rise must hold for more than half of the window to count, so
+ * single slow outliers never do, and a median below the floor never counts, so the gateway's own
+ * queueing under load is not mistaken for a slower provider. The baseline learns only while the
+ * target's median is below the severity onset, and only from answers faster than
+ * {@code degraded_ratio} × the judged baseline, so a degradation does not become the new normal.
+ * Until {@code min_samples} successful
  * answers are seen, a target has no signal (neutral). Failed attempts are ignored here (the
  * {@code errors} detector judges them).
  *
- * <p>State is per target id ({@code provider/model}), so per model too. Called on the event loop;
- * O(window) per observation.
+ * <p>State is per target id ({@code provider/model}), so per model too: two rings of {@code window}
+ * numbers and two baselines, nothing per answer. Called on the event loop; O(window) per
+ * observation.
  */
 public final class LatencyDetector implements QualityDetector {
 
@@ -34,11 +36,13 @@ public final class LatencyDetector implements QualityDetector {
 
     private final LatencyOptions options;
     private final double onset;
-    private final Map<String, TargetState> targets = new ConcurrentHashMap<>();
+    private final TargetStates<TargetState> targets;
 
     public LatencyDetector(LatencyOptions options) {
         this.options = options == null ? LatencyOptions.defaults() : options;
         this.onset = (1 + this.options.degradedRatio()) / 2;
+        LatencyOptions o = this.options;
+        this.targets = new TargetStates<>(() -> new TargetState(o));
     }
 
     @Override
@@ -46,7 +50,7 @@ public final class LatencyDetector implements QualityDetector {
         if (!attempt.success() || !(attempt.latencyMs() > 0)) {
             return null;
         }
-        TargetState state = targets.computeIfAbsent(attempt.target().id(), id -> new TargetState(options));
+        TargetState state = targets.get(attempt.target().id());
         synchronized (state) {
             double perToken = attempt.latencyMs() / (Math.max(0, attempt.outputTokens()) + options.tokenOffset());
             Judgement total = state.total.add(perToken, onset, options.degradedRatio());
@@ -89,11 +93,14 @@ public final class LatencyDetector implements QualityDetector {
     private static final class Measure {
         private final Baseline baseline;
         private final Windows.Ring recent;
+        /** The least baseline judged against: below it the measure is fast enough. */
+        private final double floor;
         private Judgement last;
 
-        Measure(LatencyOptions o) {
+        Measure(LatencyOptions o, double floor) {
             baseline = new Baseline(o.minSamples(), o.learningRate());
             recent = new Windows.Ring(o.window());
+            this.floor = floor;
         }
 
         /** Adds a value and returns the judgement, or null while the baseline is being learned. */
@@ -104,7 +111,7 @@ public final class LatencyDetector implements QualityDetector {
                 return null;
             }
             double median = recent.median();
-            double base = baseline.value();
+            double base = Math.max(baseline.value(), floor);
             double ratio = median / base;
             // Learn only in normal times, and not from the first slow answers of a rise either (they
             // come before the median turns), so a degradation never leaks into its own yardstick.
@@ -122,8 +129,8 @@ public final class LatencyDetector implements QualityDetector {
         int answersSinceTtft;
 
         TargetState(LatencyOptions o) {
-            total = new Measure(o);
-            ttft = new Measure(o);
+            total = new Measure(o, o.fastMsPerToken());
+            ttft = new Measure(o, o.fastTtftMs());
         }
     }
 }

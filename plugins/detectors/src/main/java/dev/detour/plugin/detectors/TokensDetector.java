@@ -5,8 +5,6 @@ import dev.detour.api.detector.QualityDetector;
 import dev.detour.api.detector.Signal;
 
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code tokens} detector: a target's generation throughput
@@ -15,7 +13,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * length counts both ways (answers cut short or running away). Each is judged as the median of
  * the last {@code window} successful answers against a {@link Baseline} that learns only while that
  * measure looks normal. The severity is the worse of the two. A target is neutral until
- * {@code min_samples} answers are seen. Called on the event loop; O(window) per observation.
+ * {@code min_samples} answers are seen.
+ *
+ * <p>Throughput is judged against the learned baseline capped at {@code fast_tokens_per_s}, so a
+ * target whose recent median is above that rate is never slow: a target answering in a fraction of
+ * a millisecond shows tens of thousands of tokens per second, and the gateway's own queueing under
+ * load divides that by ten without any provider being slower. Output length does not depend on
+ * load. State per target: two rings of {@code window} numbers and two baselines, nothing per
+ * answer. Called on the event loop; O(window) per observation.
  */
 public final class TokensDetector implements QualityDetector {
 
@@ -25,12 +30,14 @@ public final class TokensDetector implements QualityDetector {
     private final TokensOptions options;
     private final double slowOnset;
     private final double lengthOnset;
-    private final Map<String, TargetState> targets = new ConcurrentHashMap<>();
+    private final TargetStates<TargetState> targets;
 
     public TokensDetector(TokensOptions options) {
         this.options = options == null ? TokensOptions.defaults() : options;
         this.slowOnset = (1 + this.options.slowDegradedRatio()) / 2;
         this.lengthOnset = (1 + this.options.lengthDegradedRatio()) / 2;
+        TokensOptions o = this.options;
+        this.targets = new TargetStates<>(() -> new TargetState(o));
     }
 
     @Override
@@ -38,13 +45,14 @@ public final class TokensDetector implements QualityDetector {
         if (!attempt.success()) {
             return null;
         }
-        TargetState state = targets.computeIfAbsent(attempt.target().id(), id -> new TargetState(options));
+        TargetState state = targets.get(attempt.target().id());
         synchronized (state) {
             double tps = attempt.tokensPerSecond();
             if (tps > 0) {
                 if (state.speed.add(tps)) {
-                    double slowdown = state.speed.baseline.value() / state.speed.recent.median();
-                    if (slowdown < slowOnset && tps * options.slowDegradedRatio() > state.speed.baseline.value()) {
+                    double base = speedBaseline(state);
+                    double slowdown = base / state.speed.recent.median();
+                    if (slowdown < slowOnset && tps * options.slowDegradedRatio() > base) {
                         state.speed.baseline.learn(tps);
                     }
                     state.slowdown = slowdown;
@@ -75,7 +83,7 @@ public final class TokensDetector implements QualityDetector {
             } else if (slowSeverity >= lengthSeverity && !Double.isNaN(state.slowdown)) {
                 reason = String.format(Locale.ROOT, "p50 throughput %s tokens/s is %.1fx slower than the baseline %s",
                         LatencyDetector.num(state.speed.recent.median()), state.slowdown,
-                        LatencyDetector.num(state.speed.baseline.value()));
+                        LatencyDetector.num(speedBaseline(state)));
             } else {
                 reason = String.format(Locale.ROOT, "p50 output length %s tokens is %.1fx the baseline %s",
                         LatencyDetector.num(state.length.recent.median() - 1), state.lengthRatio,
@@ -84,6 +92,11 @@ public final class TokensDetector implements QualityDetector {
             double severity = Severity.round(Math.max(slowSeverity, lengthSeverity));
             return new Signal(TYPE, attempt.target().id(), severity, reason);
         }
+    }
+
+    /** The throughput judged against: the learned one, capped at {@code fast_tokens_per_s}. */
+    private double speedBaseline(TargetState state) {
+        return Math.min(state.speed.baseline.value(), options.fastTokensPerS());
     }
 
     /** A measure's baseline and recent window; the baseline learns from the first values on its own. */

@@ -62,4 +62,19 @@ class AnswerChecksTest {
         // A quoted refusal deep inside a long answer is not a refusal
         assertFalse(AnswerChecks.refusal(PROSE + " " + PROSE + " A bot might say: I can't help with that.", p));
     }
+
+    @Test
+    void a_long_json_text_cut_inside_the_document_may_be_a_sample_and_is_not_judged_invalid() {
+        StringBuilder json = new StringBuilder("{\"items\": [");
+        while (json.length() < 64 * 1024) {
+            json.append("{\"name\": \"item\", \"qty\": 1}, ");
+        }
+        // The engine's first 64 KiB of a long, valid JSON answer, cut inside a string
+        String sample = json.substring(0, 64 * 1024 - 3);
+        assertTrue(AnswerChecks.validJson(sample), "a cut sample says nothing about the whole answer");
+        // A short text that stops inside the document is still invalid, and a long one with a syntax error too
+        assertFalse(AnswerChecks.validJson(sample.substring(0, 1000)));
+        assertFalse(AnswerChecks.validJson(sample.replaceFirst(", \"qty\"", " \"qty\"")), "a missing comma");
+        assertFalse(AnswerChecks.validJson("x" + sample));
+    }
 }

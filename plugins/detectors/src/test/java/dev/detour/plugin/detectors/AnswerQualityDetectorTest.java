@@ -171,4 +171,23 @@ class AnswerQualityDetectorTest {
         s.answer(GOOD);
         assertEquals(0.0, s.severity(), s.last().toString());
     }
+
+    @Test
+    void long_json_answers_seen_through_the_engines_bounded_sample_are_not_invalid() {
+        Stream s = stream();
+        StringBuilder json = new StringBuilder("[");
+        for (int i = 0; json.length() < 100_000; i++) {
+            json.append("{\"n\": ").append(i).append(", \"v\": \"").append(Integer.toHexString(i * 7919)).append("\"}, ");
+        }
+        String sample = json.substring(0, 64 * 1024);
+        for (int i = 0; i < 60; i++) {
+            s.ok(500, 25_000, sample, FinishReason.STOP, true);
+        }
+        assertEquals(0.0, s.severity(), s.last().toString());
+        // A short answer that stops inside the document is still judged
+        for (int i = 0; i < 60; i++) {
+            s.ok(500, 10, "{\"answer\": [1, 2", FinishReason.STOP, true);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+    }
 }

@@ -177,4 +177,115 @@ class LatencyDetectorTest {
         assertTrue(reason.matches("p50 latency 32\\.0 ms/token over the last 10 answers is 3\\.2x the baseline 10\\.0"),
                 reason);
     }
+
+    @Test
+    void the_gateways_own_queueing_under_load_is_never_judged_slow() {
+        Stream s = stream();
+        // Given a target that answers in a tenth of a millisecond while the gateway is idle
+        for (int i = 0; i < 40; i++) {
+            s.ok(0.1, 7);
+            s.stream(0.1, 0.05, 7);
+        }
+        assertEquals(0.0, s.severity());
+        // When the gateway's own load makes each answer 20x to 500x slower, up to just below the floors
+        for (int i = 0; i < 300; i++) {
+            double ms = i < 100 ? 2 : i < 200 ? 20 : 0.99 * LatencyOptions.DEFAULT_FAST_MS_PER_TOKEN * (7 + 20);
+            s.ok(ms, 7);
+            s.stream(ms, Math.min(ms, 0.99 * LatencyOptions.DEFAULT_FAST_TTFT_MS), 7);
+            // Then neither measure ever counts: a median below the floor is fast enough
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+        }
+    }
+
+    @Test
+    void a_rise_under_the_floor_is_never_slow_and_one_just_above_it_is_judged_against_the_floor() {
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            s.ok(0.1, 7);
+        }
+        // 1.4x the floor: below the onset (1.5x), whatever the 0.1 ms baseline says
+        for (int i = 0; i < 20; i++) {
+            s.ok(1.4 * 2 * 27, 7);
+        }
+        assertEquals(0.0, s.severity(), s.last().toString());
+        // 2x the floor: degraded, as 2x a learned baseline would be
+        for (int i = 0; i < 20; i++) {
+            s.ok(2.0 * 2 * 27, 7);
+        }
+        assertEquals(0.25, s.severity(), 0.01, s.last().toString());
+        assertTrue(s.last().reason().contains("the baseline 2.00"), s.last().reason());
+    }
+
+    @Test
+    void a_fast_last_resort_that_really_slows_down_is_still_seen() {
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            s.ok(0.3, 7);
+        }
+        // The backup: answering 200 after 400 ms
+        for (int i = 0; i < 10; i++) {
+            s.ok(400, 7);
+        }
+        assertEquals(1.0, s.severity(), s.last().toString());
+        assertTrue(s.last().reason().contains("is 7.4x the baseline 2.00"), s.last().reason());
+    }
+
+    @Test
+    void the_demos_slow_backup_region_is_still_flagged_unhealthy() {
+        // The simulator's baseline (70 ms + up to 30 ms jitter, about 50 output tokens), then 450 ms + up to 60 ms,
+        // half the requests streamed with the latency before the first byte.
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            double ms = 70 + random.nextInt(31);
+            s.ok(ms + 2, 50);
+            s.stream(ms + 2, ms + 1, 50);
+        }
+        assertEquals(0.0, s.severity(), s.last().toString());
+        int flaggedAfter = -1;
+        for (int i = 1; i <= 20 && flaggedAfter < 0; i++) {
+            double ms = 450 + random.nextInt(61);
+            s.ok(ms + 2, 50);
+            s.stream(ms + 2, ms + 1, 50);
+            if (s.score() < 0.3) {
+                flaggedAfter = i;
+            }
+        }
+        assertTrue(flaggedAfter > 0 && flaggedAfter <= 10, "flagged after " + flaggedAfter + ": " + s.last());
+        assertEquals(1.0, s.severity(), s.last().toString());
+    }
+
+    @Test
+    void a_fast_stream_whose_first_token_turns_slow_is_still_flagged() {
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            s.stream(2, 1, 7);
+        }
+        for (int i = 0; i < 10; i++) {
+            s.stream(481, 480, 7);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+    }
+
+    @Test
+    void the_floors_are_options() throws Exception {
+        LatencyOptions o = new LatencyOptions(null, null, null, null, null, null, 0.5, 10.0);
+        Stream s = new Stream(new LatencyDetector(o), "local/tiny");
+        for (int i = 0; i < 40; i++) {
+            s.ok(0.1, 7);
+        }
+        // 30 ms for 27 token units is 1.1 ms/token: below the default floor, 2.2x a 0.5 floor
+        for (int i = 0; i < 10; i++) {
+            s.ok(30, 7);
+        }
+        assertTrue(s.severity() > 0, s.last().toString());
+        assertMessage("fast_ttft_ms must be a positive number",
+                () -> new LatencyOptions(null, null, null, null, null, null, null, 0.0));
+        assertMessage("fast_ms_per_token must be a positive number",
+                () -> new LatencyOptions(null, null, null, null, null, null, -1.0, null));
+    }
+
+    private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable make) {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, make);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
 }

@@ -41,9 +41,10 @@ class OptionsBindingTest {
         assertEquals(QualityOptions.defaults(), bind("{}", QualityOptions.class));
         assertEquals(FeedbackOptions.defaults(), bind("{}", FeedbackOptions.class));
         LatencyOptions l = LatencyOptions.defaults();
-        assertEquals(List.of(20, 10, 2.0, 2.5, 20, 0.05),
+        assertEquals(List.of(20, 10, 2.0, 2.5, 20, 0.05, 2.0, 100.0),
                 List.of(l.minSamples(), l.window(), l.degradedRatio(), l.unhealthyRatio(), l.tokenOffset(),
-                        l.learningRate()));
+                        l.learningRate(), l.fastMsPerToken(), l.fastTtftMs()));
+        assertEquals(500.0, TokensOptions.defaults().fastTokensPerS());
         ErrorsOptions e = ErrorsOptions.defaults();
         assertEquals(20_000_000_000L, e.windowTimeNanos());
     }
@@ -51,8 +52,9 @@ class OptionsBindingTest {
     @Test
     void snake_case_keys_bind() throws Exception {
         LatencyOptions l = bind("{\"min_samples\": 5, \"window\": 4, \"degraded_ratio\": 1.5, \"unhealthy_ratio\": 2,"
-                + " \"token_offset\": 8, \"learning_rate\": 0.1}", LatencyOptions.class);
-        assertEquals(new LatencyOptions(5, 4, 1.5, 2.0, 8, 0.1), l);
+                + " \"token_offset\": 8, \"learning_rate\": 0.1, \"fast_ms_per_token\": 0.5, \"fast_ttft_ms\": 20}",
+                LatencyOptions.class);
+        assertEquals(new LatencyOptions(5, 4, 1.5, 2.0, 8, 0.1, 0.5, 20.0), l);
         ErrorsOptions e = bind("{\"window\": 30, \"window_time\": \"1m\", \"min_samples\": 5, \"burst_weight\": 3,"
                 + " \"tolerated_rate\": 0.02, \"degraded_rate\": 0.05, \"unhealthy_rate\": 0.2}", ErrorsOptions.class);
         assertEquals(60_000_000_000L, e.windowTimeNanos());
@@ -61,8 +63,10 @@ class OptionsBindingTest {
                 + " \"max_repetition\": 0.6, \"window_time\": \"500ms\"}", QualityOptions.class);
         assertEquals(List.of("empty", "refusal"), q.checks());
         assertEquals(List.of("no way"), q.refusalPatterns());
-        TokensOptions t = bind("{\"slow_degraded_ratio\": 3, \"slow_unhealthy_ratio\": 5}", TokensOptions.class);
+        TokensOptions t = bind("{\"slow_degraded_ratio\": 3, \"slow_unhealthy_ratio\": 5, \"fast_tokens_per_s\": 2000}",
+                TokensOptions.class);
         assertEquals(3.0, t.slowDegradedRatio());
+        assertEquals(2000.0, t.fastTokensPerS());
         FeedbackOptions f = bind("{\"min_feedback\": 2, \"degraded_score\": -0.5, \"unhealthy_score\": -0.8}",
                 FeedbackOptions.class);
         assertEquals(2, f.minFeedback());

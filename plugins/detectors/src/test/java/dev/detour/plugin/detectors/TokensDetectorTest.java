@@ -80,4 +80,32 @@ class TokensDetectorTest {
             assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
         }
     }
+
+    @Test
+    void the_gateways_own_queueing_under_load_is_never_judged_slow() {
+        Stream s = stream();
+        // Given a target answering 7 tokens in a tenth of a millisecond (70,000 tokens/s) while idle
+        for (int i = 0; i < 40; i++) {
+            s.ok(0.1, 7);
+        }
+        // When load makes the same answers 20x to 130x slower: still at least 500 tokens/s
+        for (int i = 0; i < 200; i++) {
+            s.ok(i < 100 ? 2 : 13.9, 7);
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+        }
+    }
+
+    @Test
+    void a_fast_target_that_really_slows_down_is_still_seen() {
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            s.ok(0.1, 7);
+        }
+        // 7 tokens in 400 ms: 17.5 tokens/s, 28x below the 500 tokens/s cap
+        for (int i = 0; i < 10; i++) {
+            s.ok(400, 7);
+        }
+        assertEquals(1.0, s.severity(), s.last().toString());
+        assertTrue(s.last().reason().contains("slower than the baseline 500"), s.last().reason());
+    }
 }

@@ -73,6 +73,19 @@ class WeightedStrategyTest {
     }
 
     @Test
+    void keeps_a_target_its_detectors_judge_unusable_as_a_callable_last_resort() {
+        // Given the primary's breaker is open and the backup, still answering, is judged unusable by its
+        // detectors (core demotes such a target but never closes it)
+        RoutingStrategy strategy = strategy(9);
+        List<TargetView> candidates = List.of(FakeTarget.of("primary/m").weight(5).open(),
+                FakeTarget.of("backup/m").weight(1).state(dev.detour.api.view.HealthState.UNHEALTHY).score(0));
+        for (int i = 0; i < 100; i++) {
+            // Then the backup leads, the open primary stays in the plan behind it
+            assertEquals(List.of("backup/m", "primary/m"), ids(strategy.plan(REQUEST, candidates)));
+        }
+    }
+
+    @Test
     void orders_fallbacks_by_weight_descending_with_config_order_for_ties() {
         // Given one clear primary and fallbacks of mixed weights, one of them not callable
         RoutingStrategy strategy = strategy(3);
