@@ -709,9 +709,12 @@ public final class FailoverEngine {
                 next();
                 return;
             }
-            if (e.status() >= 400 && e.status() < 500) {
+            // A client fault without an upstream status: the adapter refused to build the request
+            // (ProviderAdapter's contract), so the client's request is wrong, not the upstream.
+            int status = e.status() == 0 && e.kind().clientFault() ? 400 : e.status();
+            if (status >= 400 && status < 500) {
                 result.tryComplete(new EngineResult<>(null, t, List.copyOf(attempts), t != first,
-                        new EngineResult.Failure(e.status(), errorType(e.status()), e.providerCode() != null
+                        new EngineResult.Failure(status, errorType(status), e.providerCode() != null
                                 ? e.providerCode() : e.kind().configName(), e.getMessage(),
                                 e.retryAfter() == null ? 0 : Math.max(1, e.retryAfter().toSeconds()))));
                 return;
