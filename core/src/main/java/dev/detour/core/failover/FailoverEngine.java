@@ -709,9 +709,11 @@ public final class FailoverEngine {
                 next();
                 return;
             }
-            // A client fault without an upstream status: the adapter refused to build the request
-            // (ProviderAdapter's contract), so the client's request is wrong, not the upstream.
-            int status = e.status() == 0 && e.kind().clientFault() ? 400 : e.status();
+            // No upstream status: the adapter refused to build the request (ProviderAdapter's
+            // contract). A client fault, or a feature the one target a direct call names cannot
+            // honour, is the client's request at fault, not the upstream: 400, not 502.
+            int status = e.status() == 0 && (e.kind().clientFault() || route.direct() && e.kind() == ErrorKind.UNSUPPORTED)
+                    ? 400 : e.status();
             if (status >= 400 && status < 500) {
                 result.tryComplete(new EngineResult<>(null, t, List.copyOf(attempts), t != first,
                         new EngineResult.Failure(status, errorType(status), e.providerCode() != null

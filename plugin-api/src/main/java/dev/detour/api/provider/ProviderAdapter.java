@@ -22,7 +22,8 @@ import io.vertx.core.Future;
  * field, an image URL no provider can fetch: see {@link RequestChecks}) fails before any I/O with
  * {@link ErrorKind#INVALID_REQUEST} and status 0; core answers the client 400
  * {@code invalid_request} with the message and tries no other target. A feature this provider
- * cannot honour but another might is {@link ErrorKind#UNSUPPORTED} instead.
+ * cannot honour but another might is {@link ErrorKind#UNSUPPORTED} instead: core tries the route's
+ * next target, or answers 400 {@code unsupported} on a direct call, which names this one target.
  */
 public interface ProviderAdapter {
 

@@ -67,6 +67,29 @@ public final class RequestChecks {
                 + (url == null ? "" : " (got " + schemeOf(url) + ")"));
     }
 
+    /**
+     * Why {@code model} cannot be one segment of a request path once percent-encoded, or null:
+     * {@code .} and {@code ..} pass any encoder unchanged and then move the request to another
+     * path (a model named {@code ..} would call {@code /model/../converse}, i.e. {@code /converse}).
+     * For adapters that put the model in the URL path ({@link ProviderAdapter#modelProblem}, and
+     * again before sending).
+     */
+    public static String pathSegmentProblem(String model) {
+        return model != null && (model.equals(".") || model.equals("..")) ? "'.' and '..' cannot be a path segment" : null;
+    }
+
+    /**
+     * Refuses a model that cannot be a path segment ({@link #pathSegmentProblem}).
+     *
+     * @throws ProviderException {@link ErrorKind#INVALID_REQUEST} naming {@code model}
+     */
+    public static void pathSegment(String model) {
+        String problem = pathSegmentProblem(model);
+        if (problem != null) {
+            throw new ProviderException(ErrorKind.INVALID_REQUEST, 0, "model '" + model + "': " + problem);
+        }
+    }
+
     /** Whether {@code url} starts with {@code http://} or {@code https://} (any case). */
     public static boolean isHttpUrl(String url) {
         return url != null && (url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8));

@@ -48,6 +48,14 @@ class RequestChecksTest {
     }
 
     @Test
+    void dot_segments_cannot_be_a_model_in_a_path() {
+        assertEquals(ErrorKind.INVALID_REQUEST, assertThrows(ProviderException.class, () -> RequestChecks.pathSegment("..")).kind());
+        assertThrows(ProviderException.class, () -> RequestChecks.pathSegment("."));
+        assertDoesNotThrow(() -> RequestChecks.pathSegment("..x"));
+        assertDoesNotThrow(() -> RequestChecks.pathSegment("a/../b"));   // encoded as one segment by the adapters
+    }
+
+    @Test
     void a_request_without_images_passes() throws Exception {
         ChatRequest r = OpenAiJson.parseRequest(OpenAiJson.MAPPER.readTree(
                 "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
