@@ -34,12 +34,12 @@ import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -53,7 +53,10 @@ public final class Gateway {
     private final Map<String, ProviderAdapter> adapters;
     private final Map<String, TargetRuntime> targets;
     private final Map<String, RouteRuntime> routes;
-    private final Map<String, RouteRuntime> direct = new ConcurrentHashMap<>();
+    /** Configured routes as admission answers them, built once: a lookup, never an allocation. */
+    private final Map<String, Resolution> resolved = new HashMap<>();
+    /** Direct {@code provider/model} routes: the names come from clients, so the table is bounded. */
+    private final DirectRoutes direct;
     private final FailoverEngine engine;
     private final Metrics metrics;
     private final List<Service> services;
@@ -73,6 +76,12 @@ public final class Gateway {
         this.engine = engine;
         this.metrics = metrics;
         this.services = services;
+        routes.values().forEach(r -> {
+            resolved.put(r.name(), new Resolution(r, null, null));
+            metrics.allowRoute(r.name());
+        });
+        targets.keySet().forEach(metrics::allowTarget);
+        this.direct = new DirectRoutes(MAX_DIRECT_TARGETS, metrics, targets.keySet());
     }
 
     /** Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options. */
@@ -179,33 +188,113 @@ public final class Gateway {
     }
 
     /**
-     * The route a client's {@code model} names: a configured route, or {@code provider/model} for a
-     * direct call to a provider inside the envelope (the {@code defaults:} policy, no fallback).
-     * Null when neither.
+     * How many direct {@code provider/model} targets are kept at most. Past it, the least recently
+     * used one without a call in flight is evicted (its health, {@code /metrics} series and
+     * {@code /admin/targets} entry go with it); when every one has a call in flight, a new name
+     * is refused ({@link Refusal#DIRECT_TABLE_FULL}) until one ends.
      */
-    public RouteRuntime route(String model) {
-        RouteRuntime r = routes.get(model);
-        if (r != null) {
-            return r;
+    public static final int MAX_DIRECT_TARGETS = 256;
+
+    /** The longest {@code model} a client may send; longer is refused at admission. */
+    public static final int MAX_MODEL_NAME_LENGTH = 256;
+
+    /** Why a client's {@code model} leads to no route. */
+    public enum Refusal {
+        /** The name itself is impossible (control characters, too long, not a model of its provider). */
+        INVALID_NAME,
+        /** Neither a configured route nor {@code provider/model} of a configured provider inside the envelope. */
+        UNKNOWN,
+        /** The client's key may not use the name. */
+        NOT_ALLOWED,
+        /** Every one of the {@link #MAX_DIRECT_TARGETS} direct targets has a call in flight. */
+        DIRECT_TABLE_FULL
+    }
+
+    /**
+     * What a client's {@code model} resolves to: a route, or a refusal and why.
+     *
+     * @param route   the route, or null when refused
+     * @param refusal why not, or null when {@code route} is set
+     * @param reason  a message for the client naming the problem (without the name when it is unprintable), or null
+     */
+    public record Resolution(RouteRuntime route, Refusal refusal, String reason) {
+    }
+
+    /**
+     * Resolves a client's {@code model}: a configured route, or {@code provider/model} for a direct
+     * call to a configured provider inside the envelope (the {@code defaults:} policy, no
+     * fallback). A direct target is created only once the name is known to be well formed, a
+     * model name its provider's adapter accepts, and allowed by {@code allowed}; a refused
+     * request creates nothing. Direct targets are bounded by {@link #MAX_DIRECT_TARGETS}.
+     * Thread-safe; a configured route costs one map lookup.
+     *
+     * @param allowed the names the client's key may use, or null for any
+     */
+    public Resolution resolve(String model, Set<String> allowed) {
+        Resolution configured = model == null ? null : resolved.get(model);
+        if (configured != null) {
+            return allowed == null || allowed.contains(model) ? configured : REFUSED_NOT_ALLOWED;
+        }
+        String problem = nameProblem(model);
+        if (problem != null) {
+            return new Resolution(null, Refusal.INVALID_NAME, problem);
         }
         int slash = model.indexOf('/');
-        if (slash <= 0 || slash == model.length() - 1) {
-            return null;
-        }
-        GatewayConfig.Provider p = config.providers().get(model.substring(0, slash));
+        GatewayConfig.Provider p = slash <= 0 || slash == model.length() - 1 ? null
+                : config.providers().get(model.substring(0, slash));
         if (p == null || ConfigLoader.outsideEnvelope(config.envelope(), p) != null) {
-            return null;
+            return REFUSED_UNKNOWN;
         }
-        return direct.computeIfAbsent(model, m -> {
-            GatewayConfig.Target t = new GatewayConfig.Target(p.name(), m.substring(slash + 1), 1, -1, -1, null, null, null);
+        if (allowed != null && !allowed.contains(model)) {
+            return REFUSED_NOT_ALLOWED;
+        }
+        String name = model.substring(slash + 1);
+        String bad = adapters.get(p.name()).modelProblem(name);
+        if (bad != null) {
+            return new Resolution(null, Refusal.INVALID_NAME, "model: '" + name + "' is not a model of provider '"
+                    + p.name() + "': " + bad);
+        }
+        Resolution r = direct.get(model, () -> {
+            GatewayConfig.Target t = new GatewayConfig.Target(p.name(), name, 1, -1, -1, null, null, null);
             TargetRuntime rt = targets.get(t.id());
             if (rt == null) {
                 rt = newTarget(config, adapters, t, config.defaults().breaker(), GatewayConfig.Degradation.DEFAULTS,
                         clock, events);
             }
-            return new RouteRuntime(m, "direct", directStrategy, List.of(rt), config.defaults(), Map.of(), List.of(),
-                    java.util.Set.of(), GatewayConfig.Degradation.DEFAULTS, GatewayConfig.StreamPolicy.DEFAULTS, true);
+            return new RouteRuntime(model, "direct", directStrategy, List.of(rt), config.defaults(), Map.of(), List.of(),
+                    Set.of(), GatewayConfig.Degradation.DEFAULTS, GatewayConfig.StreamPolicy.DEFAULTS, true);
         });
+        return r != null ? r : REFUSED_FULL;
+    }
+
+    private static final Resolution REFUSED_NOT_ALLOWED = new Resolution(null, Refusal.NOT_ALLOWED, null);
+    private static final Resolution REFUSED_UNKNOWN = new Resolution(null, Refusal.UNKNOWN, null);
+    private static final Resolution REFUSED_FULL = new Resolution(null, Refusal.DIRECT_TABLE_FULL, "all "
+            + MAX_DIRECT_TARGETS + " direct provider/model targets have calls in flight; retry shortly or use a configured route");
+
+    /**
+     * Why {@code model} cannot be a name at all, or null: it must be present, at most
+     * {@link #MAX_MODEL_NAME_LENGTH} characters, and printable ASCII without spaces, quotes or
+     * backslashes (it travels in response headers, metric labels and log lines; no provider names
+     * a model otherwise).
+     */
+    static String nameProblem(String model) {
+        if (model == null || model.isEmpty()) {
+            return "model: is required";
+        }
+        if (model.length() > MAX_MODEL_NAME_LENGTH) {
+            return "model: is longer than " + MAX_MODEL_NAME_LENGTH + " characters";
+        }
+        for (int i = 0; i < model.length(); i++) {
+            char c = model.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) {
+                return "model: contains a control character (at index " + i + ")";
+            }
+            if (c == ' ' || c == '"' || c == '\\' || c > 0x7e) {
+                return "model: must be printable ASCII without spaces, quotes or backslashes (a route name or provider/model)";
+            }
+        }
+        return null;
     }
 
     public GatewayConfig config() {
@@ -258,10 +347,13 @@ public final class Gateway {
         return routes;
     }
 
-    /** Every target runtime, route targets first, then direct ones used so far. */
+    /**
+     * Every target runtime, route targets first, then the direct ones currently kept (at most
+     * {@link #MAX_DIRECT_TARGETS}); a snapshot.
+     */
     public Collection<TargetRuntime> targets() {
         Map<String, TargetRuntime> all = new LinkedHashMap<>(targets);
-        direct.values().forEach(r -> all.putIfAbsent(r.runtimes().get(0).id(), r.runtimes().get(0)));
+        direct.targets().forEach(t -> all.putIfAbsent(t.id(), t));
         return all.values();
     }
 

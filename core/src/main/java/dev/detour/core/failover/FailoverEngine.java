@@ -756,9 +756,14 @@ public final class FailoverEngine {
                 next();
                 return;
             }
-            if (e.status() >= 400 && e.status() < 500) {
+            // No upstream status: the adapter refused to build the request (ProviderAdapter's
+            // contract). A client fault, or a feature the one target a direct call names cannot
+            // honour, is the client's request at fault, not the upstream: 400, not 502.
+            int status = e.status() == 0 && (e.kind().clientFault() || route.direct() && e.kind() == ErrorKind.UNSUPPORTED)
+                    ? 400 : e.status();
+            if (status >= 400 && status < 500) {
                 result.tryComplete(new EngineResult<>(null, t, List.copyOf(attempts), t != first,
-                        new EngineResult.Failure(e.status(), errorType(e.status()), e.providerCode() != null
+                        new EngineResult.Failure(status, errorType(status), e.providerCode() != null
                                 ? e.providerCode() : e.kind().configName(), e.getMessage(),
                                 e.retryAfter() == null ? 0 : Math.max(1, e.retryAfter().toSeconds()))));
                 return;

@@ -564,6 +564,10 @@ public final class GatewayServer {
         } catch (WireFormatException e) {
             error(ex.response, style, 400, "invalid_request_error", "invalid_request", e.getMessage(), e.field(), null);
             return null;
+        } catch (IllegalArgumentException e) {
+            // A canonical record refusing a value the schema check let through: still the body's fault.
+            error(ex.response, style, 400, "invalid_request_error", "invalid_request", e.getMessage(), null, null);
+            return null;
         }
         RouteRuntime route = resolve(ex.response, key, model.apply(request), style);
         if (route == null) {
@@ -690,14 +694,36 @@ public final class GatewayServer {
         }
     }
 
+    /** The longest client {@code x-request-id} echoed; a longer one is replaced. */
+    static final int MAX_REQUEST_ID_LENGTH = 128;
+
+    /**
+     * The request's id, set on the exchange and echoed as {@code x-request-id}: the client's own
+     * when it is 1..{@value #MAX_REQUEST_ID_LENGTH} printable ASCII characters other than
+     * {@code "} and {@code \} (it goes into a response header and the access log as it is),
+     * otherwise a generated one.
+     */
     String requestId(Exchange ex) {
         String id = ex.request.getHeader(REQUEST_ID);
-        if (id == null || id.isEmpty() || id.length() > 200) {
+        if (!isPlainRequestId(id)) {
             id = "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
         }
         ex.requestId = id;
         ex.response.putHeader(REQUEST_ID, id);
         return id;
+    }
+
+    static boolean isPlainRequestId(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_REQUEST_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether virtual keys are configured (then a null key means an error was already sent). */
@@ -741,19 +767,30 @@ public final class GatewayServer {
         return waitMs == 0 ? 0 : Math.max(1, (waitMs + 999) / 1000);
     }
 
+    /**
+     * The route the request's {@code model} names, or null once the error is sent: 400
+     * {@code invalid_request} for an impossible name (control characters, too long, not a model of
+     * its provider), 404 for an unknown one, 403 when the key may not use it, 429 when every
+     * direct target is busy. Nothing is created for a refused request (see {@link Gateway#resolve}).
+     */
     RouteRuntime resolve(HttpServerResponse resp, GatewayConfig.Key key, String model, ErrorStyle style) {
-        RouteRuntime route = gateway.route(model);
-        if (route == null) {
-            error(resp, style, 404, "not_found_error", "model_not_found", "unknown route or model '" + model + "'; available: "
-                    + String.join(", ", gateway.routes().keySet()) + " (or provider/model for a direct call)", "model", null);
-            return null;
+        Gateway.Resolution r = gateway.resolve(model, key == null ? null : key.routes());
+        if (r.route() != null) {
+            return r.route();
         }
-        if (key != null && key.routes() != null && !key.routes().contains(route.name())) {
-            error(resp, style, 403, "permission_error", "route_not_allowed", "key '" + key.name() + "' may not use '"
-                    + route.name() + "'", "model", null);
-            return null;
+        switch (r.refusal()) {
+            case INVALID_NAME -> error(resp, style, 400, "invalid_request_error", "invalid_request", r.reason(), "model", null);
+            case NOT_ALLOWED -> error(resp, style, 403, "permission_error", "route_not_allowed", "key '" + key.name()
+                    + "' may not use '" + model + "'", "model", null);
+            case DIRECT_TABLE_FULL -> {
+                resp.putHeader(HttpHeaders.RETRY_AFTER, "1");
+                error(resp, style, 429, "rate_limit_error", "overloaded", r.reason(), "model", null);
+            }
+            default -> error(resp, style, 404, "not_found_error", "model_not_found", "unknown route or model '" + model
+                    + "'; available: " + String.join(", ", gateway.routes().keySet())
+                    + " (or provider/model for a direct call)", "model", null);
         }
-        return route;
+        return null;
     }
 
     RequestContext context(HttpServerRequest req, String requestId, String route, boolean stream, String inbound) {

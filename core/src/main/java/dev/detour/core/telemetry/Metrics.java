@@ -7,14 +7,23 @@ import dev.detour.core.health.TargetRuntime;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The gateway's metrics, rendered as Prometheus text on {@code /metrics}. Counters are
  * {@link LongAdder}s keyed by their label set; histograms use fixed buckets. Kept in-house because
  * the hot path needs a handful of increments, not an SDK pipeline.
+ *
+ * <p>Series exist only for routes and targets the gateway has allowed ({@link #allowRoute},
+ * {@link #allowTarget}): configured ones, and the bounded set of direct {@code provider/model}
+ * ones alive at the time. Direct names come from clients, so an observation for a name that is
+ * not (or no longer) allowed is dropped, and {@link #forgetRoute} / {@link #forgetTarget} remove
+ * every series of an evicted name: the number of series is bounded by configuration, not by
+ * traffic. Label values are escaped as the text format requires. Thread-safe.
  */
 public final class Metrics implements EngineListener {
     private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -26,6 +35,9 @@ public final class Metrics implements EngineListener {
     private final Map<Labels, LongAdder> tokens = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
+
+    private final Set<String> routes = ConcurrentHashMap.newKeySet();
+    private final Set<String> targets = ConcurrentHashMap.newKeySet();
 
     /** The values of one series' labels; the names are fixed per metric. */
     private record Labels(String a, String b) {
@@ -43,36 +55,112 @@ public final class Metrics implements EngineListener {
         return s >= 0 && s < STATUS_TEXT.length ? STATUS_TEXT[s] : Integer.toString(s);
     }
 
-    /** A request finished with {@code status} on {@code route} after {@code seconds}. */
+    /** Lets {@code route} have series (a configured route, or a direct one just created). */
+    public void allowRoute(String route) {
+        routes.add(route);
+    }
+
+    /** Lets {@code target} (its id) have series. */
+    public void allowTarget(String target) {
+        targets.add(target);
+    }
+
+    /** Drops every series labelled with {@code route}, and any later observation for it until allowed again. */
+    public void forgetRoute(String route) {
+        // Disallow first: a concurrent first observation then sees the name gone and removes its own series.
+        routes.remove(route);
+        requests.keySet().removeIf(l -> l.a().equals(route));
+        durations.keySet().removeIf(l -> l.a().equals(route));
+        failovers.keySet().removeIf(l -> l.a().equals(route));
+    }
+
+    /** Drops every series labelled with target {@code target}, and any later observation for it until allowed again. */
+    public void forgetTarget(String target) {
+        targets.remove(target);
+        attempts.keySet().removeIf(l -> l.a().equals(target));
+        tokens.keySet().removeIf(l -> l.a().equals(target));
+        ttfts.keySet().removeIf(l -> l.a().equals(target));
+        failovers.keySet().removeIf(l -> target.equals(l.b()));
+    }
+
+    /** A request finished with {@code status} on {@code route} after {@code seconds}; dropped for a route not allowed. */
     public void request(String route, int status, double seconds) {
-        requests.computeIfAbsent(new Labels(route, status(status)), k -> new LongAdder()).increment();
-        durations.computeIfAbsent(new Labels(route, null), k -> new Histogram()).observe(seconds);
+        LongAdder n = series(requests, new Labels(route, status(status)), routes, null, LongAdder::new);
+        if (n != null) {
+            n.increment();
+        }
+        Histogram h = series(durations, new Labels(route, null), routes, null, Histogram::new);
+        if (h != null) {
+            h.observe(seconds);
+        }
     }
 
-    /** Time to first token of a stream served by {@code target}. */
+    /** Time to first token of a stream served by {@code target}; dropped for a target not allowed. */
     public void ttft(String target, double seconds) {
-        ttfts.computeIfAbsent(new Labels(target, null), k -> new Histogram()).observe(seconds);
+        Histogram h = series(ttfts, new Labels(target, null), targets, null, Histogram::new);
+        if (h != null) {
+            h.observe(seconds);
+        }
     }
 
-    /** Tokens used by a served answer. */
+    /** Tokens used by a served answer; dropped for a target not allowed. */
     public void tokens(String target, int input, int output) {
         if (input > 0) {
-            tokens.computeIfAbsent(new Labels(target, "input"), k -> new LongAdder()).add(input);
+            LongAdder n = series(tokens, new Labels(target, "input"), targets, null, LongAdder::new);
+            if (n != null) {
+                n.add(input);
+            }
         }
         if (output > 0) {
-            tokens.computeIfAbsent(new Labels(target, "output"), k -> new LongAdder()).add(output);
+            LongAdder n = series(tokens, new Labels(target, "output"), targets, null, LongAdder::new);
+            if (n != null) {
+                n.add(output);
+            }
         }
     }
 
     @Override
     public void attempt(RouteRuntime route, TargetRuntime target, AttemptRecord r) {
         String outcome = r.skipped() != null ? "skipped" : r.kind() == null ? "success" : r.kind();
-        attempts.computeIfAbsent(new Labels(target.id(), outcome), k -> new LongAdder()).increment();
+        LongAdder n = series(attempts, new Labels(target.id(), outcome), targets, null, LongAdder::new);
+        if (n != null) {
+            n.increment();
+        }
     }
 
     @Override
     public void failover(RouteRuntime route, TargetRuntime from, String reason) {
-        failovers.computeIfAbsent(new Labels(route.name(), from.id()), k -> new LongAdder()).increment();
+        LongAdder n = series(failovers, new Labels(route.name(), from.id()), routes, targets, LongAdder::new);
+        if (n != null) {
+            n.increment();
+        }
+    }
+
+    /**
+     * The series for {@code labels}, created on first use only while its first label is in
+     * {@code first} (and its second in {@code second}, when given); null otherwise. The common
+     * case, an existing series, is one lookup.
+     */
+    private static <V> V series(Map<Labels, V> map, Labels labels, Set<String> first, Set<String> second,
+                                Supplier<V> make) {
+        V v = map.get(labels);
+        if (v != null) {
+            return v;
+        }
+        if (!allowed(labels, first, second)) {
+            return null;
+        }
+        v = map.computeIfAbsent(labels, k -> make.get());
+        if (!allowed(labels, first, second)) {
+            // Forgotten meanwhile: the forget may have swept before this series existed.
+            map.remove(labels, v);
+            return null;
+        }
+        return v;
+    }
+
+    private static boolean allowed(Labels l, Set<String> first, Set<String> second) {
+        return first.contains(l.a()) && (second == null || second.contains(l.b()));
     }
 
     /** Prometheus text exposition of everything, plus per-target gauges. */
@@ -145,9 +233,24 @@ public final class Metrics implements EngineListener {
             if (i > 0) {
                 sb.append(',');
             }
-            sb.append(kv[i]).append("=\"").append(kv[i + 1].replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            sb.append(kv[i]).append("=\"");
+            escape(sb, kv[i + 1]);
+            sb.append('"');
         }
         return sb.append('}').toString();
+    }
+
+    /** A label value as the text format requires: backslash, double quote and line feed escaped. */
+    static void escape(StringBuilder sb, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                default -> sb.append(c);
+            }
+        }
     }
 
     private static final class Histogram {

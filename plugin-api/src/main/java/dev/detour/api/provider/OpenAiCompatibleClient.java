@@ -43,7 +43,9 @@ import java.util.function.Supplier;
  * client.chat(client.endpoint().uri("/chat/completions"), request, call);
  * }</pre>
  *
- * <p>Behaviour shared by every operation: exactly one HTTP request; a non-2xx answer goes to the
+ * <p>Behaviour shared by every operation: a chat request holding an image URL no provider can
+ * fetch fails before any I/O ({@link RequestChecks#imageUrls}); otherwise exactly one HTTP
+ * request; a non-2xx answer goes to the
  * HTTP error rule; a 2xx JSON body that holds an error object instead of an answer (some
  * compatible servers) goes to the in-band error rule, as does an error event in a stream; a body
  * that is not JSON, or not a valid answer, fails as {@code SERVER_ERROR} (status 200); every
@@ -108,6 +110,7 @@ public final class OpenAiCompatibleClient {
     public Future<ChatResponse> chat(String uri, ChatRequest request, Call call) {
         Buffer body;
         try {
+            RequestChecks.imageUrls(request);
             body = chatBody(request, false);
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));
@@ -135,6 +138,7 @@ public final class OpenAiCompatibleClient {
     public Future<Void> stream(String uri, ChatRequest request, Call call, ChunkSink sink) {
         Buffer body;
         try {
+            RequestChecks.imageUrls(request);
             body = chatBody(request, true);
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));

@@ -17,6 +17,13 @@ import io.vertx.core.Future;
  * (anything else is treated as {@link ErrorKind#UNKNOWN}); the request passed in is never
  * mutated; {@code request.model()} is already the target's model. The engine owns retries and
  * timeouts: an adapter makes exactly one HTTP call per invocation.
+ *
+ * <p>A request the adapter cannot translate because the request itself is wrong (a malformed
+ * field, an image URL no provider can fetch: see {@link RequestChecks}) fails before any I/O with
+ * {@link ErrorKind#INVALID_REQUEST} and status 0; core answers the client 400
+ * {@code invalid_request} with the message and tries no other target. A feature this provider
+ * cannot honour but another might is {@link ErrorKind#UNSUPPORTED} instead: core tries the route's
+ * next target, or answers 400 {@code unsupported} on a direct call, which names this one target.
  */
 public interface ProviderAdapter {
 
@@ -34,6 +41,18 @@ public interface ProviderAdapter {
     default Future<EmbeddingResponse> embed(EmbeddingRequest request, Call call) {
         return Future.failedFuture(new ProviderException(ErrorKind.UNSUPPORTED, 0,
                 "provider type does not support embeddings"));
+    }
+
+    /**
+     * Why {@code model} cannot be a model of this provider (e.g. a name that cannot go into the
+     * provider's URL path), or null when it may be. Core asks before it creates a target for a
+     * client's direct {@code provider/model} call, and refuses the request with 400 naming
+     * {@code model} when this says why; nothing is called. The name has already been checked to be
+     * printable ASCII without spaces, at most 256 characters. Must be cheap and side-effect free.
+     * The default accepts every such name.
+     */
+    default String modelProblem(String model) {
+        return null;
     }
 
     /** The defaults for a model on this provider; users may override them per target. */

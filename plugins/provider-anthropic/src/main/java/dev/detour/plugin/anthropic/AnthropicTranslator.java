@@ -17,6 +17,7 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
+import dev.detour.api.provider.RequestChecks;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,9 +43,11 @@ import java.util.Locale;
  *       thinking blocks back with their signature, which the canonical model does not keep) and
  *       empty assistant text is skipped.</li>
  *   <li>Images: {@code data:} URLs become {@code base64} sources with their media type; http(s) URLs
- *       become {@code url} sources. Images in assistant or system messages, non-base64 data URLs,
- *       other URL schemes and {@link ContentPart.Other} parts are refused as
- *       {@link ErrorKind#UNSUPPORTED} (core then tries another target).</li>
+ *       become {@code url} sources. Other URL schemes ({@code file:}, ...) are refused as
+ *       {@link ErrorKind#INVALID_REQUEST} ({@link RequestChecks}: no provider can fetch them).
+ *       Images in assistant or system messages, non-base64 data URLs and
+ *       {@link ContentPart.Other} parts are refused as {@link ErrorKind#UNSUPPORTED} (core then
+ *       tries another target).</li>
  *   <li>{@code tools} → {@code [{name, description, input_schema}]} (a missing schema becomes an
  *       empty object schema; OpenAI's {@code strict} is ignored). {@code tool_choice}: {@code auto} →
  *       {@code {type:auto}}, {@code required} → {@code {type:any}}, {@code none} → {@code {type:none}},
@@ -357,6 +360,7 @@ public final class AnthropicTranslator {
         b.put("type", "image");
         ObjectNode source = b.putObject("source");
         String url = img.url();
+        RequestChecks.imageUrl(url, "messages[" + i + "]");
         if (img.isData()) {
             String header = url.substring(0, Math.max(0, url.indexOf(',')));
             String mediaType = img.dataMediaType();
@@ -370,7 +374,8 @@ public final class AnthropicTranslator {
         } else {
             String lower = url.toLowerCase(Locale.ROOT);
             if (!lower.startsWith("https://") && !lower.startsWith("http://")) {
-                throw unsupported("an image URL that is neither data: nor http(s): (messages[" + i + "])");
+                // "DATA:..." in capitals: RequestChecks let it through, ContentPart does not read it.
+                throw unsupported("an image data URL that is not base64 with a media type (messages[" + i + "])");
             }
             source.put("type", "url");
             source.put("url", url);

@@ -183,6 +183,18 @@ class AnthropicTranslatorTest {
     }
 
     @Test
+    void an_image_url_no_provider_can_fetch_is_an_invalid_request() {
+        for (String url : new String[] {"file:///home/me/cat.png", "ftp://example.com/cat.png", "cat.png"}) {
+            ChatRequest r = request(userParts(new ContentPart.Image(url, null))).build();
+
+            ProviderException e = assertThrows(ProviderException.class, () -> translate(r));
+
+            assertEquals(ErrorKind.INVALID_REQUEST, e.kind(), url);
+            assertTrue(e.getMessage().startsWith("messages[0]: image URLs must be http(s): or data: URLs"), e.getMessage());
+        }
+    }
+
+    @Test
     void refuses_other_content_parts_as_unsupported() {
         ChatRequest r = request(userParts(new ContentPart.Other("input_audio", Fixtures.parse("{}")))).build();
 

@@ -1,5 +1,6 @@
 package dev.detour.plugin.azure;
 
+import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.Choice;
@@ -13,6 +14,7 @@ import dev.detour.api.provider.HttpEndpoint;
 import dev.detour.api.provider.OpenAiCompatibleClient;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.RequestChecks;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -85,7 +87,13 @@ final class AzureAdapter implements ProviderAdapter {
 
     @Override
     public Future<ChatResponse> chat(ChatRequest request, Call call) {
-        return client.chat(uri(request.model(), "/chat/completions"), request, call).compose(r -> {
+        String uri;
+        try {
+            uri = uri(request.model(), "/chat/completions");
+        } catch (ProviderException e) {
+            return Future.failedFuture(e);
+        }
+        return client.chat(uri, request, call).compose(r -> {
             for (Choice c : r.choices()) {
                 if (c.finishReason() == FinishReason.CONTENT_FILTER) {
                     return Future.failedFuture(AzureErrors.filteredAnswer());
@@ -97,12 +105,26 @@ final class AzureAdapter implements ProviderAdapter {
 
     @Override
     public Future<Void> stream(ChatRequest request, Call call, ChunkSink sink) {
-        return client.stream(uri(request.model(), "/chat/completions"), request, call, sink);
+        try {
+            return client.stream(uri(request.model(), "/chat/completions"), request, call, sink);
+        } catch (ProviderException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     @Override
     public Future<EmbeddingResponse> embed(EmbeddingRequest request, Call call) {
-        return client.embed(uri(request.model(), "/embeddings"), request, call);
+        try {
+            return client.embed(uri(request.model(), "/embeddings"), request, call);
+        } catch (ProviderException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** The deployment goes into the URL path: one that would change the path itself is refused. */
+    @Override
+    public String modelProblem(String model) {
+        return RequestChecks.pathSegmentProblem(options.deploymentFor(model));
     }
 
     /** Azure deploys OpenAI's models, which take images, tools and JSON modes; narrow per target if needed. */
@@ -116,10 +138,16 @@ final class AzureAdapter implements ProviderAdapter {
         return client.close();
     }
 
-    /** {@code {prefix}/openai/deployments/{deployment}{operation}?api-version=...} for the model's deployment. */
+    /**
+     * {@code {prefix}/openai/deployments/{deployment}{operation}?api-version=...} for the model's deployment.
+     *
+     * @throws ProviderException INVALID_REQUEST when the deployment is {@code .} or {@code ..}
+     */
     String uri(String model, String operation) {
+        String deployment = options.deploymentFor(model);
+        RequestChecks.pathSegment(deployment);
         // Deployment names are [A-Za-z0-9_.-], but a model name used as a fallback may hold '/' or ':'.
-        String dep = URLEncoder.encode(options.deploymentFor(model), StandardCharsets.UTF_8).replace("+", "%20");
+        String dep = URLEncoder.encode(deployment, StandardCharsets.UTF_8).replace("+", "%20");
         return endpoint.uri("/openai/deployments/" + dep + operation) + "?api-version=" + apiVersion;
     }
 }

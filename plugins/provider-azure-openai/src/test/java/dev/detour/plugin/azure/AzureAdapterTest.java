@@ -116,6 +116,21 @@ class AzureAdapterTest {
     }
 
     @Test
+    void a_deployment_that_would_change_the_url_path_is_refused_without_a_call() throws Exception {
+        upstream.respond(200, "application/json", fixture("/azure/chat-completion.json"));
+        assertNull(adapter.modelProblem("gpt-4o"));
+        assertNull(adapter.modelProblem("my/model:1"));
+        assertTrue(adapter.modelProblem("..") != null && adapter.modelProblem(".") != null);
+
+        ProviderException chat = awaitFailure(onContext(loop, () -> adapter.chat(hello(".."), new FakeCall())));
+        ProviderException stream = awaitFailure(onContext(loop, () -> adapter.stream(hello(".."), new FakeCall(), c -> { })));
+
+        assertEquals(ErrorKind.INVALID_REQUEST, chat.kind());
+        assertEquals(ErrorKind.INVALID_REQUEST, stream.kind());
+        assertEquals(0, upstream.received.size());
+    }
+
+    @Test
     void calls_a_deployment_named_like_the_model_when_the_model_is_not_mapped() throws Exception {
         upstream.respond(200, "application/json", fixture("/azure/chat-completion.json"));
         AzureAdapter a = adapter(upstream.baseUrl(), new AzureOptions("2025-01-01-preview", null, null, null, null));

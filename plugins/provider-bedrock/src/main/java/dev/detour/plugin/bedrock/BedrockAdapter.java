@@ -14,6 +14,7 @@ import dev.detour.api.provider.HttpEndpoint;
 import dev.detour.api.provider.HttpExchange;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.RequestChecks;
 import dev.detour.api.provider.TransportErrors;
 import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Future;
@@ -123,6 +124,12 @@ final class BedrockAdapter implements ProviderAdapter {
         return new Capabilities(true, true, false, false, 0);
     }
 
+    /** Any model id is percent-encoded into the path, except one that would change the path itself. */
+    @Override
+    public String modelProblem(String model) {
+        return RequestChecks.pathSegmentProblem(model);
+    }
+
     @Override
     public Future<Void> close() {
         return client.close();
@@ -133,6 +140,7 @@ final class BedrockAdapter implements ProviderAdapter {
                                    HttpExchange.OnSuccess<T> onSuccess) {
         byte[] body;
         try {
+            RequestChecks.pathSegment(request.model());
             body = write(BedrockTranslator.request(request));
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));

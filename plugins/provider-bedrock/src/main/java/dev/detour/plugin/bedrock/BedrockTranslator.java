@@ -15,6 +15,7 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
+import dev.detour.api.provider.RequestChecks;
 import dev.detour.api.wire.OpenAiJson;
 
 import java.io.IOException;
@@ -35,8 +36,9 @@ import java.util.Locale;
  * {@code stop} &rarr; {@code inferenceConfig}; tools &rarr; {@code toolConfig} with
  * {@code toolChoice} auto / any ({@code required}) / tool (a named function).
  *
- * <p>Refused as {@code UNSUPPORTED} (another target may take the request): image URLs that are
- * not {@code data:} URLs, image types other than the four above, content parts Detour does not
+ * <p>Refused as {@code INVALID_REQUEST} (wrong everywhere, {@link RequestChecks}): image URLs that
+ * are neither {@code data:} nor {@code http(s):}. Refused as {@code UNSUPPORTED} (another target
+ * may take the request): {@code http(s):} image URLs, image types other than the four above, content parts Detour does not
  * model, {@code response_format} JSON modes, {@code n > 1}, and {@code tool_choice: none} on a
  * conversation that already holds tool calls. Ignored: {@code seed}, {@code user},
  * {@code metadata}, {@code parallel_tool_calls}, a tool's {@code strict}, and unknown fields.
@@ -171,6 +173,7 @@ final class BedrockTranslator {
     }
 
     private static ObjectNode image(ContentPart.Image img, String path) {
+        RequestChecks.imageUrl(img.url(), path + ".image_url.url");
         if (!img.isData()) {
             throw unsupported("image URLs (Converse takes inline bytes only; send a data: URL) at " + path);
         }

@@ -130,6 +130,23 @@ class BedrockAdapterTest {
         }
     }
 
+    // ---------------------------------------------------------------- refused before sending
+
+    @Test
+    void a_model_id_that_would_change_the_url_path_is_refused_without_a_call() throws Exception {
+        assertNull(adapter.modelProblem(MODEL));
+        assertNull(adapter.modelProblem("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-v2:0"));
+        assertTrue(adapter.modelProblem("..") != null && adapter.modelProblem(".") != null);
+        answerJson(200, Map.of(), fixture("/bedrock/converse-text.json"));
+        ChatRequest dots = OpenAiJson.parseRequest(BedrockTranslatorTest.json(
+                "{\"model\":\"..\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}"));
+
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(dots, new FakeCall())));
+
+        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertEquals(0, upstream.received.size());
+    }
+
     // ---------------------------------------------------------------- non-streamed
 
     @Test

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BedrockTranslatorTest {
 
@@ -91,6 +92,15 @@ class BedrockTranslatorTest {
 
         assertEquals(json("{\"image\":{\"format\":\"png\",\"source\":{\"bytes\":\"iVBORw0KGgo=\"}}}"),
                 body.at("/messages/0/content/1"));
+    }
+
+    @Test
+    void an_image_url_no_provider_can_fetch_is_an_invalid_request_not_unsupported() {
+        ProviderException e = assertThrows(ProviderException.class, () -> BedrockTranslator.request(req("""
+                {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},
+                  {"type":"image_url","image_url":{"url":"file:///tmp/cat.png"}}]}]}""")));
+        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertTrue(e.getMessage().contains("messages[0].content[1].image_url.url"), e.getMessage());
     }
 
     @Test

@@ -162,6 +162,13 @@ final class GeminiAdapter implements ProviderAdapter {
         return new Capabilities(true, true, true, false, window);
     }
 
+    /** A name that {@link GeminiTranslator#modelId} would refuse: it goes into the URL path. */
+    @Override
+    public String modelProblem(String model) {
+        return GeminiTranslator.isModelName(model) ? null
+                : "Gemini model names are letters, digits, '.', '_' and '-' (optionally after 'models/')";
+    }
+
     @Override
     public Future<Void> close() {
         return client.close();

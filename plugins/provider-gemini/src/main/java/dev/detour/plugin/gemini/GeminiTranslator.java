@@ -19,6 +19,7 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
+import dev.detour.api.provider.RequestChecks;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,7 +48,8 @@ import java.util.regex.Pattern;
  *       how Gemini expects the answers to parallel calls.</li>
  *   <li>Images: {@code data:} URL → {@code inlineData}; {@code http(s)} URL → {@code fileData}
  *       {@code {fileUri, mimeType}} with the MIME type guessed from the extension (omitted when
- *       unknown); any other part type → UNSUPPORTED.</li>
+ *       unknown); any other URL scheme ({@code file:}, ...) → INVALID_REQUEST ({@link RequestChecks}:
+ *       no provider can fetch it); any other part type → UNSUPPORTED.</li>
  *   <li>Tools → one {@code functionDeclarations} tool; parameter schemas are reduced to Gemini's
  *       OpenAPI subset ({@link #toGeminiSchema}); {@code tool_choice} → {@code toolConfig}.</li>
  *   <li>Sampling fields → {@code generationConfig}; {@code response_format} →
@@ -57,7 +59,6 @@ import java.util.regex.Pattern;
 final class GeminiTranslator {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
 
     /** The OpenAPI-subset keys Gemini's {@code Schema} accepts; everything else is dropped. */
     private static final Set<String> SCHEMA_KEYS = Set.of("type", "format", "title", "description", "nullable",
@@ -237,6 +238,7 @@ final class GeminiTranslator {
 
     private static ObjectNode imagePart(ContentPart.Image img, String where) {
         String url = img.url();
+        RequestChecks.imageUrl(url, where + ".image_url.url");
         if (img.isData()) {
             String mime = img.dataMediaType();
             String data = img.dataBase64();
@@ -259,7 +261,9 @@ final class GeminiTranslator {
             file.put("fileUri", url);
             return JSON.objectNode().set("fileData", file);
         }
-        throw unsupported(where + ": image URLs must be data: or http(s): URLs");
+        // "DATA:..." in capitals: RequestChecks let it through, ContentPart does not read it.
+        throw new ProviderException(ErrorKind.INVALID_REQUEST, 0, where
+                + ": image data URL must look like data:<mime>;base64,<data>");
     }
 
     /** The MIME type for a URL's file extension, or null when unknown. */
@@ -538,11 +542,31 @@ final class GeminiTranslator {
 
     /** The model id for the URL path ({@code models/} prefix removed); refuses anything path-like. */
     static String modelId(String model) {
-        String m = model == null ? "" : model.startsWith("models/") ? model.substring("models/".length()) : model;
-        if (!MODEL_NAME.matcher(m).matches()) {
+        if (!isModelName(model)) {
             throw new ProviderException(ErrorKind.INVALID_REQUEST, 0, "model '" + model + "' is not a valid Gemini model name");
         }
-        return m;
+        return model.startsWith("models/") ? model.substring("models/".length()) : model;
+    }
+
+    /** Whether {@code model} can go into the URL path as a model id (with or without {@code models/}). */
+    static boolean isModelName(String model) {
+        if (model == null) {
+            return false;
+        }
+        // [A-Za-z0-9][A-Za-z0-9._-]*, scanned rather than matched: it runs on every call.
+        int from = model.startsWith("models/") ? "models/".length() : 0;
+        if (from == model.length()) {
+            return false;
+        }
+        for (int i = from; i < model.length(); i++) {
+            char c = model.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || (i > from && (c == '.' || c == '_' || c == '-'));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- responses

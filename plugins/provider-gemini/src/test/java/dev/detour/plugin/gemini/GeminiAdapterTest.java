@@ -355,6 +355,39 @@ class GeminiAdapterTest {
     }
 
     @Test
+    void a_malformed_model_name_or_a_file_url_fails_as_invalid_request_without_calling_the_upstream(VertxTestContext ctx) {
+        behaviour = req -> json(req, 200, Fixtures.text("text_response.json"));
+        ChatRequest badModel = ChatRequest.builder("../files/x", List.of(Message.text("user", "Hi"))).build();
+        ChatRequest fileUrl = ChatRequest.builder("gemini-2.5-flash", List.of(new Message("user",
+                List.of(new dev.detour.api.model.ContentPart.Image("file:///etc/passwd", null)), false, null, null, null,
+                null, null))).build();
+
+        adapter.chat(badModel, geminiCall("../files/x")).onComplete(ctx.failing(t1 -> ctx.verify(() -> {
+            assertEquals(ErrorKind.INVALID_REQUEST, ((ProviderException) t1).kind());
+            adapter.stream(fileUrl, geminiCall("gemini-2.5-flash"), c -> { }).onComplete(ctx.failing(t2 -> ctx.verify(() -> {
+                assertEquals(ErrorKind.INVALID_REQUEST, ((ProviderException) t2).kind());
+                assertTrue(seen.isEmpty());
+                ctx.completeNow();
+            })));
+        })));
+    }
+
+    @Test
+    void model_problem_refuses_what_cannot_go_into_the_url_path(Vertx vertx) {
+        ProviderAdapter real = new GeminiProviderFactory().create(GeminiOptions.defaults(),
+                new ProviderContext("gemini", "http://127.0.0.1:1", KEY, "", Map.of(), vertx, Clock.SYSTEM));
+        try {
+            assertNull(real.modelProblem("gemini-2.5-flash"));
+            assertNull(real.modelProblem("models/gemini-2.5-flash"));
+            for (String bad : List.of("../files/x", "gemini-2.5-flash:generateContent", "a?alt=json", "a%2Fb")) {
+                assertTrue(real.modelProblem(bad) != null, bad);
+            }
+        } finally {
+            real.close();
+        }
+    }
+
+    @Test
     void capabilities_declare_vision_tools_json_and_the_long_context_of_gemini_1_5_and_2() {
         Capabilities c = adapter.capabilities("gemini-2.5-flash");
 

@@ -172,6 +172,19 @@ class GeminiTranslatorTest {
     }
 
     @Test
+    void an_image_url_no_provider_can_fetch_is_an_invalid_request_naming_the_field() {
+        ChatRequest r = openAi("{'model':'m','messages':[{'role':'user','content':["
+                + "{'type':'text','text':'What is this?'},{'type':'image_url','image_url':{'url':'file:///etc/passwd'}}]}]}");
+
+        ProviderException e = assertThrows(ProviderException.class, () -> translate(r));
+
+        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertEquals(0, e.status());
+        assertTrue(e.getMessage().contains("messages[0].content[1]") && e.getMessage().contains("'file:'"), e.getMessage());
+        assertFalse(e.getMessage().contains("/etc/passwd"), "the client's path is not echoed");
+    }
+
+    @Test
     void a_content_part_of_an_unmodelled_type_is_refused_as_unsupported() {
         ChatRequest r = openAi("{'model':'m','messages':[{'role':'user','content':["
                 + "{'type':'input_audio','input_audio':{'data':'AAAA','format':'wav'}}]}]}");
@@ -281,6 +294,12 @@ class GeminiTranslatorTest {
         assertEquals("gemini-2.5-flash", GeminiTranslator.modelId("models/gemini-2.5-flash"));
         assertEquals(ErrorKind.INVALID_REQUEST, assertThrows(ProviderException.class,
                 () -> GeminiTranslator.modelId("../files/x")).kind());
+        for (String bad : new String[] {"", "models/", "-x", "a/b", "a:b", "a?b", "a b", "a%2F", "models/../x"}) {
+            assertFalse(GeminiTranslator.isModelName(bad), bad);
+        }
+        for (String good : new String[] {"gemini-2.5-flash", "models/gemini-1.5-pro-002", "text_embedding.004", "x"}) {
+            assertTrue(GeminiTranslator.isModelName(good), good);
+        }
     }
 
     // ---------------------------------------------------------------- response direction

@@ -224,6 +224,25 @@ class OpenAiAdapterTest {
     }
 
     @Test
+    void an_image_url_no_provider_can_fetch_is_refused_as_invalid_request_without_a_call() throws Exception {
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
+        ChatRequest r = request("""
+                {"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},
+                 {"type":"image_url","image_url":{"url":"file:///etc/passwd"}}]}]}""");
+
+        ProviderException chat = awaitFailure(onContext(loop, () -> adapter.chat(r, new FakeCall())));
+        ProviderException stream = awaitFailure(onContext(loop, () -> adapter.stream(r, new FakeCall(), c -> { })));
+
+        for (ProviderException e : List.of(chat, stream)) {
+            assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+            assertEquals(0, e.status());
+            assertTrue(e.getMessage().startsWith("messages[0].content[1].image_url.url: image URLs must be http(s): or data: URLs"),
+                    e.getMessage());
+        }
+        assertEquals(0, upstream.received.size(), "nothing is sent upstream");
+    }
+
+    @Test
     void fails_with_the_classified_error_when_the_stream_carries_an_error_event() throws Exception {
         upstream.onRequest((req, body) -> {
             sseResponse(req.response());
