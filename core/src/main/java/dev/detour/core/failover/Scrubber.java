@@ -55,6 +55,8 @@ public final class Scrubber {
     private final char[] firstUnits;
     /** Non-zero where two bytes can begin a match (see {@link #candidates}). */
     private final byte[] pairs = new byte[1 << 16];
+    /** How many levels of JSON in JSON a secret is looked for at (tool-call arguments are the second). */
+    private static final int LEVELS = 3;
     /** Whether some secret begins with a backslash (which then needs no escape to begin a match). */
     private final boolean backslashFirst;
     /** The fewest bytes a match can take (the shortest secret, unescaped). */
@@ -137,11 +139,6 @@ public final class Scrubber {
         return secrets.length > 0;
     }
 
-    /** The longest secret's length in UTF-16 units (0 when there is none). */
-    int maxLength() {
-        return maxChars;
-    }
-
     // ------------------------------------------------------------------ bytes
 
     /**
@@ -210,7 +207,7 @@ public final class Scrubber {
                 int c = i - 1;
                 int e = matchAt(a, from, end, c);
                 if (e >= 0) {
-                    int s = prev == '\\' ? c : escapeStart(a, from, c);
+                    int s = prev == '\\' ? c : escapeStart(a, from, end, c);
                     if (spanEnd >= 0 && s <= spanEnd) {
                         spanEnd = Math.max(spanEnd, e);
                     } else {
@@ -239,28 +236,39 @@ public final class Scrubber {
     private int matchAt(byte[] a, int from, int end, int c) {
         int b = a[c] & 0xff;
         if (b == '\\') {
-            if (c > from && a[c - 1] == '\\') {
-                // Inside a run of backslashes: a match begins at the run's start or not at all.
+            if (c > from && a[c - 1] == '\\' && oddRun(a, from, c - 1)) {
+                // The second half of an escaped backslash: no match begins there.
                 return -1;
             }
-            long esc = escape(a, c, end);
-            if (!backslashFirst && (esc < 0 || indexOf(firstUnits, (char) (esc >>> 32)) < 0)) {
+            if (!backslashFirst && !beginsSecret(a, c, end)) {
                 // An escape (a newline's, or one of another character) that begins no secret: the usual case.
                 return -1;
             }
         }
-        return matchAny(a, end, c, byFirstByte[b]);
-    }
-
-    private int matchAny(byte[] a, int end, int c, int[] candidates) {
         int best = -1;
-        for (int s : candidates) {
-            int e = matchEnd(a, c, end, s);
-            if (e > best) {
-                best = e;
-            }
+        for (int s : byFirstByte[b]) {
+            best = Math.max(best, matchEnd(a, c, end, s));
         }
         return best;
+    }
+
+    /** Whether the escape at {@code c}, decoded at some level, is the first character of a secret. */
+    private boolean beginsSecret(byte[] a, int c, int end) {
+        for (int level = 1; level <= LEVELS; level++) {
+            long d = decode(a, c, end, level);
+            if (d < 0) {
+                return false;
+            }
+            char u = (char) (d >>> 32);
+            if (indexOf(firstUnits, u) >= 0) {
+                return true;
+            }
+            if (u != '\\') {
+                // Not an escape one level deeper either: it stands for this character at every level.
+                return false;
+            }
+        }
+        return false;
     }
 
     private static int indexOf(char[] units, char u) {
@@ -308,57 +316,72 @@ public final class Scrubber {
             return -1;
         }
         if (cp >= Character.MIN_SUPPLEMENTARY_CODE_POINT) {
-            int q = escaped(a, p, end, Character.highSurrogate(cp));
-            return q < 0 || q >= end ? -1 : escaped(a, q, end, Character.lowSurrogate(cp));
+            int q = decodesTo(a, p, end, Character.highSurrogate(cp));
+            return q < 0 ? -1 : decodesTo(a, q, end, Character.lowSurrogate(cp));
         }
-        int q = escaped(a, p, end, cp);
-        if (q >= 0 || cp != '\\') {
-            return q;
-        }
-        // A backslash of the secret: escaped as a pair, or as it is.
-        return p + 1 < end && a[p + 1] == '\\' ? p + 2 : p + 1;
+        int q = decodesTo(a, p, end, cp);
+        // A backslash of the secret may also stand as it is.
+        return q >= 0 || cp != '\\' ? q : p + 1;
     }
 
-    /** Where an escape at {@code p} ends if it stands for UTF-16 unit {@code c}, or -1. */
-    private static int escaped(byte[] a, int p, int end, int c) {
-        long e = escape(a, p, end);
-        return e >= 0 && (int) (e >>> 32) == c ? (int) e : -1;
+    /** Where the text at {@code p}, decoded at some level, is {@code unit}; -1 when it is not. */
+    private static int decodesTo(byte[] a, int p, int end, int unit) {
+        for (int level = 1; level <= LEVELS; level++) {
+            long d = decode(a, p, end, level);
+            if (d < 0) {
+                return -1;
+            }
+            int u = (int) (d >>> 32);
+            if (u == unit) {
+                return (int) d;
+            }
+            if (u != '\\') {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /**
-     * The escape at {@code p} (a run of backslashes, then {@code uXXXX} or a short-escape letter):
-     * the unit it stands for in the high half, where it ends in the low half; -1 when there is none.
+     * The UTF-16 unit that the JSON text at {@code p} stands for once decoded {@code level} times
+     * (level 0: the ASCII byte itself), in the high half, and where its encoding ends, in the low
+     * half; -1 when there is none there (a non-ASCII byte, a broken escape, the end).
      */
-    private static long escape(byte[] a, int p, int end) {
-        if (a[p] != '\\') {
+    private static long decode(byte[] a, int p, int end, int level) {
+        if (p >= end) {
             return -1;
         }
-        int q = p + 1;
-        while (q < end && a[q] == '\\') {
-            q++;
+        if (level == 0) {
+            return a[p] < 0 ? -1 : ((long) a[p] << 32) | (p + 1);
         }
-        if (q >= end) {
+        long c = decode(a, p, end, level - 1);
+        if (c < 0 || (int) (c >>> 32) != '\\') {
+            return c;
+        }
+        long x = decode(a, (int) c, end, level - 1);
+        if (x < 0) {
             return -1;
         }
-        int x = a[q];
-        if (x == 'u') {
-            if (q + 4 >= end) {
-                return -1;
-            }
+        int q = (int) x;
+        int letter = (int) (x >>> 32);
+        if (letter == 'u') {
             int v = 0;
-            for (int k = 1; k <= 4; k++) {
-                int h = hex(a[q + k]);
-                if (h < 0) {
+            for (int k = 0; k < 4; k++) {
+                long h = decode(a, q, end, level - 1);
+                int digit = h < 0 ? -1 : hex((int) (h >>> 32));
+                if (digit < 0) {
                     return -1;
                 }
-                v = (v << 4) | h;
+                v = (v << 4) | digit;
+                q = (int) h;
             }
-            return ((long) v << 32) | (q + 5);
+            return ((long) v << 32) | q;
         }
-        int d = shortEscape(x);
-        return d < 0 ? -1 : ((long) d << 32) | (q + 1);
+        int d = shortEscape(letter);
+        return d < 0 ? -1 : ((long) d << 32) | q;
     }
 
+    /** The character a short escape's letter stands for ({@code n} for a newline), or -1. */
     private static int shortEscape(int letter) {
         return switch (letter) {
             case 'b' -> '\b';
@@ -366,12 +389,12 @@ public final class Scrubber {
             case 'n' -> '\n';
             case 'r' -> '\r';
             case 't' -> '\t';
-            case '/', '"' -> letter;
+            case '/', '"', '\\' -> letter;
             default -> -1;
         };
     }
 
-    private static int hex(byte b) {
+    private static int hex(int b) {
         if (b >= '0' && b <= '9') {
             return b - '0';
         }
@@ -386,17 +409,36 @@ public final class Scrubber {
 
     /**
      * Where the mask of a match found at literal byte {@code c} must begin: {@code c}, unless
-     * {@code c} is part of an escape (the letter after an unescaped backslash, or a digit of a
-     * <code>&#92;uXXXX</code>), whose backslash it then is, so no half escape is left before the mask.
+     * {@code c} is part of an escape (the letter after a backslash, or a digit of a
+     * <code>&#92;uXXXX</code>), which the mask then takes whole, so no half escape is left before it:
+     * from its backslash, or from the start of its run of backslashes when that run is even (an
+     * escape one level deeper, inside a JSON string within the JSON).
      */
-    private static int escapeStart(byte[] a, int from, int c) {
+    private static int escapeStart(byte[] a, int from, int end, int c) {
         for (int j = c - 1; j >= from && j >= c - 5; j--) {
             if (a[j] == '\\') {
-                boolean inside = j == c - 1 || a[j + 1] == 'u';
-                return inside && oddRun(a, from, j) ? j : c;
+                boolean escape = j == c - 1 ? a[c] == 'u' || shortEscape(a[c]) >= 0
+                        : a[j + 1] == 'u' && hexDigits(a, j + 2, Math.min(j + 6, end));
+                if (!escape) {
+                    return c;
+                }
+                int k = j;
+                while (k > from && a[k - 1] == '\\') {
+                    k--;
+                }
+                return ((j - k) & 1) == 0 ? j : k;
             }
         }
         return c;
+    }
+
+    private static boolean hexDigits(byte[] a, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (hex(a[i]) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the backslash at {@code j} ends an odd run, i.e. begins an escape rather than ends one. */
@@ -446,83 +488,198 @@ public final class Scrubber {
 
     // ------------------------------------------------------------------ decoded text (stream deltas)
 
+    /** {@link #matchEnd(CharSequence, int, int, int)}: the text ended while the secret could still follow. */
+    private static final int PARTIAL = -2;
+
     /**
-     * Where the longest suffix of {@code text} that is a proper prefix of some secret begins, or
+     * How far back in a decoded text a secret's beginning can lie: its longest form, each character
+     * a <code>&#92;uXXXX</code> whose every character is one too (the deepest level looked at).
+     */
+    int window() {
+        return 36 * maxChars;
+    }
+
+    /**
+     * Where the earliest suffix of {@code text} that may begin a secret begins, or
      * {@code text.length()} when there is none: the part a stream must hold back until it knows
-     * whether the secret continues in the next delta. Cheap when the tail begins no secret.
+     * whether the secret continues in the next delta. The text is decoded once already (a delta's
+     * text); a secret in it may still be written with JSON escapes (tool-call arguments are JSON),
+     * and may end in the middle of one. Cheap when no character of the tail can begin a secret.
      */
     int pendingFrom(CharSequence text) {
         int len = text.length();
-        for (int t = Math.max(0, len - maxChars + 1); t < len; t++) {
+        for (int t = Math.max(0, len - window() + 1); t < len; t++) {
             char ch = text.charAt(t);
+            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' : indexOf(firstUnits, ch) < 0) {
+                continue;
+            }
             for (int s = 0; s < secrets.length; s++) {
-                String secret = secrets[s];
-                if (firstUnits[s] == ch && secret.length() > len - t && startsWith(secret, text, t)) {
-                    return t;
+                if ((ch == '\\' || firstUnits[s] == ch) && matchEnd(text, t, len, s) == PARTIAL) {
+                    // Hold a whole escape, never its second half alone.
+                    return ch == '\\' ? t : escapeStart(text, t);
                 }
             }
         }
         return len;
     }
 
-    private static boolean startsWith(String secret, CharSequence text, int t) {
-        for (int k = 1, n = text.length() - t; k < n; k++) {
-            if (secret.charAt(k) != text.charAt(t + k)) {
+    /**
+     * {@code text} from {@code boundary} on, with every secret (as it is or escaped) that ends after
+     * {@code boundary} masked: one that began before it (already sent) loses the part after it;
+     * overlapping occurrences become one mask. The same instance when {@code boundary} is 0 and
+     * nothing matched.
+     */
+    String maskFrom(String text, int boundary) {
+        int len = text.length();
+        StringBuilder out = null;
+        int copied = boundary;
+        int start = -1;
+        int stop = -1;
+        for (int t = Math.max(0, boundary - window() + 1); t < len; t++) {
+            char ch = text.charAt(t);
+            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' : indexOf(firstUnits, ch) < 0) {
+                continue;
+            }
+            int e = -1;
+            for (int s = 0; s < secrets.length; s++) {
+                if (ch == '\\' || firstUnits[s] == ch) {
+                    e = Math.max(e, matchEnd(text, t, len, s));
+                }
+            }
+            if (e <= boundary) {
+                continue;
+            }
+            int from = Math.max(boundary, ch == '\\' ? t : escapeStart(text, t));
+            if (stop >= 0 && from <= stop) {
+                stop = Math.max(stop, e);
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(len - boundary + MASK.length());
+            } else {
+                out.append(text, copied, start).append(MASK);
+                copied = stop;
+            }
+            start = from;
+            stop = e;
+        }
+        if (out == null) {
+            return boundary == 0 ? text : text.substring(boundary);
+        }
+        return out.append(text, copied, start).append(MASK).append(text, stop, len).toString();
+    }
+
+    /**
+     * Where secret {@code s} ends if it is written from {@code p} on in {@code t}, -1 if it is not,
+     * or {@link #PARTIAL} when {@code t} ends before it does but could still go on with it.
+     */
+    private int matchEnd(CharSequence t, int p, int end, int s) {
+        String secret = secrets[s];
+        for (int u = 0; u < secret.length(); u++) {
+            if (p >= end) {
+                return PARTIAL;
+            }
+            char c = secret.charAt(u);
+            if (t.charAt(p) == c && c != '\\') {
+                p++;
+                continue;
+            }
+            if (t.charAt(p) != '\\') {
+                return -1;
+            }
+            int q = decodesTo(t, p, end, c);
+            if (q == PARTIAL) {
+                return PARTIAL;
+            }
+            p = q >= 0 ? q : c == '\\' ? p + 1 : -1;
+            if (p < 0) {
+                return -1;
+            }
+        }
+        return p;
+    }
+
+    /** {@link #decodesTo(byte[], int, int, int)} in decoded text (one level less to go). */
+    private static int decodesTo(CharSequence t, int p, int end, int unit) {
+        for (int level = 1; level < LEVELS; level++) {
+            long d = decode(t, p, end, level);
+            if (d < 0) {
+                return (int) d;
+            }
+            int u = (int) (d >>> 32);
+            if (u == unit) {
+                return (int) d;
+            }
+            if (u != '\\') {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** {@link #decode(byte[], int, int, int)} in decoded text; {@link #PARTIAL} when the text ends inside it. */
+    private static long decode(CharSequence t, int p, int end, int level) {
+        if (p >= end) {
+            return PARTIAL;
+        }
+        if (level == 0) {
+            return ((long) t.charAt(p) << 32) | (p + 1);
+        }
+        long c = decode(t, p, end, level - 1);
+        if (c < 0 || (int) (c >>> 32) != '\\') {
+            return c;
+        }
+        long x = decode(t, (int) c, end, level - 1);
+        if (x < 0) {
+            return x;
+        }
+        int q = (int) x;
+        int letter = (int) (x >>> 32);
+        if (letter == 'u') {
+            int v = 0;
+            for (int k = 0; k < 4; k++) {
+                long h = decode(t, q, end, level - 1);
+                if (h < 0) {
+                    return h;
+                }
+                int digit = hex((int) (h >>> 32));
+                if (digit < 0) {
+                    return -1;
+                }
+                v = (v << 4) | digit;
+                q = (int) h;
+            }
+            return ((long) v << 32) | q;
+        }
+        int d = shortEscape(letter);
+        return d < 0 ? -1 : ((long) d << 32) | q;
+    }
+
+    private static boolean hexDigits(CharSequence t, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (hex(t.charAt(i)) < 0) {
                 return false;
             }
         }
         return true;
     }
 
-    /**
-     * {@code text} from {@code boundary} on, with every secret that ends after {@code boundary}
-     * masked: one that began before it (already sent) loses the part after it; overlapping
-     * occurrences become one mask. The same instance when {@code boundary} is 0 and nothing matched.
-     */
-    String maskFrom(String text, int boundary) {
-        int[] spans = null;
-        int count = 0;
-        for (String s : secrets) {
-            int i = text.indexOf(s, Math.max(0, boundary - s.length() + 1));
-            while (i >= 0) {
-                if (spans == null) {
-                    spans = new int[8];
-                } else if (count * 2 == spans.length) {
-                    spans = Arrays.copyOf(spans, spans.length * 2);
+    /** {@link #escapeStart(byte[], int, int, int)} in text. */
+    private static int escapeStart(CharSequence t, int c) {
+        for (int j = c - 1; j >= 0 && j >= c - 5; j--) {
+            if (t.charAt(j) == '\\') {
+                boolean escape = j == c - 1 ? t.charAt(c) == 'u' || shortEscape(t.charAt(c)) >= 0
+                        : t.charAt(j + 1) == 'u' && hexDigits(t, j + 2, Math.min(j + 6, t.length()));
+                if (!escape) {
+                    return c;
                 }
-                spans[count * 2] = Math.max(i, boundary);
-                spans[count * 2 + 1] = i + s.length();
-                count++;
-                i = text.indexOf(s, i + 1);
+                int k = j;
+                while (k > 0 && t.charAt(k - 1) == '\\') {
+                    k--;
+                }
+                return ((j - k) & 1) == 0 ? j : k;
             }
         }
-        if (count == 0) {
-            return boundary == 0 ? text : text.substring(boundary);
-        }
-        long[] sorted = new long[count];
-        for (int k = 0; k < count; k++) {
-            sorted[k] = ((long) spans[k * 2] << 32) | spans[k * 2 + 1];
-        }
-        Arrays.sort(sorted);
-        StringBuilder out = new StringBuilder(text.length() - boundary + MASK.length());
-        int copied = boundary;
-        int start = -1;
-        int stop = -1;
-        for (long span : sorted) {
-            int s = (int) (span >>> 32);
-            int e = (int) span;
-            if (stop >= 0 && s <= stop) {
-                stop = Math.max(stop, e);
-                continue;
-            }
-            if (stop >= 0) {
-                out.append(text, copied, start).append(MASK);
-                copied = stop;
-            }
-            start = s;
-            stop = e;
-        }
-        out.append(text, copied, start).append(MASK).append(text, stop, text.length());
-        return out.toString();
+        return c;
     }
 }

@@ -214,7 +214,7 @@ final class StreamScrubber {
         // What was sent before it may be part of the same secret's beginning: remember both (no
         // more than a secret's length, which is all a secret that goes on can reach back).
         String sent = f.sent + t;
-        int keep = scrubber.maxLength() - 1;
+        int keep = scrubber.window() - 1;
         f.sent = sent.length() > keep ? sent.substring(sent.length() - keep) : sent;
         f.held = "";
     }

@@ -53,6 +53,19 @@ class ScrubberTest {
     }
 
     @Test
+    void masks_a_secret_escaped_in_json_inside_json_whatever_each_level_escapes() throws Exception {
+        // The arguments' own escapes, their backslashes and letters escaped again by the outer JSON.
+        String inner = "{\"q\":\"" + escapeAll(OPENAI, false) + "\"}";
+        StringBuilder outer = new StringBuilder();
+        for (char c : inner.toCharArray()) {
+            outer.append(c == '"' || c == '\\' || c == 'u' ? String.format(Locale.ROOT, "\\u%04X", (int) c) : c);
+        }
+        String out = scrub("{\"arguments\":\"" + outer + "\"}");
+        JsonNode args = JSON.readTree(JSON.readTree(out).path("arguments").asText());
+        assertEquals("[REDACTED]", args.path("q").asText(), out);
+    }
+
+    @Test
     void keeps_json_valid_when_a_secret_begins_inside_an_escape() throws Exception {
         // é written \u00e9, then the hex key's tail: the raw bytes hold the key from the escape's "e9" on.
         String body = "{\"k\":\"\\u00" + HEX + "\",\"n\":\"\\" + "n" + HEX.substring(1) + "\"}";
@@ -128,7 +141,8 @@ class ScrubberTest {
                     boolean secret = random.nextInt(3) == 0;
                     String text = secret ? secrets.get(random.nextInt(secrets.size())) : randomText(random);
                     if (secret && text.length() >= Scrubber.MIN_LENGTH) {
-                        doc.append(encode(text, random));
+                        // At times written in a JSON string inside the JSON (as tool arguments are).
+                        doc.append(random.nextInt(4) == 0 ? encode(encode(text, random), random) : encode(text, random));
                         want.append(Scrubber.MASK);
                         embedded++;
                     } else {
@@ -200,11 +214,11 @@ class ScrubberTest {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length();
-            int form = c == '"' || c == '\\' || c < 0x20 ? random.nextInt(2) : random.nextInt(4);
+            int form = c == '"' || c == '\\' ? random.nextInt(3) : c < 0x20 ? random.nextInt(2) : random.nextInt(4);
             switch (form) {
                 case 0 -> b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                 case 1 -> b.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
-                case 2 -> b.append(c == '/' ? "\\/" : String.valueOf(c));
+                case 2 -> b.append(c == '/' || c == '"' || c == '\\' ? "\\" + c : String.valueOf(c));
                 default -> b.append(c);
             }
             if (pair) {

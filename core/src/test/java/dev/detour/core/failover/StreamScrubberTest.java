@@ -84,6 +84,18 @@ class StreamScrubberTest {
     }
 
     @Test
+    void a_secret_escaped_inside_tool_arguments_and_split_is_masked_too() {
+        Client client = new Client();
+        StreamScrubber guard = new StreamScrubber(scrubber);
+        String escaped = ScrubberTest.escapeAll(KEY, false);
+        client.send(guard, tools(new ToolCallDelta(0, "call_1", "f", "{\"k\":\"" + escaped.substring(0, 15))));
+        client.send(guard, tools(new ToolCallDelta(0, null, null, escaped.substring(15, 40))));
+        client.send(guard, tools(new ToolCallDelta(0, null, null, escaped.substring(40) + "\"}")));
+        client.send(guard, finish());
+        assertEquals("{\"k\":\"[REDACTED]\"}", client.tools.get(0).toString());
+    }
+
+    @Test
     void another_fields_content_releases_a_held_tail_first_in_order() {
         Client client = new Client();
         StreamScrubber guard = new StreamScrubber(scrubber);
@@ -197,7 +209,8 @@ class StreamScrubberTest {
     static String randomText(Random random) {
         StringBuilder b = new StringBuilder();
         String[] words = {"the ", "features", " s", "sk", "-", "proj", " AIza", KEY, OTHER, KEY.substring(0, 12), "é",
-                "\n", "{\"a\":1}", "x"};
+                "\n", "{\"a\":1}", "x", "\\", "\\u00", "\\n", ScrubberTest.escapeAll(KEY, true),
+                ScrubberTest.escapeAll(OTHER.substring(0, 9), false) + OTHER.substring(9)};
         for (int i = random.nextInt(12); i > 0; i--) {
             b.append(words[random.nextInt(words.length)]);
         }
