@@ -491,7 +491,12 @@ public final class FailoverEngine {
                 guard = new StreamScrubber(scrubber);
             }
             ChatChunk chunk = guard.next(raw);
-            for (ChatChunk r = guard.poll(); r != null && !call.cancelled(); r = guard.poll()) {
+            ChatChunk r = guard.poll();
+            if (chunk == null && r == null && committed) {
+                // Held back, but the upstream is alive: that is what the idle timeout watches.
+                armIdle(call);
+            }
+            for (; r != null && !call.cancelled(); r = guard.poll()) {
                 deliver(call, r);
             }
             if (chunk != null && !call.cancelled()) {

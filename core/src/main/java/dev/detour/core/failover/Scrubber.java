@@ -41,6 +41,9 @@ public final class Scrubber {
 
     private static final byte[] MASK_BYTES = MASK.getBytes(StandardCharsets.US_ASCII);
     private static final int[] NONE = new int[0];
+    private static final long[] NO_SPANS = new long[0];
+    private static final byte PAIR = 1;
+    private static final byte ESCAPE = 2;
 
     /** Longest first. */
     private final String[] secrets;
@@ -53,8 +56,15 @@ public final class Scrubber {
     private final int[][] byFirstByte = new int[256][];
     /** The first UTF-16 unit of each secret, which an escape at a match's start must stand for. */
     private final char[] firstUnits;
-    /** Non-zero where two bytes can begin a match (see {@link #candidates}). */
+    /**
+     * The bytes that can begin a match, and the pairs of bytes that can ({@link #PAIR}, or
+     * {@link #ESCAPE} for <code>&#92;u</code>, which a closer look at its high byte may rule out);
+     * see {@link #candidate}.
+     */
+    private final boolean[] firstBytes = new boolean[256];
     private final byte[] pairs = new byte[1 << 16];
+    /** The high bytes of the secrets' first UTF-16 units, and of a backslash's. */
+    private final boolean[] firstHighBytes = new boolean[256];
     /** How many levels of JSON in JSON a secret is looked for at (tool-call arguments are the second). */
     private static final int LEVELS = 3;
     /** Whether some secret begins with a backslash (which then needs no escape to begin a match). */
@@ -96,6 +106,7 @@ public final class Scrubber {
                 offsets[i][u + 1] = off;
             }
             firstUnits[i] = secret.charAt(0);
+            firstHighBytes[secret.charAt(0) >>> 8] = true;
             min = Math.min(min, utf8[i].length);
             max = Math.max(max, secret.length());
             byte[] b = utf8[i];
@@ -125,13 +136,18 @@ public final class Scrubber {
                 byFirstByte[b] = byFirst.get(b).stream().mapToInt(Integer::intValue).toArray();
             }
         }
+        firstHighBytes['\\' >>> 8] = true;
         this.backslashFirst = indexOf(firstUnits, '\\') >= 0;
+        if (backslashFirst) {
+            pairs[('\\' << 8) | 'u'] = PAIR;
+        }
         this.minBytes = n == 0 ? Integer.MAX_VALUE : min;
         this.maxChars = max;
     }
 
     private void pair(int first, int second) {
-        pairs[(first << 8) | second] = 1;
+        firstBytes[first] = true;
+        pairs[(first << 8) | second] = first == '\\' && second == 'u' ? ESCAPE : PAIR;
     }
 
     /** Whether there are secrets to look for at all. */
@@ -195,34 +211,27 @@ public final class Scrubber {
         if (end - from < minBytes) {
             return null;
         }
-        byte[] pairs = this.pairs;
         Out out = null;
         int spanStart = -1;
         int spanEnd = -1;
-        int prev = a[from] & 0xff;
-        // The last byte alone cannot begin a match: every secret is several bytes long.
-        for (int i = from + 1; i < end; i++) {
-            int cur = a[i] & 0xff;
-            if (pairs[(prev << 8) | cur] != 0) {
-                int c = i - 1;
-                int e = matchAt(a, from, end, c);
-                if (e >= 0) {
-                    int s = prev == '\\' ? c : escapeStart(a, from, end, c);
-                    if (spanEnd >= 0 && s <= spanEnd) {
-                        spanEnd = Math.max(spanEnd, e);
-                    } else {
-                        if (out == null) {
-                            out = new Out(end - from);
-                            out.copied = from;
-                        } else {
-                            out.mask(a, spanStart, spanEnd);
-                        }
-                        spanStart = s;
-                        spanEnd = e;
-                    }
-                }
+        for (int c = candidate(a, from, end); c >= 0; c = candidate(a, c + 1, end)) {
+            int e = matchAt(a, from, end, c);
+            if (e < 0) {
+                continue;
             }
-            prev = cur;
+            int s = a[c] == '\\' ? c : escapeStart(a, from, end, c);
+            if (spanEnd >= 0 && s <= spanEnd) {
+                spanEnd = Math.max(spanEnd, e);
+            } else {
+                if (out == null) {
+                    out = new Out(end - from);
+                    out.copied = from;
+                } else {
+                    out.mask(a, spanStart, spanEnd);
+                }
+                spanStart = s;
+                spanEnd = e;
+            }
         }
         if (out == null) {
             return null;
@@ -230,6 +239,39 @@ public final class Scrubber {
         out.mask(a, spanStart, spanEnd);
         out.append(a, out.copied, end);
         return out.bytes();
+    }
+
+    /**
+     * The first position from {@code i} on where two bytes can begin a match, or -1. The hot loop:
+     * a byte that begins no secret (most) costs one lookup in a 256-entry table.
+     */
+    private int candidate(byte[] a, int i, int end) {
+        boolean[] first = firstBytes;
+        byte[] pairs = this.pairs;
+        // The last byte alone cannot begin a match: every secret is several bytes long.
+        for (int last = end - 1; i < last; i++) {
+            int b = a[i] & 0xff;
+            if (first[b]) {
+                int p = pairs[(b << 8) | (a[i + 1] & 0xff)];
+                if (p == PAIR || p == ESCAPE && mayBegin(a, i, end)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Whether the <code>&#92;uXXXX</code> at {@code i} may stand for a secret's first character (or
+     * for a backslash, which may begin an escape one level deeper): its high byte tells, so a run of
+     * escaped non-Latin text is passed over without a closer look.
+     */
+    private boolean mayBegin(byte[] a, int i, int end) {
+        if (i + 3 >= end) {
+            return true;
+        }
+        int high = (hex(a[i + 2]) << 4) | hex(a[i + 3]);
+        return high < 0 || firstHighBytes[high];
     }
 
     /** The end of the longest match that begins at {@code c}, or -1. */
@@ -254,6 +296,13 @@ public final class Scrubber {
 
     /** Whether the escape at {@code c}, decoded at some level, is the first character of a secret. */
     private boolean beginsSecret(byte[] a, int c, int end) {
+        if (c + 5 < end && a[c + 1] == 'u') {
+            // The usual escape, a <code>&#92;uXXXX</code> (non-Latin text, escaped): decoded here, at once.
+            int v = (hex(a[c + 2]) << 12) | (hex(a[c + 3]) << 8) | (hex(a[c + 4]) << 4) | hex(a[c + 5]);
+            if (v >= 0 && v != '\\') {
+                return indexOf(firstUnits, (char) v) >= 0;
+            }
+        }
         for (int level = 1; level <= LEVELS; level++) {
             long d = decode(a, c, end, level);
             if (d < 0) {
@@ -510,7 +559,7 @@ public final class Scrubber {
         int len = text.length();
         for (int t = Math.max(0, len - window() + 1); t < len; t++) {
             char ch = text.charAt(t);
-            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' : indexOf(firstUnits, ch) < 0) {
+            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' && oddRun(text, t - 1) : indexOf(firstUnits, ch) < 0) {
                 continue;
             }
             for (int s = 0; s < secrets.length; s++) {
@@ -524,20 +573,17 @@ public final class Scrubber {
     }
 
     /**
-     * {@code text} from {@code boundary} on, with every secret (as it is or escaped) that ends after
-     * {@code boundary} masked: one that began before it (already sent) loses the part after it;
-     * overlapping occurrences become one mask. The same instance when {@code boundary} is 0 and
-     * nothing matched.
+     * The secrets in {@code text} (as they are or escaped) that end after {@code boundary}: their
+     * spans, overlapping ones merged, each as its start (widened to take a whole escape) in the high
+     * half and its end in the low half, in order. Empty when there is none.
      */
-    String maskFrom(String text, int boundary) {
+    long[] spans(CharSequence text, int boundary) {
         int len = text.length();
-        StringBuilder out = null;
-        int copied = boundary;
-        int start = -1;
-        int stop = -1;
+        long[] out = NO_SPANS;
+        int count = 0;
         for (int t = Math.max(0, boundary - window() + 1); t < len; t++) {
             char ch = text.charAt(t);
-            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' : indexOf(firstUnits, ch) < 0) {
+            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' && oddRun(text, t - 1) : indexOf(firstUnits, ch) < 0) {
                 continue;
             }
             int e = -1;
@@ -549,24 +595,45 @@ public final class Scrubber {
             if (e <= boundary) {
                 continue;
             }
-            int from = Math.max(boundary, ch == '\\' ? t : escapeStart(text, t));
-            if (stop >= 0 && from <= stop) {
-                stop = Math.max(stop, e);
+            int from = ch == '\\' ? t : escapeStart(text, t);
+            if (count > 0 && from <= (int) out[count - 1]) {
+                long last = out[count - 1];
+                out[count - 1] = (last & 0xffffffff00000000L) | Math.max((int) last, e);
                 continue;
             }
-            if (out == null) {
-                out = new StringBuilder(len - boundary + MASK.length());
-            } else {
-                out.append(text, copied, start).append(MASK);
-                copied = stop;
+            if (count == out.length) {
+                out = Arrays.copyOf(out, Math.max(4, count * 2));
             }
-            start = from;
-            stop = e;
+            out[count++] = ((long) from << 32) | e;
         }
-        if (out == null) {
+        return count == out.length ? out : Arrays.copyOf(out, count);
+    }
+
+    /**
+     * {@code text} from {@code boundary} on, with every secret that ends after {@code boundary}
+     * masked (one that began before it loses the part after it); the same instance when
+     * {@code boundary} is 0 and nothing matched.
+     */
+    String maskFrom(String text, int boundary) {
+        long[] spans = spans(text, boundary);
+        if (spans.length == 0) {
             return boundary == 0 ? text : text.substring(boundary);
         }
-        return out.append(text, copied, start).append(MASK).append(text, stop, len).toString();
+        StringBuilder out = new StringBuilder(text.length() - boundary + MASK.length());
+        int copied = boundary;
+        for (long span : spans) {
+            out.append(text, copied, Math.max(copied, (int) (span >>> 32))).append(MASK);
+            copied = (int) span;
+        }
+        return out.append(text, copied, text.length()).toString();
+    }
+
+    private static boolean oddRun(CharSequence t, int j) {
+        int k = j;
+        while (k > 0 && t.charAt(k - 1) == '\\') {
+            k--;
+        }
+        return ((j - k) & 1) == 0;
     }
 
     /**

@@ -13,18 +13,22 @@ import java.util.List;
  * every write passes through ({@link Scrubber#scrub(io.vertx.core.buffer.Buffer)}) cannot see it,
  * while a client that joins the deltas can.
  *
- * <p>Per choice and text-bearing field (content, reasoning, refusal, each tool call's arguments)
- * it holds back only a tail that is a proper prefix of some secret, and sends it in front of that
- * field's next delta, so a secret is always whole within one event (where the filter masks it).
- * A field's held tail is released on its own, just before the chunk, when a chunk brings another
- * field's content or a finish reason for its choice, and at the end of the stream. A tail released
- * that way is remembered: should the field go on with the rest of a secret, that rest is masked
- * here, since its beginning has already left.
+ * <p>A chunk whose text, in any text-bearing field (content, reasoning, refusal, a tool call's
+ * arguments; per choice), ends with what may be the beginning of a secret is held back, whole and
+ * unchanged, with the chunks after it, until the field goes on with something else (all of them
+ * then leave as they came, upstream bytes and all) or with the rest of the secret: then the parts
+ * of the secret in the held chunks are masked, those chunks rewritten, and they leave without their
+ * upstream bytes ({@link ChatChunk#raw()}). A finish reason ends the fields of its choice. Holding
+ * whole chunks rather than cutting their text keeps the usual case, a token that ends in a key's
+ * first letter, as cheap as any other chunk.
  *
- * <p>A chunk whose text changed is a new chunk without its upstream bytes ({@link ChatChunk#raw()}),
- * so the client gets it written afresh. Chunks that need nothing (no field ends with a secret's
- * beginning, nothing held) pass through as the same instance, at the cost of a look at each
- * delta's last characters.
+ * <p>Another field's content releases what is held (so no field waits on another), and so does a
+ * long run of held chunks; a field released while it may hold a secret's beginning is remembered,
+ * and should it go on with the rest of the secret, that rest is masked, since its beginning has
+ * already left.
+ *
+ * <p>Chunks that need nothing (no field ends with a secret's possible beginning, nothing held) pass
+ * through as the same instance, at the cost of a look at each delta's last characters.
  *
  * <p>Not thread-safe: one per streamed attempt, used on its event loop.
  */
@@ -33,98 +37,87 @@ final class StreamScrubber {
     private static final int REASONING = 1;
     private static final int REFUSAL = 2;
     private static final int TOOL = 3;
-    /** Fields remembered at most (beyond those holding a tail), so no upstream can grow this. */
-    private static final int MAX_FIELDS = 16;
+    /**
+     * Chunks held at most before they are released anyway: enough for a key written escaped, a
+     * few characters a chunk; few enough that no upstream can make a stream hold much.
+     */
+    private static final int MAX_HELD = 256;
+    /** Released beginnings remembered at most, so no upstream can grow this. */
+    private static final int MAX_RELEASED = 16;
 
     private final Scrubber scrubber;
-    /** The fields holding a tail or remembering a released one; usually none. */
-    private final List<Field> fields = new ArrayList<>(2);
-    private final ArrayDeque<ChatChunk> released = new ArrayDeque<>(2);
-    private ChatChunk last;
+    private final List<ChatChunk> held = new ArrayList<>(2);
+    private final ArrayDeque<ChatChunk> ready = new ArrayDeque<>(2);
+    /** Fields released early whose sent text may be a secret's beginning: field, then that text. */
+    private final List<Object[]> released = new ArrayList<>(0);
 
     StreamScrubber(Scrubber scrubber) {
         this.scrubber = scrubber;
     }
 
     /** One text-bearing field of one choice. */
-    private static final class Field {
-        final int choice;
-        final int kind;
-        final int tool;
-        /** Not yet sent: a proper prefix of some secret. */
-        String held = "";
-        /** Sent without its continuation (released early): a proper prefix of some secret. */
-        String sent = "";
+    private record Field(int choice, int kind, int tool) {
+    }
 
-        Field(int choice, int kind, int tool) {
-            this.choice = choice;
-            this.kind = kind;
-            this.tool = tool;
-        }
+    /** A field's text in one held chunk: which chunk, which tool delta of it, and where it lies in the joined text. */
+    private record Piece(int chunk, int entry, int start, int end) {
     }
 
     /**
-     * The chunk to send for {@code c}: {@code c} itself when nothing changed, a rewritten chunk,
-     * or null when nothing of it is left to send now. Chunks released by this call must be sent
-     * first: take them with {@link #poll()}.
+     * {@code c} if it can be sent now and nothing is held; else null, and what can be sent now (in
+     * order, {@code c} among them when it is released) is taken with {@link #poll()}.
      */
     ChatChunk next(ChatChunk c) {
-        last = c;
-        if (fields.isEmpty() && !endsPending(c)) {
+        if (held.isEmpty() && !endsPending(c) && !continuesReleased(c)) {
+            if (c.finishReason() != null && !released.isEmpty()) {
+                released.removeIf(r -> ((Field) r[0]).choice() == c.index());
+            }
             return c;
         }
-        int choice = c.index();
-        boolean finishing = c.finishReason() != null;
-        for (int i = 0; i < fields.size(); i++) {
-            Field f = fields.get(i);
-            if (f.choice == choice && !f.held.isEmpty() && !continues(c, f) && (finishing || c.hasContent())) {
-                release(f, c);
+        held.add(c);
+        boolean pending = false;
+        boolean other = false;
+        List<Field> fields = fields();
+        for (Field f : fields) {
+            String sent = sent(f);
+            List<Piece> pieces = new ArrayList<>(held.size());
+            String text = join(f, sent, pieces);
+            while (mask(f, text, sent.length(), pieces)) {
+                pieces = new ArrayList<>(held.size());
+                text = join(f, sent, pieces);
             }
-        }
-        String text = step(choice, CONTENT, -1, c.text(), finishing);
-        String reasoning = step(choice, REASONING, -1, c.reasoning(), finishing);
-        String refusal = step(choice, REFUSAL, -1, c.refusal(), finishing);
-        List<ToolCallDelta> tools = c.toolCalls();
-        for (int i = 0; i < c.toolCalls().size(); i++) {
-            ToolCallDelta d = c.toolCalls().get(i);
-            String args = step(choice, TOOL, d.index(), d.argumentsDelta(), finishing);
-            if (args != d.argumentsDelta()) {
-                if (tools == c.toolCalls()) {
-                    tools = new ArrayList<>(c.toolCalls());
-                }
-                tools.set(i, new ToolCallDelta(d.index(), d.id(), d.name(), args));
+            boolean ended = c.finishReason() != null && c.index() == f.choice();
+            boolean waits = !ended && text.length() > sent.length() && scrubber.pendingFrom(text) < text.length();
+            if (waits && !carries(c, f) && c.hasContent()) {
+                // Another field goes on: this one must not hold it up.
+                other = true;
             }
+            pending |= waits;
         }
-        if (finishing) {
-            fields.removeIf(f -> f.choice == choice);
+        if (other && held.size() > 1) {
+            // What was held leaves before c, which is judged on its own.
+            ChatChunk last = held.remove(held.size() - 1);
+            release(fields());
+            ChatChunk alone = next(last);
+            if (alone != null) {
+                ready.add(alone);
+            }
+        } else if (!pending || other || held.size() >= MAX_HELD) {
+            release(fields);
         }
-        if (text == c.text() && reasoning == c.reasoning() && refusal == c.refusal() && tools == c.toolCalls()) {
-            return c;
-        }
-        if (tools != c.toolCalls()) {
-            // A piece whose arguments are all held back says nothing yet, unless it names the call.
-            tools.removeIf(d -> d.id() == null && d.name() == null && d.argumentsDelta().isEmpty());
-        }
-        ChatChunk out = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), text, reasoning, tools,
-                c.finishReason(), c.usage(), refusal);
-        return out.role() == null && !out.hasContent() && out.finishReason() == null && out.usage() == null ? null : out;
+        return null;
     }
 
-    /** The stream ended: releases every held tail (take them with {@link #poll()}). */
+    /** The stream ended: releases what is held (take it with {@link #poll()}). */
     void end() {
-        if (last != null) {
-            for (Field f : fields) {
-                if (!f.held.isEmpty()) {
-                    release(f, last);
-                }
-            }
-        }
-        fields.clear();
+        ready.addAll(held);
+        held.clear();
+        released.clear();
     }
 
-    /** The next released chunk to send, in order, or null. */
+    /** The next chunk to send, in order, or null. */
     ChatChunk poll() {
-        return released.poll();
+        return ready.poll();
     }
 
     private boolean endsPending(ChatChunk c) {
@@ -139,57 +132,95 @@ final class StreamScrubber {
         return false;
     }
 
+    private boolean continuesReleased(ChatChunk c) {
+        for (Object[] r : released) {
+            if (carries(c, (Field) r[0])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean pending(String delta) {
         return delta != null && !delta.isEmpty() && scrubber.pendingFrom(delta) < delta.length();
     }
 
-    /** What to send of {@code delta} now; the same instance when it is sent as it came. */
-    private String step(int choice, int kind, int tool, String delta, boolean finishing) {
-        if (delta == null || delta.isEmpty()) {
-            return delta;
-        }
-        Field f = find(choice, kind, tool);
-        if (f == null && (finishing || !pending(delta))) {
-            return delta;
-        }
-        String sent = f == null ? "" : f.sent;
-        String held = f == null ? "" : f.held;
-        int boundary = sent.length();
-        String fresh = scrubber.maskFrom(sent.isEmpty() && held.isEmpty() ? delta : sent + held + delta, boundary);
-        String whole = boundary == 0 ? fresh : sent + fresh;
-        int from = finishing ? whole.length() : scrubber.pendingFrom(whole);
-        String send;
-        if (from < boundary) {
-            // What was sent may still be the beginning of a secret: hold all that follows it.
-            send = "";
-            held = fresh;
-        } else {
-            send = whole.substring(boundary, from);
-            held = whole.substring(from);
-            sent = "";
-        }
-        if (held.isEmpty() && sent.isEmpty()) {
-            if (f != null) {
-                fields.remove(f);
+    /** Sends every held chunk; remembers the fields whose sent text may begin a secret. */
+    private void release(List<Field> fields) {
+        List<Object[]> keep = new ArrayList<>(0);
+        for (Field f : fields) {
+            String text = join(f, sent(f), null);
+            int from = scrubber.pendingFrom(text);
+            boolean ended = false;
+            for (ChatChunk c : held) {
+                ended |= c.finishReason() != null && c.index() == f.choice();
             }
-        } else {
-            if (f == null) {
-                f = add(choice, kind, tool);
+            if (!ended && from < text.length() && keep.size() < MAX_RELEASED) {
+                keep.add(new Object[] {f, text.substring(Math.max(from, text.length() - scrubber.window() + 1))});
             }
-            f.held = held;
-            f.sent = sent;
         }
-        return send.equals(delta) ? delta : send;
+        released.clear();
+        released.addAll(keep);
+        ready.addAll(held);
+        held.clear();
     }
 
-    private boolean continues(ChatChunk c, Field f) {
-        return switch (f.kind) {
-            case CONTENT -> c.text() != null && !c.text().isEmpty();
-            case REASONING -> c.reasoning() != null && !c.reasoning().isEmpty();
-            case REFUSAL -> c.refusal() != null && !c.refusal().isEmpty();
+    /** The fields with text in what is held, or remembered as released early. */
+    private List<Field> fields() {
+        List<Field> out = new ArrayList<>(2);
+        for (Object[] r : released) {
+            add(out, (Field) r[0]);
+        }
+        for (ChatChunk c : held) {
+            if (has(c.text())) {
+                add(out, new Field(c.index(), CONTENT, -1));
+            }
+            if (has(c.reasoning())) {
+                add(out, new Field(c.index(), REASONING, -1));
+            }
+            if (has(c.refusal())) {
+                add(out, new Field(c.index(), REFUSAL, -1));
+            }
+            for (ToolCallDelta d : c.toolCalls()) {
+                if (has(d.argumentsDelta())) {
+                    add(out, new Field(c.index(), TOOL, d.index()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void add(List<Field> fields, Field f) {
+        if (!fields.contains(f)) {
+            fields.add(f);
+        }
+    }
+
+    private static boolean has(String s) {
+        return s != null && !s.isEmpty();
+    }
+
+    private String sent(Field f) {
+        for (Object[] r : released) {
+            if (r[0].equals(f)) {
+                return (String) r[1];
+            }
+        }
+        return "";
+    }
+
+    /** Whether {@code c} has text for field {@code f}. */
+    private static boolean carries(ChatChunk c, Field f) {
+        if (c.index() != f.choice()) {
+            return false;
+        }
+        return switch (f.kind()) {
+            case CONTENT -> has(c.text());
+            case REASONING -> has(c.reasoning());
+            case REFUSAL -> has(c.refusal());
             default -> {
                 for (ToolCallDelta d : c.toolCalls()) {
-                    if (d.index() == f.tool && !d.argumentsDelta().isEmpty()) {
+                    if (d.index() == f.tool() && has(d.argumentsDelta())) {
                         yield true;
                     }
                 }
@@ -198,49 +229,88 @@ final class StreamScrubber {
         };
     }
 
-    /** Queues {@code f}'s held tail as a chunk of its own (ids from {@code like}), and remembers it as sent. */
-    private void release(Field f, ChatChunk like) {
-        String t = f.held;
-        released.add(switch (f.kind) {
-            case CONTENT -> new ChatChunk(like.id(), like.model(), like.created(), f.choice, null, t, null, List.of(),
-                    null, null, null);
-            case REASONING -> new ChatChunk(like.id(), like.model(), like.created(), f.choice, null, null, t, List.of(),
-                    null, null, null);
-            case REFUSAL -> new ChatChunk(like.id(), like.model(), like.created(), f.choice, null, null, null, List.of(),
-                    null, null, t);
-            default -> new ChatChunk(like.id(), like.model(), like.created(), f.choice, null, null, null,
-                    List.of(new ToolCallDelta(f.tool, null, null, t)), null, null, null);
-        });
-        // What was sent before it may be part of the same secret's beginning: remember both (no
-        // more than a secret's length, which is all a secret that goes on can reach back).
-        String sent = f.sent + t;
-        int keep = scrubber.window() - 1;
-        f.sent = sent.length() > keep ? sent.substring(sent.length() - keep) : sent;
-        f.held = "";
-    }
-
-    private Field find(int choice, int kind, int tool) {
-        for (int i = 0; i < fields.size(); i++) {
-            Field f = fields.get(i);
-            if (f.choice == choice && f.kind == kind && f.tool == tool) {
-                return f;
+    /** The field's sent text and its text in each held chunk, joined; {@code pieces} (if given) says where each lies. */
+    private String join(Field f, String sent, List<Piece> pieces) {
+        StringBuilder b = new StringBuilder(sent);
+        for (int i = 0; i < held.size(); i++) {
+            ChatChunk c = held.get(i);
+            if (c.index() != f.choice()) {
+                continue;
             }
-        }
-        return null;
-    }
-
-    private Field add(int choice, int kind, int tool) {
-        if (fields.size() >= MAX_FIELDS) {
-            // Forget the oldest released tail; a field still holding one is never dropped.
-            for (int i = 0; i < fields.size(); i++) {
-                if (fields.get(i).held.isEmpty()) {
-                    fields.remove(i);
-                    break;
+            if (f.kind() == TOOL) {
+                for (int k = 0; k < c.toolCalls().size(); k++) {
+                    ToolCallDelta d = c.toolCalls().get(k);
+                    if (d.index() == f.tool() && has(d.argumentsDelta())) {
+                        piece(b, d.argumentsDelta(), i, k, pieces);
+                    }
+                }
+            } else {
+                String t = f.kind() == CONTENT ? c.text() : f.kind() == REASONING ? c.reasoning() : c.refusal();
+                if (has(t)) {
+                    piece(b, t, i, -1, pieces);
                 }
             }
         }
-        Field f = new Field(choice, kind, tool);
-        fields.add(f);
-        return f;
+        return b.toString();
+    }
+
+    private static void piece(StringBuilder b, String t, int chunk, int entry, List<Piece> pieces) {
+        if (pieces != null) {
+            pieces.add(new Piece(chunk, entry, b.length(), b.length() + t.length()));
+        }
+        b.append(t);
+    }
+
+    /**
+     * Masks, in the held chunks, every secret of the field's joined text that crosses from one
+     * piece into the next (one within a single piece is the byte filter's); returns whether any was.
+     */
+    private boolean mask(Field f, String text, int sent, List<Piece> pieces) {
+        long[] spans = scrubber.spans(text, sent);
+        boolean masked = false;
+        for (long span : spans) {
+            int start = (int) (span >>> 32);
+            int end = (int) span;
+            boolean within = false;
+            for (Piece p : pieces) {
+                within |= start >= p.start() && end <= p.end();
+            }
+            if (within) {
+                continue;
+            }
+            boolean first = true;
+            for (Piece p : pieces) {
+                int from = Math.max(start, p.start());
+                int to = Math.min(end, p.end());
+                if (from >= to) {
+                    continue;
+                }
+                String t = text.substring(p.start(), p.end());
+                String cut = t.substring(0, from - p.start()) + (first ? Scrubber.MASK : "") + t.substring(to - p.start());
+                first = false;
+                held.set(p.chunk(), with(held.get(p.chunk()), f, p.entry(), cut));
+                masked = true;
+            }
+            if (masked) {
+                // The pieces moved: the next span is found again on the rewritten text.
+                return true;
+            }
+        }
+        return masked;
+    }
+
+    /** {@code c} with field {@code f}'s text (in tool delta {@code entry}) replaced, and without its upstream bytes. */
+    private static ChatChunk with(ChatChunk c, Field f, int entry, String t) {
+        String text = f.kind() == CONTENT ? t : c.text();
+        String reasoning = f.kind() == REASONING ? t : c.reasoning();
+        String refusal = f.kind() == REFUSAL ? t : c.refusal();
+        List<ToolCallDelta> tools = c.toolCalls();
+        if (f.kind() == TOOL) {
+            tools = new ArrayList<>(tools);
+            ToolCallDelta d = tools.get(entry);
+            tools.set(entry, new ToolCallDelta(d.index(), d.id(), d.name(), t));
+        }
+        return new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), text, reasoning, tools,
+                c.finishReason(), c.usage(), refusal);
     }
 }
