@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * message, and {@code -Dsecretleak.seed=N} replays it) that embeds a configured key in random fields
  * (ids, model, system fingerprint, content, reasoning, tool-call ids and arguments, error type,
  * code and message, Bedrock's request-id and error-type headers), in random encodings (as it is,
- * any character {@code \}{@code uXXXX}-escaped in either case, {@code \/}, escaped twice inside tool
+ * any character <code>&#92;uXXXX</code>-escaped in either case, {@code \/}, escaped twice inside tool
  * arguments) and, on streams, cut at random points across deltas; as answers, HTTP errors, errors
  * before the first token and errors after it, on {@code /v1/chat/completions} and
  * {@code /v1/messages}, streamed and not. Each answer is checked as raw bytes, as those bytes with
@@ -340,7 +340,7 @@ class SecretLeakIT {
         final boolean stream;
         final String kind;
         final List<String> placed = new ArrayList<>();
-        /** The chance that a character of a string is written as a {@code \}{@code uXXXX} escape. */
+        /** The chance that a character of a string is written as a <code>&#92;uXXXX</code> escape. */
         final double escapes;
 
         Gen(Random random, String provider, boolean stream) {

@@ -504,6 +504,29 @@ public final class FailoverEngine {
             }
         }
 
+        /**
+         * The attempt's stream ended, or broke after it was committed: no more of a secret can
+         * follow, so what the guard still holds as one's possible beginning goes out before the end.
+         */
+        private void releaseGuard() {
+            guard.end();
+            for (ChatChunk r = guard.poll(); r != null; r = guard.poll()) {
+                if (committed) {
+                    streamListener.chunk(r);
+                } else {
+                    if (firstTokenAt < 0 && r.hasContent()) {
+                        firstTokenAt = clock.nanos();
+                    }
+                    if (held == null) {
+                        held = new ArrayList<>(1);
+                    }
+                    held.add(r);
+                }
+            }
+            guard = null;
+            guarded = null;
+        }
+
         /** A chunk of the current attempt, as it may be sent: held until commit, then passed on. */
         private void deliver(AttemptCall call, ChatChunk chunk) {
             if (streamedText != null && chunk.text() != null) {
@@ -622,6 +645,9 @@ public final class FailoverEngine {
             }
             t.callEnded();
             current = null;
+            if (guarded == call && (cause == null || committed)) {
+                releaseGuard();
+            }
             long end = clock.nanos();
             long latencyMs = (end - attemptStart) / 1_000_000;
             double ttftMs = firstTokenAt < 0 ? -1 : (firstTokenAt - attemptStart) / 1e6;
@@ -634,20 +660,6 @@ public final class FailoverEngine {
             if (cause == null) {
                 t.breaker().onSuccess(grant);
                 t.recordOutcome(true, latencyMs, ttftMs);
-                if (streaming && guarded == call) {
-                    // What was held back as a secret's possible beginning turned out not to be one.
-                    guard.end();
-                    for (ChatChunk r = guard.poll(); r != null; r = guard.poll()) {
-                        if (committed) {
-                            streamListener.chunk(r);
-                        } else {
-                            if (held == null) {
-                                held = new ArrayList<>(1);
-                            }
-                            held.add(r);
-                        }
-                    }
-                }
                 if (streaming && !committed) {
                     // It ended within its probe window, or without any content (an empty answer): it answered.
                     committed = true;

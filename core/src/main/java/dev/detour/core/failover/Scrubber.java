@@ -17,17 +17,22 @@ import java.util.Set;
  *
  * <p>The byte filter ({@link #scrub(byte[])}, {@link #scrub(Buffer)}) is applied to every response
  * body and stream write as it leaves. It finds a secret in UTF-8 bytes as it is and JSON-escaped:
- * any of its characters may be written <code>&#92;uXXXX</code> (hex in either case; a character outside the
- * BMP as its surrogate pair), a {@code /} as {@code \/}, and a character with a short escape
- * ({@code \" \\ \b \f \n \r \t}) as that escape. A run of backslashes before an escape is taken as
- * the same escape at a deeper level of JSON in JSON (tool-call arguments are JSON inside a JSON
- * string), so <code>&#92;&#92;u0073</code> counts as {@code s} too. The whole matched span is replaced with
+ * any of its characters may be written <code>&#92;uXXXX</code> (hex in either case; a character
+ * outside the BMP as its surrogate pair), a {@code /} as {@code \/}, and a character with a short
+ * escape ({@code \" \\ \b \f \n \r \t}) as that escape. Escapes are understood at up to three
+ * levels of JSON in JSON, each written with the level above's escapes (tool-call arguments are
+ * JSON inside a JSON string: there {@code s} may be <code>&#92;&#92;u0073</code>, or
+ * <code>&#92;u005c&#92;u0075</code>{@code 0073}). The whole matched span is replaced with
  * {@link #MASK}; overlapping or adjacent matches, of one secret or several (one containing another
- * included), become one mask. A match that begins inside an escape (a key made of hex digits right
- * after <code>&#92;u00</code>) is widened to the escape's start, so the output stays valid JSON.
+ * included), become one mask. A match that begins inside an escape (a key of hex digits right after
+ * <code>&#92;u00</code>) is widened to take the escape whole, so the output stays valid JSON.
  *
- * <p>The common case, no secret present, costs one pass over the bytes with a two-byte filter and
- * returns the very same array or buffer: nothing is copied or allocated.
+ * <p>The common case, no secret present, costs one pass over the bytes (a lookup per byte; a pair of
+ * bytes that can begin a match, rare in ordinary text, gets a closer look) and returns the very same
+ * array or buffer: nothing is copied.
+ *
+ * <p>For streams, the text-level {@link #pendingFrom} and {@link #spans} let {@link StreamScrubber}
+ * keep a secret split across deltas from leaving in pieces.
  *
  * <p>Secrets shorter than {@link #MIN_LENGTH} characters are ignored: real credentials are far
  * longer, and masking a short placeholder key ({@code ollama}, {@code EMPTY}) would corrupt ordinary
@@ -44,6 +49,8 @@ public final class Scrubber {
     private static final long[] NO_SPANS = new long[0];
     private static final byte PAIR = 1;
     private static final byte ESCAPE = 2;
+    /** How many levels of JSON in JSON a secret is looked for at (tool-call arguments are the second). */
+    private static final int LEVELS = 3;
 
     /** Longest first. */
     private final String[] secrets;
@@ -65,8 +72,6 @@ public final class Scrubber {
     private final byte[] pairs = new byte[1 << 16];
     /** The high bytes of the secrets' first UTF-16 units, and of a backslash's. */
     private final boolean[] firstHighBytes = new boolean[256];
-    /** How many levels of JSON in JSON a secret is looked for at (tool-call arguments are the second). */
-    private static final int LEVELS = 3;
     /** Whether some secret begins with a backslash (which then needs no escape to begin a match). */
     private final boolean backslashFirst;
     /** The fewest bytes a match can take (the shortest secret, unescaped). */
@@ -559,7 +564,7 @@ public final class Scrubber {
         int len = text.length();
         for (int t = Math.max(0, len - window() + 1); t < len; t++) {
             char ch = text.charAt(t);
-            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' && oddRun(text, t - 1) : indexOf(firstUnits, ch) < 0) {
+            if (!mayStart(text, t, ch)) {
                 continue;
             }
             for (int s = 0; s < secrets.length; s++) {
@@ -583,7 +588,7 @@ public final class Scrubber {
         int count = 0;
         for (int t = Math.max(0, boundary - window() + 1); t < len; t++) {
             char ch = text.charAt(t);
-            if (ch == '\\' ? t > 0 && text.charAt(t - 1) == '\\' && oddRun(text, t - 1) : indexOf(firstUnits, ch) < 0) {
+            if (!mayStart(text, t, ch)) {
                 continue;
             }
             int e = -1;
@@ -626,6 +631,15 @@ public final class Scrubber {
             copied = (int) span;
         }
         return out.append(text, copied, text.length()).toString();
+    }
+
+    /** Whether a secret may begin at {@code t}: with its first character, or with an escape. */
+    private boolean mayStart(CharSequence text, int t, char ch) {
+        if (ch == '\\') {
+            // Not the second half of an escaped backslash.
+            return t == 0 || text.charAt(t - 1) != '\\' || !oddRun(text, t - 1);
+        }
+        return indexOf(firstUnits, ch) >= 0;
     }
 
     private static boolean oddRun(CharSequence t, int j) {

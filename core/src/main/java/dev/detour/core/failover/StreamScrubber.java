@@ -229,7 +229,10 @@ final class StreamScrubber {
         };
     }
 
-    /** The field's sent text and its text in each held chunk, joined; {@code pieces} (if given) says where each lies. */
+    /**
+     * The field's sent text and its text in each held chunk, joined; {@code pieces} (if given) says
+     * where each lies.
+     */
     private String join(Field f, String sent, List<Piece> pieces) {
         StringBuilder b = new StringBuilder(sent);
         for (int i = 0; i < held.size(); i++) {
@@ -286,7 +289,8 @@ final class StreamScrubber {
                     continue;
                 }
                 String t = text.substring(p.start(), p.end());
-                String cut = t.substring(0, from - p.start()) + (first ? Scrubber.MASK : "") + t.substring(to - p.start());
+                String cut = t.substring(0, from - p.start()) + (first ? Scrubber.MASK : "")
+                        + t.substring(to - p.start());
                 first = false;
                 held.set(p.chunk(), with(held.get(p.chunk()), f, p.entry(), cut));
                 masked = true;

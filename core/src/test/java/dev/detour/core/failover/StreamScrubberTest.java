@@ -41,7 +41,7 @@ class StreamScrubberTest {
     }
 
     @Test
-    void a_secret_split_across_content_deltas_leaves_whole_and_is_masked() {
+    void a_secret_split_across_content_deltas_is_masked_in_every_piece() {
         Client client = new Client();
         StreamScrubber guard = new StreamScrubber(scrubber);
         client.send(guard, ChatChunk.text("c1", "m", 1, "my key is sk-pr").withRaw("{}"));
