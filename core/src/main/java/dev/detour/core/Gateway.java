@@ -120,11 +120,7 @@ public final class Gateway {
                     detectors, r.qualityGate(), r.degradation(), r.stream(), false));
         }
         Set<String> secrets = new HashSet<>();
-        config.providers().values().forEach(p -> {
-            if (p.apiKey() != null) {
-                secrets.add(p.apiKey());
-            }
-        });
+        config.providers().values().forEach(p -> secrets(p, secrets));
         Metrics metrics = new Metrics();
         FailoverEngine engine = new FailoverEngine(adapters, new EnvelopeGuard(config.envelope()), new Scrubber(secrets),
                 Timers.of(vertx), clock, random, EngineListener.both(metrics, events));
@@ -135,6 +131,41 @@ public final class Gateway {
                     new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
         });
         return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events);
+    }
+
+    /**
+     * The credentials of a provider that an upstream could echo: its {@code api_key}, string options
+     * named like a credential (Bedrock's {@code secret_access_key}, {@code session_token}), and the
+     * values of headers named like one (with any {@code Bearer}/{@code Basic} scheme taken off too).
+     */
+    private static void secrets(GatewayConfig.Provider p, Set<String> out) {
+        if (p.apiKey() != null) {
+            out.add(p.apiKey());
+        }
+        if (p.options() != null) {
+            p.options().properties().forEach(e -> {
+                if (e.getValue().isTextual() && credential(e.getKey())) {
+                    out.add(e.getValue().asText());
+                }
+            });
+        }
+        if (p.headers() != null) {
+            p.headers().forEach((name, value) -> {
+                if (value != null && (credential(name) || name.toLowerCase(java.util.Locale.ROOT).contains("auth"))) {
+                    out.add(value);
+                    int space = value.indexOf(' ');
+                    if (space > 0) {
+                        out.add(value.substring(space + 1).trim());
+                    }
+                }
+            });
+        }
+    }
+
+    private static boolean credential(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith("key") || n.endsWith("key_id") || n.endsWith("token") || n.contains("secret")
+                || n.contains("password");
     }
 
     private static TargetRuntime newTarget(GatewayConfig config, Map<String, ProviderAdapter> adapters,

@@ -212,7 +212,7 @@ public final class FailoverEngine {
                                                    AbortSignal abort) {
         return new Run<ChatRequest, ChatResponse>(route, ctx, abort, request, false, null,
                 (t, r) -> forTarget(route, t, r),
-                (a, r, call, run) -> a.chat(r, call).map(resp -> scrub(resp)))
+                (a, r, call, run) -> a.chat(r, call))
                 .start();
     }
 
@@ -230,39 +230,6 @@ public final class FailoverEngine {
                                                          RequestContext ctx, AbortSignal abort) {
         return new Run<EmbeddingRequest, EmbeddingResponse>(route, ctx, abort, request, false, null,
                 (t, r) -> r.withModel(t.model()), (a, r, call, run) -> a.embed(r, call)).start();
-    }
-
-    private ChatResponse scrub(ChatResponse r) {
-        if (r.raw() != null && scrubber.active() && scrubber.containsSecret(r.raw())) {
-            // A secret somewhere in the body: it is written afresh from the scrubbed answer instead.
-            r = new ChatResponse(r.id(), r.model(), r.created(), r.choices(), r.usage(), r.systemFingerprint());
-        }
-        List<dev.detour.api.model.Choice> choices = null;
-        for (int i = 0; i < r.choices().size(); i++) {
-            dev.detour.api.model.Choice c = r.choices().get(i);
-            String text = c.message().text();
-            String clean = scrubber.scrub(text);
-            if (clean != text && !clean.equals(text)) {
-                if (choices == null) {
-                    choices = new ArrayList<>(r.choices());
-                }
-                choices.set(i, new dev.detour.api.model.Choice(c.index(),
-                        c.message().withContent(List.of(new dev.detour.api.model.ContentPart.Text(clean))), c.finishReason()));
-            }
-        }
-        return choices == null ? r : r.withChoices(choices);
-    }
-
-    private ChatChunk scrub(ChatChunk c) {
-        if (c.raw() != null && scrubber.active() && scrubber.containsSecret(c.raw())) {
-            c = c.withRaw(null);
-        }
-        if (c.text() == null) {
-            return c;
-        }
-        String clean = scrubber.scrub(c.text());
-        return clean == c.text() ? c : new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), clean,
-                c.reasoning(), c.toolCalls(), c.finishReason(), c.usage(), c.refusal());
     }
 
     /** The request as this target should receive it: its model, its prompt and parameter overrides. */
@@ -538,12 +505,62 @@ public final class FailoverEngine {
         private long lastChunkAt;
         private boolean idleArmed;
 
+        /** The current streamed attempt's guard against secrets split across deltas, and its attempt. */
+        private StreamScrubber guard;
+        private AttemptCall guarded;
+
         /** A chunk from the adapter of the current streaming attempt. */
         void onChunk(AttemptCall call, ChatChunk raw) {
             if (call != current || call.cancelled()) {
                 return;
             }
-            ChatChunk chunk = scrub(raw);
+            if (!scrubber.active()) {
+                deliver(call, raw);
+                return;
+            }
+            if (guarded != call) {
+                guarded = call;
+                guard = new StreamScrubber(scrubber);
+            }
+            ChatChunk chunk = guard.next(raw);
+            ChatChunk r = guard.poll();
+            if (chunk == null && r == null && committed) {
+                // Held back, but the upstream is alive: that is what the idle timeout watches.
+                armIdle(call);
+            }
+            for (; r != null && !call.cancelled(); r = guard.poll()) {
+                deliver(call, r);
+            }
+            if (chunk != null && !call.cancelled()) {
+                deliver(call, chunk);
+            }
+        }
+
+        /**
+         * The attempt's stream ended, or broke after it was committed: no more of a secret can
+         * follow, so what the guard still holds as one's possible beginning goes out before the end.
+         */
+        private void releaseGuard() {
+            guard.end();
+            for (ChatChunk r = guard.poll(); r != null; r = guard.poll()) {
+                if (committed) {
+                    streamListener.chunk(r);
+                } else {
+                    if (firstTokenAt < 0 && r.hasContent()) {
+                        firstTokenAt = clock.nanos();
+                    }
+                    if (held == null) {
+                        held = new ArrayList<>(1);
+                    }
+                    held.add(r);
+                }
+            }
+            guard = null;
+            guarded = null;
+        }
+
+        /** A chunk of the current attempt, as it may be sent: held until commit, then passed on. */
+        private void deliver(AttemptCall call, ChatChunk chunk) {
             if (streamedText != null && chunk.text() != null) {
                 String text = chunk.text();
                 streamedChars += text.length();
@@ -675,6 +692,9 @@ public final class FailoverEngine {
             }
             t.callEnded();
             current = null;
+            if (guarded == call && (cause == null || committed)) {
+                releaseGuard();
+            }
             long end = clock.nanos();
             long latencyMs = (end - attemptStart) / 1_000_000;
             double ttftMs = firstTokenAt < 0 ? -1 : (firstTokenAt - attemptStart) / 1e6;

@@ -18,6 +18,7 @@ import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.failover.Scrubber;
 import dev.detour.core.failover.StreamListener;
 import dev.detour.core.admission.RateLimiter;
 import dev.detour.core.config.Units;
@@ -70,6 +71,8 @@ public final class GatewayServer {
 
     private final Gateway gateway;
     private final Vertx vertx;
+    /** Every byte of every answer passes through it on the way out. */
+    private final Scrubber scrubber;
     private long maxBodySize;
     private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
     /** Each key's {@code limits.rpm} window, by key name; only configured keys, so bounded by the config. */
@@ -87,6 +90,7 @@ public final class GatewayServer {
     public GatewayServer(Gateway gateway) {
         this.gateway = gateway;
         this.vertx = gateway.vertx();
+        this.scrubber = gateway.engine().scrubber();
         for (GatewayConfig.Key k : gateway.config().keys()) {
             keysByDigest.put(k.keySha256(), k);
             if (k.rpm() > 0) {
@@ -600,7 +604,7 @@ public final class GatewayServer {
                     if (raw != null) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-                                .end(Buffer.buffer(raw));
+                                .end(Buffer.buffer(scrubber.scrub(raw)));
                     } else {
                         json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
@@ -611,7 +615,7 @@ public final class GatewayServer {
             return;
         }
         boolean includeUsage = request.includeUsage();
-        SseWriter out = new SseWriter(resp);
+        SseWriter out = new SseWriter(resp, scrubber);
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
@@ -903,19 +907,20 @@ public final class GatewayServer {
         }
     }
 
-    static void error(HttpServerResponse resp, int status, String type, String code, String message, String param,
-                      List<AttemptRecord> attempts) {
+    void error(HttpServerResponse resp, int status, String type, String code, String message, String param,
+               List<AttemptRecord> attempts) {
         error(resp, ErrorStyle.OPENAI, status, type, code, message, param, attempts);
     }
 
     /** Sends an error in the shape of the API that was called. */
-    static void error(HttpServerResponse resp, ErrorStyle style, int status, String type, String code, String message,
-                      String param, List<AttemptRecord> attempts) {
+    void error(HttpServerResponse resp, ErrorStyle style, int status, String type, String code, String message,
+               String param, List<AttemptRecord> attempts) {
         json(resp, status, style == ErrorStyle.ANTHROPIC ? ErrorBodies.anthropic(type, code, message, attempts)
                 : ErrorBodies.openAi(type, code, message, param, attempts));
     }
 
-    static void json(HttpServerResponse resp, int status, JsonNode body) {
+    /** Sends {@code body} as the answer, scrubbed of every configured secret. */
+    void json(HttpServerResponse resp, int status, JsonNode body) {
         if (resp.ended() || resp.closed()) {
             return;
         }
@@ -925,7 +930,8 @@ public final class GatewayServer {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
+        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .end(Buffer.buffer(scrubber.scrub(bytes)));
     }
 
 }

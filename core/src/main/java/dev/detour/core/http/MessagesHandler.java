@@ -55,7 +55,7 @@ final class MessagesHandler {
                 server.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
                 GatewayServer.successHeaders(resp, r.target(), r.calls(), r.failover());
-                GatewayServer.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
+                server.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
                 server.answered(ex, route, r);
             }
             server.done(route, resp, start, requestId, r);
@@ -65,7 +65,7 @@ final class MessagesHandler {
     private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
                         AbortSignal abort, long start, String requestId) {
         HttpServerResponse resp = ex.response;
-        SseWriter out = new SseWriter(resp);
+        SseWriter out = new SseWriter(resp, gateway.engine().scrubber());
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override

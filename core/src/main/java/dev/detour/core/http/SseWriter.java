@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.wire.OpenAiJson;
+import dev.detour.core.failover.Scrubber;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  * turn (typically all the chunks of one upstream read) into a single write, so a 20-chunk answer
  * that arrives in one packet leaves in one packet rather than twenty. OpenAI streams add chunks as
  * {@code data: <json>\n\n} (forwarding a chunk's upstream bytes when it has them); other formats
- * add frames they encoded themselves with {@link #write(Buffer)}.
+ * add frames they encoded themselves with {@link #write(Buffer)}. Every write leaves through the
+ * gateway's {@link Scrubber}, so no configured secret reaches the client in any event or field.
  */
 final class SseWriter {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
@@ -24,12 +26,14 @@ final class SseWriter {
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
     private final HttpServerResponse response;
+    private final Scrubber scrubber;
     private final Context context;
     private Buffer pending;
     private boolean flushScheduled;
 
-    SseWriter(HttpServerResponse response) {
+    SseWriter(HttpServerResponse response, Scrubber scrubber) {
         this.response = response;
+        this.scrubber = scrubber;
         this.context = Vertx.currentContext();
     }
 
@@ -75,10 +79,10 @@ final class SseWriter {
         }
         if (pending != null) {
             pending.appendBuffer(last);
-            response.end(pending);
+            response.end(scrubber.scrub(pending));
             pending = null;
         } else {
-            response.end(last);
+            response.end(scrubber.scrub(last));
         }
     }
 
@@ -100,7 +104,7 @@ final class SseWriter {
     private void flush() {
         flushScheduled = false;
         if (pending != null && !response.closed() && !response.ended()) {
-            response.write(pending);
+            response.write(scrubber.scrub(pending));
             pending = null;
         }
     }
