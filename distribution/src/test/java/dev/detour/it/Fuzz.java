@@ -38,7 +38,7 @@ final class Fuzz {
     /** The seed every case is drawn from; fixed by default, so that CI runs the same cases each time. */
     static final long SEED = Long.getLong("fuzz.seed", 12L);
     /** How many generated JSON bodies. */
-    static final int CASES = Integer.getInteger("fuzz.cases", LONG ? 6000 : 480);
+    static final int CASES = Integer.getInteger("fuzz.cases", LONG ? 10_000 : 1000);
     /** Run only this generated case (replaying a failure); -1 runs them all. */
     static final int ONLY = Integer.getInteger("fuzz.only", -1);
     /** Every exchange's deadline: connect, write and read of the whole answer. */
