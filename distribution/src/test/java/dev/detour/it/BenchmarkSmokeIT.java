@@ -16,16 +16,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The end-to-end benchmark ({@code bench/bench.sh}) in its seconds-long smoke mode: it must start
- * the fake upstream, nginx and the assembled Detour, run every load and every failover path, and
- * write the markdown table with every row and no error. Nothing here looks at a timing: CI
- * machines are too noisy for that, and the figures belong to the full run.
+ * the fake upstream, nginx and the assembled Detour (on the benchmark's tuned config and on the
+ * shipped defaults), run every load and every failover path, and write the markdown table with
+ * every row and no error in any of Detour's: a client of Detour on its defaults, with one healthy
+ * upstream, must never be refused because of the load alone (issue 12, finding 0). Nothing here
+ * looks at a timing: CI machines are too noisy for that, and the figures belong to the full run.
  *
  * <p>The script installs nginx and wrk from Debian's packages when they are missing (CI runs as
  * root); where it cannot, it exits with a message naming what to install, and this test fails
  * with that message.
  */
 class BenchmarkSmokeIT {
-    private static final List<String> HOPS = List.of("direct", "nginx", "detour");
+    private static final List<String> HOPS = List.of("direct", "nginx", "detour", "detour-defaults");
     private static final List<String> SMOKE_LOADS = List.of("non-stream, 16 conn", "stream, 16 conn",
             "non-stream, 200 req/s");
     private static final List<String> FAILOVER_ROWS = List.of("healthy primary, non-stream",
@@ -55,7 +57,9 @@ class BenchmarkSmokeIT {
             }
             fail("bench.sh --smoke did not finish; its output:\n" + tail(log));
         }
-        assertEquals(0, p.exitValue(), "bench.sh --smoke failed; its output:\n" + tail(log));
+        // 3: the run completed and wrote its table, but some row had errors; the rows below say which.
+        assertTrue(p.exitValue() == 0 || p.exitValue() == 3,
+                "bench.sh --smoke failed (exit " + p.exitValue() + "); its output:\n" + tail(log));
         assertTrue(Files.isRegularFile(out), "no results file at " + out + "; output:\n" + tail(log));
 
         String md = Files.readString(out, StandardCharsets.UTF_8);
@@ -77,6 +81,12 @@ class BenchmarkSmokeIT {
             checkRow(md, "| " + row + " |", problems);
         }
         assertTrue(md.contains("Cold start, exec of bin/detour to the first 200 on /readyz"), md);
+        // Warm-ups have no row of their own: their errors are listed under "Errors", and counted in
+        // the figure for Detour on its defaults.
+        for (String hop : List.of("detour", "detour-defaults")) {
+            md.lines().filter(l -> l.startsWith("- " + hop + ", warm-ups:")).forEach(l -> problems.add("errors in " + l));
+        }
+        checkFigure(md, "| errors, Detour on its shipped defaults, every load and warm-up (0) |", problems);
         // Only Detour's rows must be free of errors: the reference hops are measured, not tested here.
         assertTrue(problems.isEmpty(), String.join("\n", problems) + "\n\n" + md);
     }
@@ -99,6 +109,16 @@ class BenchmarkSmokeIT {
         String rps = cells[hopRow ? 2 : 1].trim();
         if (!rps.matches("\\d+") || Long.parseLong(rps) == 0) {
             problems.add("no requests measured in '" + row + "'");
+        }
+    }
+
+    /** The figure must exist once and pass. */
+    private static void checkFigure(String md, String prefix, List<String> problems) {
+        List<String> rows = md.lines().filter(l -> l.startsWith(prefix)).toList();
+        if (rows.size() != 1) {
+            problems.add("expected one figure starting with '" + prefix + "', found " + rows.size());
+        } else if (!rows.get(0).endsWith("| pass |")) {
+            problems.add("figure failed: '" + rows.get(0) + "'");
         }
     }
 
