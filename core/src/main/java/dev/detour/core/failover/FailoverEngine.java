@@ -829,11 +829,31 @@ public final class FailoverEngine {
             if (calls() == 0) {
                 fail(503, "no_target_available", "no target of route '" + route.name() + "' could be called"
                         + (skips == null ? "" : " (" + String.join("; ", skips) + ")"));
+            } else if (onlyRefused()) {
+                // Every target refused the request itself (a feature or a form none of them can
+                // take): the request is at fault, not the upstreams, and no other target helps.
+                String code = lastFailure.providerCode() != null ? lastFailure.providerCode() : lastFailure.kind().configName();
+                fail(400, code, "no target of route '" + route.name() + "' can serve this request; last refusal: "
+                        + lastFailure.getMessage());
             } else if (lastFailure != null && lastFailure.kind() == ErrorKind.TIMEOUT) {
                 fail(504, "upstream_timeout", summary());
             } else {
                 fail(502, "all_targets_failed", summary());
             }
+        }
+
+        /** Whether every upstream call ended with the target refusing the request as unsupported or invalid. */
+        private boolean onlyRefused() {
+            if (lastFailure == null) {
+                return false;
+            }
+            for (AttemptRecord a : attempts) {
+                if (a.called() && !(ErrorKind.UNSUPPORTED.configName().equals(a.kind())
+                        || ErrorKind.INVALID_REQUEST.configName().equals(a.kind()))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private String summary() {

@@ -71,11 +71,15 @@ public final class JsonFields {
         if (n == null || n.isNull()) {
             return null;
         }
-        int v = requireIntegral(n, field).intValue();
+        long v = requireIntegral(n, field).longValue();
         if (v < min) {
             throw new WireFormatException(field, "must be at least " + min + " (was " + v + ")");
         }
-        return v;
+        if (v > Integer.MAX_VALUE) {
+            // Truncated to an int it would be some other number, possibly a huge one.
+            throw new WireFormatException(field, "must be at most " + Integer.MAX_VALUE + " (was " + v + ")");
+        }
+        return (int) v;
     }
 
     /**

@@ -157,6 +157,9 @@ final class OpenAiSimFormat implements SimFormat {
     }
 
     /** An Embeddings answer: deterministic unit vectors derived from each input text. */
+    /** The most dimensions the simulator makes a vector of (real embedding models have up to a few thousand). */
+    static final int MAX_DIMENSIONS = 4096;
+
     JsonNode embeddings(JsonNode body) {
         EmbeddingRequest r;
         try {
@@ -165,6 +168,10 @@ final class OpenAiSimFormat implements SimFormat {
             throw rejected(e);
         }
         int dims = r.dimensions() == null ? 8 : r.dimensions();
+        if (dims > MAX_DIMENSIONS) {
+            // A fake's vectors cost memory and event-loop time per dimension: refuse what no model has.
+            throw rejected(new WireFormatException("dimensions", "must be at most " + MAX_DIMENSIONS + " (was " + dims + ")"));
+        }
         List<float[]> vectors = new ArrayList<>();
         int chars = 0;
         for (String text : r.input()) {
