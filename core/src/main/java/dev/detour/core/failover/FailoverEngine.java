@@ -739,11 +739,18 @@ public final class FailoverEngine {
             };
             if (targetFault) {
                 t.breaker().onFailure(grant);
+                t.recordOutcome(false, latencyMs, -1);
+            } else if (e.status() == 0) {
+                // Refused by the adapter before anything was sent: the target did nothing, so its
+                // breaker, latency and detectors learn nothing from it either.
+                t.breaker().release(grant);
             } else {
                 t.breaker().onSuccess(grant);
+                t.recordOutcome(true, latencyMs, -1);
             }
-            t.recordOutcome(!targetFault, latencyMs, -1);
-            observe(t, false, e, e.status(), latencyMs, ttftMs, null);
+            if (targetFault || e.status() != 0) {
+                observe(t, false, e, e.status(), latencyMs, ttftMs, null);
+            }
             lastFailure = e;
             if (committed) {
                 // One upstream call, one entry: the committed attempt's record now says how it ended.
