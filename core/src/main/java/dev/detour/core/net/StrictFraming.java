@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>Installed per connection by replacing Vert.x's own request decoder, before the connection has
  * read anything. This reaches into Vert.x's implementation (the decoder's class and its name in the
  * pipeline, both stable through Vert.x 5.0); if either is missing the connection keeps Vert.x's
- * decoder and a warning is logged once, and {@code StrictFramingIT} fails the build.
+ * decoder, a warning is logged once, and {@code HardeningIT} fails the build. It needs the server's
+ * h2c upgrade off: with Vert.x's upgrade handler in the pipeline a replaced decoder loses request
+ * bodies.
  */
 public final class StrictFraming {
     private static final Logger LOG = LoggerFactory.getLogger(StrictFraming.class);
