@@ -101,7 +101,7 @@ public final class HttpExchange {
             }
         }
         if (announced > maxBytes && !keepPrefix) {
-            response.request().reset();
+            abandon(response);
             return Future.failedFuture(tooLarge(response, maxBytes));
         }
         Promise<Buffer> promise = Promise.promise();
@@ -117,16 +117,24 @@ public final class HttpExchange {
                 return;
             }
             response.handler(null);
-            response.request().reset();
+            // Settle first: abandoning the request reports a reset, which must not be the outcome.
             if (keepPrefix) {
                 body.appendBuffer(chunk, 0, room);
                 promise.tryComplete(body);
             } else {
                 promise.tryFail(tooLarge(response, maxBytes));
             }
+            abandon(response);
         });
         response.endHandler(v -> promise.tryComplete(body));
         return promise.future();
+    }
+
+    /** Stops reading: the connection is closed, never pooled with the rest of the body in flight. */
+    private static void abandon(HttpClientResponse response) {
+        HttpClientRequest request = response.request();
+        request.reset();
+        request.connection().close();
     }
 
     private static ProviderException tooLarge(HttpClientResponse response, int maxBytes) {
