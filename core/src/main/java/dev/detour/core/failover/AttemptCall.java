@@ -17,6 +17,9 @@ final class AttemptCall implements Call {
     private final Duration idle;
     private List<Consumer<ProviderException>> cancelHandlers;
     private ProviderException cancelledWith;
+    private Runnable pause;
+    private Runnable resume;
+    private boolean paused;
 
     AttemptCall(TargetView target, String requestId, Duration connect, Duration idle) {
         this.target = target;
@@ -40,6 +43,40 @@ final class AttemptCall implements Call {
             cancelHandlers = new ArrayList<>(1);
         }
         cancelHandlers.add(handler);
+    }
+
+    @Override
+    public void onFlowControl(Runnable pause, Runnable resume) {
+        this.pause = pause;
+        this.resume = resume;
+        if (paused) {
+            pause.run();
+        }
+    }
+
+    /** Holds the upstream back: the client is not reading fast enough. */
+    void pauseUpstream() {
+        if (!paused) {
+            paused = true;
+            if (pause != null && cancelledWith == null) {
+                pause.run();
+            }
+        }
+    }
+
+    /** Lets the upstream send again: the client has caught up. */
+    void resumeUpstream() {
+        if (paused) {
+            paused = false;
+            if (resume != null && cancelledWith == null) {
+                resume.run();
+            }
+        }
+    }
+
+    /** Whether the upstream is held back for the client (its silence is then not its fault). */
+    boolean paused() {
+        return paused;
     }
 
     @Override

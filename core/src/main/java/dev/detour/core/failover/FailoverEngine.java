@@ -433,6 +433,7 @@ public final class FailoverEngine {
             }
             AttemptCall call = new AttemptCall(t, ctx.requestId(), to.connect(), to.idle());
             current = call;
+            abort.flowTo(call);
             committed = false;
             idleArmed = false;
             held = null;
@@ -655,6 +656,10 @@ public final class FailoverEngine {
                     return;
                 }
                 long now = clock.nanos();
+                if (call.paused()) {
+                    // Held back for a slow client: the upstream's silence is not its fault.
+                    lastChunkAt = now;
+                }
                 long idleLeft = lastChunkAt + timeouts.idle().toNanos() - now;
                 long totalLeft = deadline - now;
                 if (idleLeft > 0 && totalLeft > 0) {

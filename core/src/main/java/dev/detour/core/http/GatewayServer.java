@@ -615,7 +615,7 @@ public final class GatewayServer {
             return;
         }
         boolean includeUsage = request.includeUsage();
-        SseWriter out = new SseWriter(resp, scrubber);
+        SseWriter out = new SseWriter(resp, scrubber, abort);
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {

@@ -65,7 +65,7 @@ final class MessagesHandler {
     private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
                         AbortSignal abort, long start, String requestId) {
         HttpServerResponse resp = ex.response;
-        SseWriter out = new SseWriter(resp, gateway.engine().scrubber());
+        SseWriter out = new SseWriter(resp, gateway.engine().scrubber(), abort);
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override

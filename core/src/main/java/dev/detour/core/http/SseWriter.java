@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.wire.OpenAiJson;
+import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.Scrubber;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -19,6 +20,9 @@ import java.nio.charset.StandardCharsets;
  * {@code data: <json>\n\n} (forwarding a chunk's upstream bytes when it has them); other formats
  * add frames they encoded themselves with {@link #write(Buffer)}. Every write leaves through the
  * gateway's {@link Scrubber}, so no configured secret reaches the client in any event or field.
+ * A client that reads slower than the upstream sends pauses the upstream (through the request's
+ * {@link AbortSignal}) until its write queue drains, so a slow reader costs at most one write
+ * queue and one read of buffering, never the whole answer.
  */
 final class SseWriter {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
@@ -28,13 +32,20 @@ final class SseWriter {
     private final HttpServerResponse response;
     private final Scrubber scrubber;
     private final Context context;
+    private final AbortSignal flow;
     private Buffer pending;
     private boolean flushScheduled;
+    private boolean drainSet;
 
-    SseWriter(HttpServerResponse response, Scrubber scrubber) {
+    /**
+     * @param flow told when the client falls behind (its write queue is full) and when it has caught
+     *             up, so the engine pauses and resumes the upstream instead of buffering for the client
+     */
+    SseWriter(HttpServerResponse response, Scrubber scrubber, AbortSignal flow) {
         this.response = response;
         this.scrubber = scrubber;
         this.context = Vertx.currentContext();
+        this.flow = flow;
     }
 
     /** Queues a chunk. */
@@ -106,6 +117,13 @@ final class SseWriter {
         if (pending != null && !response.closed() && !response.ended()) {
             response.write(scrubber.scrub(pending));
             pending = null;
+            if (response.writeQueueFull()) {
+                if (!drainSet) {
+                    drainSet = true;
+                    response.drainHandler(v -> flow.clientCaughtUp());
+                }
+                flow.clientBehind();
+            }
         }
     }
 }

@@ -42,4 +42,16 @@ public interface Call {
 
     /** Whether core has abandoned this call. */
     boolean cancelled();
+
+    /**
+     * Registers how to pause and resume reading the upstream's streamed answer, so a client that
+     * reads slower than the upstream sends holds the upstream back (TCP backpressure) instead of
+     * growing the gateway's buffers. Core calls {@code pause} when the client's write queue is full
+     * and {@code resume} once it has drained, only on those transitions, on the event loop; if the
+     * client is already behind when this is registered, {@code pause} runs at once. Streaming
+     * adapters call it once their response exists (typically with {@code response::pause} and
+     * {@code response::resume}). The default ignores it, for a call that cannot be held back.
+     */
+    default void onFlowControl(Runnable pause, Runnable resume) {
+    }
 }

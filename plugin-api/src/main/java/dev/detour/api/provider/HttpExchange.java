@@ -4,10 +4,12 @@ import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
@@ -21,7 +23,8 @@ import java.util.function.Consumer;
  *   <li>the connect timeout comes from the {@link Call} ({@link #post}); core enforces the others;</li>
  *   <li>{@code call.onCancel(e -> request.reset())} is registered once the request exists, so a
  *       call core abandons closes its HTTP/1.1 connection instead of keeping it busy;</li>
- *   <li>a non-2xx answer is read whole and handed to the provider's {@link ErrorAnswer};</li>
+ *   <li>a non-2xx answer's first {@link #MAX_ERROR_BYTES} bytes are handed to the provider's
+ *       {@link ErrorAnswer} (the rest is not read: the connection is reset);</li>
  *   <li>any other failure (connect, timeout, reset, a failed {@code onSuccess}) ends as a
  *       {@link ProviderException}: as it is when it already is one, else through
  *       {@link TransportErrors#classify(Throwable)}.</li>
@@ -37,7 +40,8 @@ public final class HttpExchange {
         /**
          * @param status  the HTTP status (not 2xx)
          * @param headers the response headers
-         * @param body    the whole response body, or null when it could not be read
+         * @param body    the response body, cut to its first {@link #MAX_ERROR_BYTES} bytes, or null
+         *                when it could not be read
          */
         ProviderException classify(int status, MultiMap headers, Buffer body);
     }
@@ -48,7 +52,94 @@ public final class HttpExchange {
         Future<T> apply(HttpClientRequest request, HttpClientResponse response);
     }
 
+    /**
+     * The largest upstream answer body read into memory (32 MiB): far above any real completion or
+     * embeddings answer, small enough that a hostile or broken upstream sending an endless body
+     * cannot exhaust the heap. A larger answer fails the attempt with {@link ErrorKind#SERVER_ERROR}
+     * (so the engine fails over) naming the bound.
+     */
+    public static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+    /**
+     * How much of an error body is read (64 KiB): enough for every provider's error object, which
+     * is all classification needs; the rest is never read.
+     */
+    public static final int MAX_ERROR_BYTES = 64 * 1024;
+
     private HttpExchange() {
+    }
+
+    /**
+     * Reads a whole response body of at most {@code maxBytes} bytes. A body announced larger by its
+     * Content-Length fails at once; a body that grows past the bound while it arrives fails as soon
+     * as it does. Either way the upstream request is reset (its connection closed, never reused
+     * with bytes in flight) and the future fails with a {@link ProviderException} of kind
+     * {@link ErrorKind#SERVER_ERROR} saying "upstream answer larger than N bytes". Call it on the
+     * response's event loop, before any handler is set on it.
+     */
+    public static Future<Buffer> body(HttpClientResponse response, int maxBytes) {
+        return read(response, maxBytes, false);
+    }
+
+    /**
+     * Reads at most the first {@code maxBytes} bytes of a body: the whole body when it is shorter,
+     * else its prefix, after which the upstream request is reset instead of reading on. For error
+     * bodies, whose first bytes are all classification needs.
+     */
+    public static Future<Buffer> prefix(HttpClientResponse response, int maxBytes) {
+        return read(response, maxBytes, true);
+    }
+
+    private static Future<Buffer> read(HttpClientResponse response, int maxBytes, boolean keepPrefix) {
+        String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+        long announced = -1;
+        if (length != null) {
+            try {
+                announced = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                announced = -1;
+            }
+        }
+        if (announced > maxBytes && !keepPrefix) {
+            abandon(response);
+            return Future.failedFuture(tooLarge(response, maxBytes));
+        }
+        Promise<Buffer> promise = Promise.promise();
+        Buffer body = Buffer.buffer(announced >= 0 ? (int) Math.min(announced, maxBytes) : 1024);
+        response.exceptionHandler(promise::tryFail);
+        response.handler(chunk -> {
+            if (promise.future().isComplete()) {
+                return;
+            }
+            int room = maxBytes - body.length();
+            if (chunk.length() <= room) {
+                body.appendBuffer(chunk);
+                return;
+            }
+            response.handler(null);
+            // Settle first: abandoning the request reports a reset, which must not be the outcome.
+            if (keepPrefix) {
+                body.appendBuffer(chunk, 0, room);
+                promise.tryComplete(body);
+            } else {
+                promise.tryFail(tooLarge(response, maxBytes));
+            }
+            abandon(response);
+        });
+        response.endHandler(v -> promise.tryComplete(body));
+        return promise.future();
+    }
+
+    /** Stops reading: the connection is closed, never pooled with the rest of the body in flight. */
+    private static void abandon(HttpClientResponse response) {
+        HttpClientRequest request = response.request();
+        request.reset();
+        request.connection().close();
+    }
+
+    private static ProviderException tooLarge(HttpClientResponse response, int maxBytes) {
+        return new ProviderException(ErrorKind.SERVER_ERROR, response.statusCode(),
+                "upstream answer larger than " + maxBytes + " bytes");
     }
 
     /**
@@ -96,7 +187,7 @@ public final class HttpExchange {
                     return req.send(body).compose(resp -> {
                         int status = resp.statusCode();
                         if (status < 200 || status >= 300) {
-                            return resp.body().transform(ar -> Future.failedFuture(
+                            return prefix(resp, MAX_ERROR_BYTES).transform(ar -> Future.failedFuture(
                                     onError.classify(status, resp.headers(), ar.succeeded() ? ar.result() : null)));
                         }
                         return onSuccess.apply(req, resp);

@@ -115,7 +115,7 @@ public final class OpenAiCompatibleClient {
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));
         }
-        return exchange(uri, body, JSON, call, (req, resp) -> resp.body().map(b -> {
+        return exchange(uri, body, JSON, call, (req, resp) -> HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).map(b -> {
             // Keep the body: an unchanged answer is forwarded to OpenAI clients as these bytes.
             byte[] bytes = b.getBytes();
             ChatResponse plain = OpenAiJson.parsePlainResponse(bytes);
@@ -147,7 +147,7 @@ public final class OpenAiCompatibleClient {
             String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
             if (type != null && type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
                 // A server that ignored stream:true (or reports an error with 200): no chunks will come.
-                return resp.body().compose(b -> {
+                return HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).compose(b -> {
                     readJson(b.getBytes(), "response");
                     return Future.failedFuture(new ProviderException(ErrorKind.SERVER_ERROR, resp.statusCode(),
                             "upstream answered a stream request with JSON instead of text/event-stream"));
@@ -158,6 +158,7 @@ public final class OpenAiCompatibleClient {
             resp.exceptionHandler(t -> decoder.fail(TransportErrors.classify(t)));
             resp.handler(decoder::feed);
             resp.endHandler(v -> decoder.end());
+            call.onFlowControl(resp::pause, resp::resume);
             // An error event or a failing sink leaves the body half read: close the connection
             // rather than return it to the pool with bytes still in flight.
             return done.future().onFailure(t -> req.reset());
@@ -176,7 +177,7 @@ public final class OpenAiCompatibleClient {
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));
         }
-        return exchange(uri, body, JSON, call, (req, resp) -> resp.body().map(b -> {
+        return exchange(uri, body, JSON, call, (req, resp) -> HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).map(b -> {
             JsonNode json = readJson(b.getBytes(), "embeddings response");
             try {
                 return OpenAiJson.parseEmbeddingResponse(json);

@@ -101,7 +101,11 @@ public final class OpenAiStreamDecoder {
     /** Feeds the next bytes of the response body; ignored once finished. */
     public void feed(Buffer buffer) {
         if (!finished) {
-            sse.feed(buffer);
+            try {
+                sse.feed(buffer);
+            } catch (ProviderException tooLong) {
+                fail(tooLong);
+            }
         }
     }
 

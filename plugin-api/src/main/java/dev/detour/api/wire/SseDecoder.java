@@ -1,8 +1,11 @@
 package dev.detour.api.wire;
 
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.BiConsumer;
 
 /**
@@ -10,10 +13,21 @@ import java.util.function.BiConsumer;
  * network buffers as they arrive, split anywhere, and it calls back once per complete event with
  * the event's type ({@code "message"} when the stream gave none) and its data (multi-line data
  * joined with {@code \n}). Comment lines and {@code id:}/{@code retry:} fields are ignored. Lines
- * may end in LF, CR LF or CR. Not thread-safe: use one per stream, on its event loop.
+ * may end in LF, CR LF or CR. A line or an event longer than the bound (by default
+ * {@link #MAX_EVENT_BYTES}) makes {@link #feed} throw a {@link ProviderException} of kind
+ * {@link ErrorKind#SERVER_ERROR}: the stream is broken and the decoder must not be fed again.
+ * Not thread-safe: use one per stream, on its event loop.
  */
 public final class SseDecoder {
+    /**
+     * The longest line, and the most data in one event, an upstream may send (8 MiB): far above
+     * any real chunk (a whole tool call's arguments included), small enough that an upstream that
+     * never sends a newline cannot grow the buffer without bound.
+     */
+    public static final int MAX_EVENT_BYTES = 8 * 1024 * 1024;
     private static final byte[] EMPTY = new byte[0];
+    /** A line buffer grown past this by one long line is dropped once the line is done. */
+    private static final int KEEP = 64 * 1024;
 
     private final BiConsumer<String, String> onEvent;
     /** The event's data: its first line as it is, later lines joined in {@link #more}. */
@@ -22,10 +36,23 @@ public final class SseDecoder {
     private String event;
     private boolean lastWasCr;
     private byte[] pending = EMPTY;
+    private int pendingLength;
+    /** Bytes of data lines in the event being read, to bound it as a whole. */
+    private int dataBytes;
+    private final int maxLine;
 
-    /** @param onEvent receives (event type, data) for every dispatched event */
+    /** @param onEvent receives (event type, data) for every dispatched event; events bounded by {@link #MAX_EVENT_BYTES} */
     public SseDecoder(BiConsumer<String, String> onEvent) {
+        this(onEvent, MAX_EVENT_BYTES);
+    }
+
+    /**
+     * @param onEvent  receives (event type, data) for every dispatched event
+     * @param maxBytes the longest line, and the most data in one event, accepted (see {@link #feed(byte[])})
+     */
+    public SseDecoder(BiConsumer<String, String> onEvent, int maxBytes) {
         this.onEvent = onEvent;
+        this.maxLine = maxBytes;
     }
 
     /** Feeds the next bytes of the stream. */
@@ -36,15 +63,20 @@ public final class SseDecoder {
     /** Feeds the next bytes of the stream. */
     public void feed(byte[] bytes) {
         byte[] all = bytes;
-        if (pending.length > 0) {
-            all = new byte[pending.length + bytes.length];
-            System.arraycopy(pending, 0, all, 0, pending.length);
-            System.arraycopy(bytes, 0, all, pending.length, bytes.length);
+        int length = bytes.length;
+        if (pendingLength > 0) {
+            // Only a line split across reads gets here; the buffer grows by doubling, never per read.
+            if (pendingLength + length > pending.length) {
+                pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + length));
+            }
+            System.arraycopy(bytes, 0, pending, pendingLength, length);
+            all = pending;
+            length += pendingLength;
         }
         int start = 0;
         // cr: the line that ended at start - 1 ended with CR, so an LF right at start belongs to it.
         boolean cr = lastWasCr;
-        for (int i = 0; i < all.length; i++) {
+        for (int i = 0; i < length; i++) {
             byte b = all[i];
             if (b > '\r') {
                 continue;   // most bytes: one comparison (UTF-8 continuation bytes are negative and fall through)
@@ -58,22 +90,44 @@ public final class SseDecoder {
                 start = i + 1;
             }
         }
-        lastWasCr = cr && start == all.length;
+        lastWasCr = cr && start == length;
         // Keep the unterminated tail as bytes so a multi-byte character split across buffers survives.
-        int rest = all.length - start;
-        if (rest == 0) {
+        int rest = length - start;
+        if (rest > maxLine) {
             pending = EMPTY;
-        } else {
-            pending = new byte[rest];
+            pendingLength = 0;
+            throw new ProviderException(ErrorKind.SERVER_ERROR, 200,
+                    "upstream sent an event line longer than " + maxLine + " bytes");
+        }
+        if (rest == 0) {
+            pendingLength = 0;
+            if (pending.length > KEEP) {
+                pending = EMPTY;
+            }
+        } else if (all == pending) {
             System.arraycopy(all, start, pending, 0, rest);
+            pendingLength = rest;
+        } else {
+            if (pending.length < rest) {
+                pending = new byte[Math.max(rest, 256)];
+            }
+            System.arraycopy(all, start, pending, 0, rest);
+            pendingLength = rest;
+        }
+        if (dataBytes > maxLine) {
+            firstData = null;
+            more = null;
+            dataBytes = 0;
+            throw new ProviderException(ErrorKind.SERVER_ERROR, 200,
+                    "upstream sent an event larger than " + maxLine + " bytes");
         }
     }
 
     /** Dispatches a final event that was not followed by a blank line (lenient end of stream). */
     public void end() {
-        if (pending.length > 0) {
-            byte[] last = pending;
-            pending = EMPTY;
+        if (pendingLength > 0) {
+            byte[] last = Arrays.copyOf(pending, pendingLength);
+            pendingLength = 0;
             processLine(last, 0, last.length);
         }
         dispatch();
@@ -97,6 +151,7 @@ public final class SseDecoder {
             value++;
         }
         if (TopLevelFields.is(b, from, colon, "data")) {
+            dataBytes += to - value + 1;
             String v = new String(b, value, to - value, StandardCharsets.UTF_8);
             if (firstData == null) {
                 firstData = v;
@@ -119,5 +174,6 @@ public final class SseDecoder {
         firstData = null;
         more = null;
         event = null;
+        dataBytes = 0;
     }
 }

@@ -1,5 +1,7 @@
 package dev.detour.api.wire;
 
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -7,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The WHATWG event-stream format, fed in pieces split anywhere. */
 class SseDecoderTest {
@@ -58,5 +62,44 @@ class SseDecoderTest {
         assertEquals(List.of("message|tail"), decode("data: tail"));
         assertEquals(List.of("message|tail"), decode("data: tail\n"));
         assertEquals(List.of(), decode("event: x\n: only a comment"));
+    }
+
+    @Test
+    void a_line_without_a_newline_past_the_bound_fails_instead_of_growing() {
+        List<String> out = new ArrayList<>();
+        SseDecoder d = new SseDecoder((type, data) -> out.add(data), 1000);
+        d.feed("data: ".getBytes(StandardCharsets.UTF_8));
+        byte[] piece = "x".repeat(300).getBytes(StandardCharsets.UTF_8);
+        d.feed(piece);
+        d.feed(piece);
+        d.feed(piece);
+        ProviderException e = assertThrows(ProviderException.class, () -> d.feed(piece));
+        assertEquals(ErrorKind.SERVER_ERROR, e.kind());
+        assertTrue(e.getMessage().contains("longer than 1000 bytes"), e.getMessage());
+        assertEquals(List.of(), out);
+    }
+
+    @Test
+    void lines_split_across_many_reads_within_the_bound_decode_whole() {
+        List<String> out = new ArrayList<>();
+        SseDecoder d = new SseDecoder((type, data) -> out.add(data), 1000);
+        String line = "data: " + "z".repeat(900) + "\n\n";
+        for (int round = 0; round < 3; round++) {
+            for (byte b : line.getBytes(StandardCharsets.UTF_8)) {
+                d.feed(new byte[] {b});
+            }
+        }
+        assertEquals(List.of("z".repeat(900), "z".repeat(900), "z".repeat(900)), out);
+    }
+
+    @Test
+    void an_event_of_many_short_lines_past_the_bound_fails() {
+        SseDecoder d = new SseDecoder((type, data) -> { }, 1000);
+        byte[] line = ("data: " + "w".repeat(90) + "\n").getBytes(StandardCharsets.UTF_8);
+        assertThrows(ProviderException.class, () -> {
+            for (int i = 0; i < 20; i++) {
+                d.feed(line);
+            }
+        });
     }
 }

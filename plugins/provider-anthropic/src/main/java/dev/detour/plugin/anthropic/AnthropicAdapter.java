@@ -12,6 +12,7 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.HttpExchange;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
 import dev.detour.api.provider.TransportErrors;
@@ -82,7 +83,8 @@ final class AnthropicAdapter implements ProviderAdapter {
                 return;
             }
             HttpClientResponse response = ar.result();
-            response.body().onComplete(b -> {
+            (isSuccess(response.statusCode()) ? HttpExchange.body(response, HttpExchange.MAX_ANSWER_BYTES)
+                    : HttpExchange.prefix(response, HttpExchange.MAX_ERROR_BYTES)).onComplete(b -> {
                 if (b.failed()) {
                     promise.tryFail(TransportErrors.classify(b.cause()));
                 } else if (!isSuccess(response.statusCode())) {
@@ -117,7 +119,7 @@ final class AnthropicAdapter implements ProviderAdapter {
             }
             HttpClientResponse response = ar.result();
             if (!isSuccess(response.statusCode())) {
-                response.body().onComplete(b -> promise.tryFail(b.succeeded() ? error(response, b.result())
+                HttpExchange.prefix(response, HttpExchange.MAX_ERROR_BYTES).onComplete(b -> promise.tryFail(b.succeeded() ? error(response, b.result())
                         : TransportErrors.classify(b.cause())));
                 return;
             }
@@ -126,6 +128,7 @@ final class AnthropicAdapter implements ProviderAdapter {
                     sink.next(chunk);
                 }
             }, now(), context.apiKey());
+            call.onFlowControl(response::pause, response::resume);
             response.handler(buffer -> {
                 if (promise.future().isComplete()) {
                     return;

@@ -74,7 +74,11 @@ public final class AnthropicStreamDecoder {
     /** Feeds the next bytes of the response body. */
     public void feed(Buffer buffer) {
         if (!done && failure == null) {
-            sse.feed(buffer);
+            try {
+                sse.feed(buffer);
+            } catch (ProviderException tooLong) {
+                failure = tooLong;
+            }
         }
     }
 

@@ -85,7 +85,7 @@ final class BedrockAdapter implements ProviderAdapter {
     @Override
     public Future<ChatResponse> chat(ChatRequest request, Call call) {
         long created = clock.now().getEpochSecond();
-        return exchange(request, "/converse", JSON, call, (req, resp) -> resp.body().map(b -> {
+        return exchange(request, "/converse", JSON, call, (req, resp) -> HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).map(b -> {
             JsonNode json;
             try {
                 json = OpenAiJson.MAPPER.readTree(b.getBytes());
@@ -105,7 +105,7 @@ final class BedrockAdapter implements ProviderAdapter {
         return exchange(request, "/converse-stream", EVENT_STREAM, call, (req, resp) -> {
             String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
             if (type != null && type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
-                return resp.body().compose(b -> Future.failedFuture(new ProviderException(ErrorKind.SERVER_ERROR,
+                return HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).compose(b -> Future.failedFuture(new ProviderException(ErrorKind.SERVER_ERROR,
                         resp.statusCode(), "upstream answered a stream request with JSON instead of an event stream")));
             }
             Promise<Void> done = Promise.promise();
@@ -113,6 +113,7 @@ final class BedrockAdapter implements ProviderAdapter {
             resp.exceptionHandler(t -> decoder.fail(TransportErrors.classify(t)));
             resp.handler(decoder::feed);
             resp.endHandler(v -> decoder.end());
+            call.onFlowControl(resp::pause, resp::resume);
             // A failed stream leaves the body half read: close the connection rather than pool it.
             return done.future().onFailure(t -> req.reset());
         });

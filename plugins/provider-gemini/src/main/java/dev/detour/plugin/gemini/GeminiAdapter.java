@@ -10,6 +10,7 @@ import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.HttpExchange;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
 import dev.detour.api.provider.TransportErrors;
@@ -72,7 +73,7 @@ final class GeminiAdapter implements ProviderAdapter {
             return Future.failedFuture(e);
         }
         long created = ctx.clock().now().getEpochSecond();
-        return send(url, body, call).compose(resp -> resp.body().compose(buf -> {
+        return send(url, body, call).compose(resp -> bodyOf(resp).compose(buf -> {
             if (resp.statusCode() / 100 != 2) {
                 return Future.failedFuture(errorOf(resp, buf));
             }
@@ -96,7 +97,7 @@ final class GeminiAdapter implements ProviderAdapter {
         HttpClientRequest[] sent = new HttpClientRequest[1];
         send(url, body, call, sent).onFailure(t -> done.tryFail(TransportErrors.classify(t))).onSuccess(resp -> {
             if (resp.statusCode() / 100 != 2) {
-                resp.body().onComplete(ar -> done.tryFail(ar.succeeded() ? errorOf(resp, ar.result())
+                HttpExchange.prefix(resp, HttpExchange.MAX_ERROR_BYTES).onComplete(ar -> done.tryFail(ar.succeeded() ? errorOf(resp, ar.result())
                         : TransportErrors.classify(ar.cause())));
                 return;
             }
@@ -105,6 +106,7 @@ final class GeminiAdapter implements ProviderAdapter {
                     sink.next(chunk);
                 }
             });
+            call.onFlowControl(resp::pause, resp::resume);
             resp.handler(buf -> {
                 if (done.future().isComplete()) {
                     return;
@@ -133,6 +135,12 @@ final class GeminiAdapter implements ProviderAdapter {
         return done.future();
     }
 
+    /** A 2xx body whole (bounded), an error body's first bytes. */
+    private static Future<Buffer> bodyOf(HttpClientResponse resp) {
+        return resp.statusCode() / 100 == 2 ? HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES)
+                : HttpExchange.prefix(resp, HttpExchange.MAX_ERROR_BYTES);
+    }
+
     @Override
     public Future<EmbeddingResponse> embed(EmbeddingRequest request, Call call) {
         Buffer body;
@@ -143,7 +151,7 @@ final class GeminiAdapter implements ProviderAdapter {
         } catch (ProviderException e) {
             return Future.failedFuture(e);
         }
-        return send(url, body, call).compose(resp -> resp.body().compose(buf -> {
+        return send(url, body, call).compose(resp -> bodyOf(resp).compose(buf -> {
             if (resp.statusCode() / 100 != 2) {
                 return Future.failedFuture(errorOf(resp, buf));
             }
