@@ -403,14 +403,17 @@ class HardeningIT {
         return -1;
     }
 
-    /** Polls a condition the gateway reaches by itself (bounded: 20 s). */
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Asks the gateway again until it reports {@code condition} (bounded: 20 s). Each check is a
+     * request answered on the gateway's event loop, after the events before it, so the loop waits
+     * on the gateway's own answers rather than on a timer.
+     */
+    private static void waitFor(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("condition not reached within 20 s");
             }
-            Thread.sleep(5);
         }
     }
 
