@@ -1,7 +1,7 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 import dev.detour.core.Detour;
 import dev.detour.core.Gateway;
 import dev.detour.it.Harness.Reply;
@@ -175,7 +175,7 @@ class AdmissionHardeningIT {
 
     static String json(String s) {
         try {
-            return OpenAiJson.MAPPER.writeValueAsString(s);
+            return WireJson.MAPPER.writeValueAsString(s);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

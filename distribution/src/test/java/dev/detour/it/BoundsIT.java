@@ -1,7 +1,7 @@
 package dev.detour.it;
 
-import dev.detour.api.provider.HttpExchange;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.HttpExchange;
+import dev.detour.wire.http.SseDecoder;
 import dev.detour.core.Detour;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -7,7 +7,7 @@ import dev.detour.api.model.Choice;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.Message;
 import dev.detour.api.model.Usage;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;

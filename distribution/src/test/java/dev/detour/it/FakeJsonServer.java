@@ -1,7 +1,7 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -40,7 +40,7 @@ abstract class FakeJsonServer implements AutoCloseable {
             calls.incrementAndGet();
             JsonNode body = null;
             try {
-                body = OpenAiJson.MAPPER.readTree(buf.getBytes());
+                body = WireJson.MAPPER.readTree(buf.getBytes());
             } catch (Exception ignored) {
                 // not JSON: the subclass sees null
             }

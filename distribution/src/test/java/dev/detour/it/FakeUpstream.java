@@ -1,5 +1,6 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatResponse;
@@ -7,7 +8,7 @@ import dev.detour.api.model.Choice;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.Message;
 import dev.detour.api.model.Usage;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -173,7 +174,7 @@ final class FakeUpstream implements AutoCloseable {
             authorizations.add(String.valueOf(req.getHeader("authorization")));
             JsonNode body = null;
             try {
-                body = OpenAiJson.MAPPER.readTree(buf.getBytes());
+                body = WireJson.MAPPER.readTree(buf.getBytes());
                 bodies.add(body);
             } catch (Exception ignored) {
                 // Tests that send bad bodies assert on the gateway's answer, not here.

@@ -1,7 +1,7 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -563,7 +563,7 @@ final class Fuzz {
 
     static JsonNode json(byte[] bytes) {
         try {
-            return OpenAiJson.MAPPER.readTree(bytes);
+            return WireJson.MAPPER.readTree(bytes);
         } catch (IOException | RuntimeException e) {
             return null;
         }

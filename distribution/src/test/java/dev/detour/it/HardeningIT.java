@@ -1,8 +1,8 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
-import dev.detour.api.wire.OpenAiJson;
 import dev.detour.core.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.ManualClock;
@@ -334,7 +334,7 @@ class HardeningIT {
         assertEquals(200, r.status());
         List<String> events = r.events();
         assertEquals("[DONE]", events.get(events.size() - 1), r.body());
-        JsonNode error = OpenAiJson.MAPPER.readTree(events.get(events.size() - 2)).path("error");
+        JsonNode error = WireJson.MAPPER.readTree(events.get(events.size() - 2)).path("error");
         assertEquals("stream_interrupted", error.path("code").asText(), r.body());
         assertTrue(error.path("message").asText().contains("shutting down"), r.body());
         assertTrue(r.body().contains("Partial"), r.body());
@@ -370,7 +370,7 @@ class HardeningIT {
                 continue;
             }
             assertTrue(line.startsWith("{") && line.endsWith("}"), "not a bare JSON object: " + line);
-            lines.add(OpenAiJson.MAPPER.readTree(line));
+            lines.add(WireJson.MAPPER.readTree(line));
         }
         List<Integer> statuses = lines.stream().map(l -> l.path("status").asInt()).toList();
         assertTrue(statuses.containsAll(List.of(200, 401, 404)), statuses.toString());

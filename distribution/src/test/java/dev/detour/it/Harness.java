@@ -1,9 +1,9 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.Clock;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 import dev.detour.core.Detour;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -89,7 +89,7 @@ final class Harness {
     record Reply(int status, MultiMap headers, String body) {
         JsonNode json() {
             try {
-                return OpenAiJson.MAPPER.readTree(body);
+                return WireJson.MAPPER.readTree(body);
             } catch (IOException e) {
                 throw new AssertionError("not JSON: " + body, e);
             }

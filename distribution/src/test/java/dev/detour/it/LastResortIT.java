@@ -1,7 +1,7 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 import dev.detour.core.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import io.vertx.core.Future;
@@ -208,7 +208,7 @@ class LastResortIT {
                 .compose(req -> req.send().compose(resp -> resp.body()))
                 .map(b -> {
                     try {
-                        return OpenAiJson.MAPPER.readTree(b.getBytes());
+                        return WireJson.MAPPER.readTree(b.getBytes());
                     } catch (IOException e) {
                         throw new AssertionError("not JSON: " + b, e);
                     }

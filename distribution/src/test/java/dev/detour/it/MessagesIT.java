@@ -1,9 +1,9 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.detour.api.wire.OpenAiJson;
 import dev.detour.core.Detour;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Vertx;
@@ -287,7 +287,7 @@ class MessagesIT {
         JsonNode sentTools = sim.stats("soai");
         assertEquals(1, sentTools.path("calls").asInt());
 
-        ObjectNode followUp = (ObjectNode) OpenAiJson.MAPPER.readTree(toolAsk(false));
+        ObjectNode followUp = (ObjectNode) WireJson.MAPPER.readTree(toolAsk(false));
         ArrayNode msgs = (ArrayNode) followUp.get("messages");
         msgs.addObject().put("role", "assistant").set("content", r.json().path("content"));
         ObjectNode result = msgs.addObject().put("role", "user").putArray("content").addObject()
@@ -327,7 +327,7 @@ class MessagesIT {
         assertTrue(start != null, r.body());
         assertEquals("get_weather", start.at("/content_block/name").asText());
         assertTrue(start.at("/content_block/id").asText().matches("[A-Za-z0-9_-]+"), r.body());
-        assertEquals(expectedInput, OpenAiJson.MAPPER.readTree(json.toString()), r.body());
+        assertEquals(expectedInput, WireJson.MAPPER.readTree(json.toString()), r.body());
         assertEquals("tool_use", stopReason);
     }
 
@@ -348,7 +348,7 @@ class MessagesIT {
         assertEquals("get_weather", use.path("name").asText(), r.body());
         assertEquals("sim-city", use.at("/input/city").asText());
 
-        ObjectNode followUp = (ObjectNode) OpenAiJson.MAPPER.readTree(ask);
+        ObjectNode followUp = (ObjectNode) WireJson.MAPPER.readTree(ask);
         ArrayNode msgs = (ArrayNode) followUp.get("messages");
         msgs.addObject().put("role", "assistant").set("content", r.json().path("content"));
         msgs.addObject().put("role", "user").putArray("content").addObject().put("type", "tool_result")

@@ -1,9 +1,9 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.detour.api.wire.OpenAiJson;
 import dev.detour.core.Detour;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Vertx;
@@ -282,7 +282,7 @@ class ProvidersIT {
         assertEquals("get_weather", call.at("/function/name").asText());
         String id = call.path("id").asText();
         assertFalse(id.isEmpty(), r.body());
-        JsonNode args = OpenAiJson.MAPPER.readTree(call.at("/function/arguments").asText());
+        JsonNode args = WireJson.MAPPER.readTree(call.at("/function/arguments").asText());
         assertEquals("sim-city", args.path("city").asText(), "arguments are a JSON string of the schema's object");
         assertEquals("celsius", args.path("unit").asText());
 
@@ -292,10 +292,10 @@ class ProvidersIT {
         assertEquals(1, streamed.size(), s.body());
         assertEquals("get_weather", streamed.get(0).name());
         assertFalse(streamed.get(0).id() == null || streamed.get(0).id().isEmpty(), s.body());
-        assertEquals(args, OpenAiJson.MAPPER.readTree(streamed.get(0).arguments()));
+        assertEquals(args, WireJson.MAPPER.readTree(streamed.get(0).arguments()));
         assertEquals("tool_calls", Sse.openAiFinish(s.body()));
 
-        ObjectNode followUp = (ObjectNode) OpenAiJson.MAPPER.readTree(toolAsk(model, false));
+        ObjectNode followUp = (ObjectNode) WireJson.MAPPER.readTree(toolAsk(model, false));
         ArrayNode messages = (ArrayNode) followUp.get("messages");
         ObjectNode assistant = messages.addObject().put("role", "assistant");
         assistant.putNull("content");

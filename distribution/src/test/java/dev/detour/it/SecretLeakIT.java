@@ -1,8 +1,8 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 import dev.detour.core.Detour;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -207,7 +207,7 @@ class SecretLeakIT {
             out.add(unescape(s));
             if (s.startsWith("{") || s.startsWith("[")) {
                 try {
-                    strings(OpenAiJson.MAPPER.readTree(s), out);
+                    strings(WireJson.MAPPER.readTree(s), out);
                 } catch (Exception ignored) {
                     // a partial piece of JSON (a delta): its text was checked as it is
                 }
@@ -250,7 +250,7 @@ class SecretLeakIT {
 
     static JsonNode parse(String json, String context) {
         try {
-            return OpenAiJson.MAPPER.readTree(json);
+            return WireJson.MAPPER.readTree(json);
         } catch (Exception e) {
             throw new AssertionError("not JSON (" + e.getMessage() + "): " + json + "\n" + context, e);
         }

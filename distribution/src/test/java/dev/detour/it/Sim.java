@@ -1,7 +1,7 @@
 package dev.detour.it;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -95,7 +95,7 @@ final class Sim {
 
     static JsonNode json(String s) {
         try {
-            return OpenAiJson.MAPPER.readTree(s);
+            return WireJson.MAPPER.readTree(s);
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + s, e);
         }

@@ -1,7 +1,7 @@
 package dev.detour.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;

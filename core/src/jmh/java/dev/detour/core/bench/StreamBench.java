@@ -1,11 +1,12 @@
 package dev.detour.core.bench;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.OpenAiStreamDecoder;
+import dev.detour.wire.openai.OpenAiJson;
+import dev.detour.wire.openai.OpenAiStreamDecoder;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -88,13 +89,13 @@ public class StreamBench {
     /** Fallback: one event's data → tree → canonical chunk(s). */
     @Benchmark
     public List<ChatChunk> treeParseChunk() throws IOException {
-        return OpenAiJson.parseChunk(OpenAiJson.MAPPER.readTree(chunkData));
+        return OpenAiJson.parseChunk(WireJson.MAPPER.readTree(chunkData));
     }
 
     /** Fallback: a chunk without its text → tree → SSE frame. */
     @Benchmark
     public Buffer treeWriteChunk() throws JsonProcessingException {
-        return frame(OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeChunk(chunk)));
+        return frame(WireJson.MAPPER.writeValueAsBytes(OpenAiJson.writeChunk(chunk)));
     }
 
     private static Buffer frame(byte[] json) {

@@ -1,10 +1,11 @@
 package dev.detour.core.bench;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -82,27 +83,27 @@ public class WireBench {
     /** Fallback, inbound: bytes → tree → canonical request. */
     @Benchmark
     public ChatRequest treeDecodeRequest() throws IOException {
-        return OpenAiJson.parseRequest(OpenAiJson.MAPPER.readTree(requestBytes));
+        return OpenAiJson.parseRequest(WireJson.MAPPER.readTree(requestBytes));
     }
 
     /** Fallback, outbound: canonical request with the target's model → tree → bytes. */
     @Benchmark
     public byte[] treeEncodeRequest() throws IOException {
         ObjectNode body = OpenAiJson.writeRequest(request.toBuilder().model(TARGET_MODEL).build());
-        return OpenAiJson.MAPPER.writeValueAsBytes(body);
+        return WireJson.MAPPER.writeValueAsBytes(body);
     }
 
     /** Fallback: the upstream's completion, bytes → tree → canonical. */
     @Benchmark
     public ChatResponse treeDecodeResponse() throws IOException {
-        JsonNode tree = OpenAiJson.MAPPER.readTree(completionBytes);
+        JsonNode tree = WireJson.MAPPER.readTree(completionBytes);
         return OpenAiJson.parseResponse(tree);
     }
 
     /** Fallback: a completion written for the client from its canonical form, as GatewayServer does when it has no bytes to forward. */
     @Benchmark
     public byte[] treeEncodeResponse() throws IOException {
-        return OpenAiJson.MAPPER.writeValueAsBytes(OpenAiJson.writeResponse(response));
+        return WireJson.MAPPER.writeValueAsBytes(OpenAiJson.writeResponse(response));
     }
 
     private static byte[] splice(ChatRequest in) {

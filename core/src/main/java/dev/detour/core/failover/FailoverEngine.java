@@ -1,5 +1,6 @@
 package dev.detour.core.failover;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.Clock;
 import dev.detour.api.ErrorKind;
@@ -18,7 +19,7 @@ import dev.detour.api.model.Usage;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.view.RequestContext;
 import dev.detour.api.view.TargetView;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.Units;
 import dev.detour.core.envelope.EnvelopeGuard;
@@ -200,7 +201,7 @@ public final class FailoverEngine {
 
     private static boolean validJson(String text) {
         try {
-            com.fasterxml.jackson.databind.JsonNode n = OpenAiJson.MAPPER.readTree(text);
+            com.fasterxml.jackson.databind.JsonNode n = WireJson.MAPPER.readTree(text);
             return n != null && (n.isObject() || n.isArray());
         } catch (java.io.IOException e) {
             return false;

@@ -1,5 +1,6 @@
 package dev.detour.core.http;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,9 +15,8 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
-import dev.detour.api.wire.JsonFields;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.WireFormatException;
+import dev.detour.wire.http.JsonFields;
+import dev.detour.wire.http.WireFormatException;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;
@@ -556,7 +556,7 @@ final class AnthropicCodec {
             return NODES.objectNode();
         }
         try {
-            JsonNode n = OpenAiJson.MAPPER.readTree(arguments);
+            JsonNode n = WireJson.MAPPER.readTree(arguments);
             return n != null && n.isObject() ? n : NODES.objectNode();
         } catch (JsonProcessingException e) {
             return NODES.objectNode();
@@ -566,7 +566,7 @@ final class AnthropicCodec {
     /** One server-sent event in Anthropic's framing: {@code event: <type>\ndata: <json>\n\n}. */
     static Buffer event(String type, JsonNode data) {
         try {
-            byte[] bytes = OpenAiJson.MAPPER.writeValueAsBytes(data);
+            byte[] bytes = WireJson.MAPPER.writeValueAsBytes(data);
             return Buffer.buffer(bytes.length + type.length() + 16).appendString("event: ").appendString(type)
                     .appendString("\ndata: ").appendBytes(bytes).appendString("\n\n");
         } catch (JsonProcessingException e) {

@@ -1,5 +1,6 @@
 package dev.detour.core.http;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,8 +10,8 @@ import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.view.RequestContext;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.WireFormatException;
+import dev.detour.wire.openai.OpenAiJson;
+import dev.detour.wire.http.WireFormatException;
 import dev.detour.core.Gateway;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
@@ -688,7 +689,7 @@ public final class GatewayServer {
             throw new WireFormatException(null, "request body is empty; expected a JSON object");
         }
         try {
-            return OpenAiJson.MAPPER.readTree(b);
+            return WireJson.MAPPER.readTree(b);
         } catch (JsonProcessingException e) {
             throw new WireFormatException(null, "request body is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
@@ -802,7 +803,7 @@ public final class GatewayServer {
         String md = req.getHeader("x-detour-metadata");
         if (md != null) {
             try {
-                JsonNode n = OpenAiJson.MAPPER.readTree(md);
+                JsonNode n = WireJson.MAPPER.readTree(md);
                 Map<String, String> m = new HashMap<>();
                 n.properties().forEach(e -> m.put(e.getKey(), e.getValue().isValueNode()
                         ? e.getValue().asText() : e.getValue().toString()));
@@ -926,7 +927,7 @@ public final class GatewayServer {
         }
         byte[] bytes;
         try {
-            bytes = OpenAiJson.MAPPER.writeValueAsBytes(body);
+            bytes = WireJson.MAPPER.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

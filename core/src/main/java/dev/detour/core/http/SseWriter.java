@@ -1,9 +1,10 @@
 package dev.detour.core.http;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.Scrubber;
 import io.vertx.core.Context;
@@ -60,7 +61,7 @@ final class SseWriter {
     /** Queues a JSON event (an error, for instance). */
     void add(JsonNode json) {
         try {
-            append(OpenAiJson.MAPPER.writeValueAsBytes(json));
+            append(WireJson.MAPPER.writeValueAsBytes(json));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -14,7 +14,7 @@ import java.util.List;
  * inert, so those packages must have exactly one source.
  */
 final class SharedFirstClassLoader extends PluginClassLoader {
-    static final List<String> SHARED = List.of("dev.detour.api.", "org.pf4j.", "io.vertx.", "io.netty.",
+    static final List<String> SHARED = List.of("dev.detour.api.", "dev.detour.wire.", "org.pf4j.", "io.vertx.", "io.netty.",
             "com.fasterxml.jackson.", "org.slf4j.");
 
     SharedFirstClassLoader(PluginManager manager, PluginDescriptor descriptor, ClassLoader parent) {

@@ -1,10 +1,11 @@
 package dev.detour.core.failover;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCallDelta;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -252,7 +253,7 @@ class StreamScrubberTest {
             }
             JsonNode delta;
             try {
-                delta = OpenAiJson.MAPPER.readTree(scrubber.scrub(bytes)).at("/choices/0/delta");
+                delta = WireJson.MAPPER.readTree(scrubber.scrub(bytes)).at("/choices/0/delta");
             } catch (java.io.IOException e) {
                 throw new AssertionError(e);
             }

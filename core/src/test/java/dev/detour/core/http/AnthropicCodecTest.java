@@ -1,5 +1,6 @@
 package dev.detour.core.http;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.model.ChatChunk;
@@ -12,9 +13,8 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.SseDecoder;
-import dev.detour.api.wire.WireFormatException;
+import dev.detour.wire.http.SseDecoder;
+import dev.detour.wire.http.WireFormatException;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +37,13 @@ class AnthropicCodecTest {
             if (in == null) {
                 throw new IllegalStateException("missing fixture " + name);
             }
-            return OpenAiJson.MAPPER.readTree(in);
+            return WireJson.MAPPER.readTree(in);
         }
     }
 
     static JsonNode json(String text) {
         try {
-            return OpenAiJson.MAPPER.readTree(text);
+            return WireJson.MAPPER.readTree(text);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -52,6 +52,9 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
      * parsed from the bytes the first time {@link #json()} is asked for. Never mutate either.
      */
     public static final class Raw {
+        private static final com.fasterxml.jackson.databind.ObjectMapper PARSER =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+
         private volatile ObjectNode json;
         private final byte[] bytes;
 
@@ -75,7 +78,7 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
             ObjectNode j = json;
             if (j == null) {
                 try {
-                    j = (ObjectNode) dev.detour.api.wire.OpenAiJson.MAPPER.readTree(bytes);
+                    j = (ObjectNode) PARSER.readTree(bytes);
                 } catch (java.io.IOException | ClassCastException e) {
                     throw new IllegalStateException("the request body is no longer a JSON object", e);
                 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.provider.RetryAfter;
+import dev.detour.wire.http.RetryAfter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +42,7 @@ import java.util.function.Function;
  * An {@code error} event inside a stream is classified by its type alone and reported with the
  * status that type has outside a stream (e.g. 529 for {@code overloaded_error}), so
  * {@code retry.on_status} rules match it too. Transport failures are classified by
- * {@link dev.detour.api.provider.TransportErrors}. Messages carry Anthropic's message, cut to
+ * {@link dev.detour.wire.http.TransportErrors}. Messages carry Anthropic's message, cut to
  * {@value #MAX_MESSAGE} characters, with the API key (when given) masked.
  */
 public final class AnthropicErrors {

@@ -9,7 +9,7 @@ import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
 import dev.detour.api.provider.ChunkSink;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;

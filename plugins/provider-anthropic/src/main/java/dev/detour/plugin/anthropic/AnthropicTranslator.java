@@ -17,7 +17,7 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
-import dev.detour.api.provider.RequestChecks;
+import dev.detour.wire.http.RequestChecks;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,9 +3,9 @@ package dev.detour.plugin.azure;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.provider.ErrorBodies;
-import dev.detour.api.provider.RetryAfter;
-import dev.detour.api.wire.JsonFields;
+import dev.detour.wire.http.ErrorBodies;
+import dev.detour.wire.http.RetryAfter;
+import dev.detour.wire.http.JsonFields;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * {@link #filteredAnswer()}. Retry-After: {@link RetryAfter} ({@code retry-after-ms}, else
  * {@code retry-after}), else on a 429 the "retry after N seconds" of the message (Azure's
  * {@code x-ratelimit-remaining-*} headers carry no reset time). Transport failures are the
- * adapter's, through {@link dev.detour.api.provider.TransportErrors}. Stateless.
+ * adapter's, through {@link dev.detour.wire.http.TransportErrors}. Stateless.
  */
 final class AzureErrors {
 

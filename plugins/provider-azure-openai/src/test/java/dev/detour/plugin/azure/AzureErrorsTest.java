@@ -1,8 +1,8 @@
 package dev.detour.plugin.azure;
 
+import dev.detour.wire.http.WireJson;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -100,7 +100,7 @@ class AzureErrorsTest {
 
     @Test
     void in_stream_error_object_is_classified_by_its_code() {
-        assertEquals(ErrorKind.RATE_LIMITED, AzureErrors.fromErrorObject(OpenAiJson.MAPPER.valueToTree(
+        assertEquals(ErrorKind.RATE_LIMITED, AzureErrors.fromErrorObject(WireJson.MAPPER.valueToTree(
                 Map.of("error", Map.of("code", "429", "message", "slow down")))).kind());
     }
 }

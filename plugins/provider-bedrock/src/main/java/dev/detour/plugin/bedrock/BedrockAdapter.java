@@ -1,5 +1,6 @@
 package dev.detour.plugin.bedrock;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.Clock;
@@ -10,13 +11,12 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
-import dev.detour.api.provider.HttpEndpoint;
-import dev.detour.api.provider.HttpExchange;
+import dev.detour.wire.http.HttpEndpoint;
+import dev.detour.wire.http.HttpExchange;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
-import dev.detour.api.provider.RequestChecks;
-import dev.detour.api.provider.TransportErrors;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.http.RequestChecks;
+import dev.detour.wire.http.TransportErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -88,7 +88,7 @@ final class BedrockAdapter implements ProviderAdapter {
         return exchange(request, "/converse", JSON, call, (req, resp) -> HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).map(b -> {
             JsonNode json;
             try {
-                json = OpenAiJson.MAPPER.readTree(b.getBytes());
+                json = WireJson.MAPPER.readTree(b.getBytes());
             } catch (IOException e) {
                 throw new ProviderException(ErrorKind.SERVER_ERROR, 200, "upstream sent a response that is not JSON");
             }
@@ -183,7 +183,7 @@ final class BedrockAdapter implements ProviderAdapter {
 
     private static byte[] write(JsonNode body) {
         try {
-            return OpenAiJson.MAPPER.writeValueAsBytes(body);
+            return WireJson.MAPPER.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not serialise the request body", e);
         }

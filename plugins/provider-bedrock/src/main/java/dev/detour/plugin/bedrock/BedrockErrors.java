@@ -3,9 +3,9 @@ package dev.detour.plugin.bedrock;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.provider.ErrorBodies;
-import dev.detour.api.provider.RetryAfter;
-import dev.detour.api.wire.JsonFields;
+import dev.detour.wire.http.ErrorBodies;
+import dev.detour.wire.http.RetryAfter;
+import dev.detour.wire.http.JsonFields;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
@@ -33,7 +33,7 @@ import java.util.Locale;
  *       &rarr; {@code PERMISSION}, 404 &rarr; {@code NOT_FOUND}, 408 &rarr; {@code TIMEOUT}, other 4xx
  *       &rarr; {@code INVALID_REQUEST}, 503 &rarr; {@code OVERLOADED}, other 5xx &rarr; {@code SERVER_ERROR}</li>
  * </ul>
- * Transport failures are the adapter's, through {@link dev.detour.api.provider.TransportErrors}. Stateless.
+ * Transport failures are the adapter's, through {@link dev.detour.wire.http.TransportErrors}. Stateless.
  */
 final class BedrockErrors {
 

@@ -1,12 +1,12 @@
 package dev.detour.plugin.bedrock;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.ChunkSink;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 
@@ -102,7 +102,7 @@ final class BedrockStreamDecoder {
         }
         JsonNode p;
         try {
-            p = OpenAiJson.MAPPER.readTree(m.payload());
+            p = WireJson.MAPPER.readTree(m.payload());
         } catch (IOException e) {
             fail(new ProviderException(ErrorKind.SERVER_ERROR, 0, "upstream sent a stream event that is not JSON"));
             return;

@@ -1,5 +1,6 @@
 package dev.detour.plugin.bedrock;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,8 +16,7 @@ import dev.detour.api.model.Message;
 import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
-import dev.detour.api.provider.RequestChecks;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.http.RequestChecks;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -198,7 +198,7 @@ final class BedrockTranslator {
 
     private static JsonNode toolInput(String arguments, String path) {
         try {
-            JsonNode n = OpenAiJson.MAPPER.readTree(arguments);
+            JsonNode n = WireJson.MAPPER.readTree(arguments);
             if (n != null && n.isObject()) {
                 return n;
             }
@@ -214,7 +214,7 @@ final class BedrockTranslator {
         String s = text.strip();
         if (s.startsWith("{")) {
             try {
-                JsonNode n = OpenAiJson.MAPPER.readTree(s);
+                JsonNode n = WireJson.MAPPER.readTree(s);
                 if (n != null && n.isObject()) {
                     c.set("json", n);
                     return c;

@@ -13,7 +13,7 @@ import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ProviderContext;
 import dev.detour.api.testing.FakeCall;
 import dev.detour.api.testing.FakeUpstream;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,5 +1,6 @@
 package dev.detour.plugin.bedrock;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.ErrorKind;
@@ -7,7 +8,7 @@ import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.FinishReason;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import org.junit.jupiter.api.Test;
 
 import static dev.detour.api.testing.FakeUpstream.fixture;
@@ -21,7 +22,7 @@ class BedrockTranslatorTest {
 
     static JsonNode json(String s) {
         try {
-            return OpenAiJson.MAPPER.readTree(s);
+            return WireJson.MAPPER.readTree(s);
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }

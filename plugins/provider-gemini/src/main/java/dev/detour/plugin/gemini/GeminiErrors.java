@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.provider.RetryAfter;
+import dev.detour.wire.http.RetryAfter;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -32,7 +32,7 @@ import java.util.Locale;
  *   <li>500 INTERNAL (and other 5xx) → SERVER_ERROR; 503 UNAVAILABLE → OVERLOADED;
  *       504 DEADLINE_EXCEEDED and 408 → TIMEOUT</li>
  * </ul>
- * Transport failures are the adapter's, through {@link dev.detour.api.provider.TransportErrors}.
+ * Transport failures are the adapter's, through {@link dev.detour.wire.http.TransportErrors}.
  * Messages quote Google's message (which never carries the key) and never the request.
  */
 final class GeminiErrors {

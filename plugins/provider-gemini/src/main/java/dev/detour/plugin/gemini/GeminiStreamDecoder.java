@@ -10,7 +10,7 @@ import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
 import dev.detour.api.provider.ChunkSink;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.HashMap;

@@ -11,7 +11,7 @@ import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.Usage;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

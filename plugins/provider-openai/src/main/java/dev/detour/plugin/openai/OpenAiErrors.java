@@ -3,10 +3,10 @@ package dev.detour.plugin.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.provider.ErrorBodies;
-import dev.detour.api.provider.RetryAfter;
-import dev.detour.api.provider.TransportErrors;
-import dev.detour.api.wire.JsonFields;
+import dev.detour.wire.http.ErrorBodies;
+import dev.detour.wire.http.RetryAfter;
+import dev.detour.wire.http.TransportErrors;
+import dev.detour.wire.http.JsonFields;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 

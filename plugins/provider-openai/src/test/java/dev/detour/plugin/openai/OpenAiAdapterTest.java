@@ -1,5 +1,6 @@
 package dev.detour.plugin.openai;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.Clock;
 import dev.detour.api.ErrorKind;
@@ -14,7 +15,7 @@ import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.ProviderContext;
 import dev.detour.api.testing.FakeCall;
 import dev.detour.api.testing.FakeUpstream;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -84,7 +85,7 @@ class OpenAiAdapterTest {
 
     private static JsonNode json(String s) {
         try {
-            return OpenAiJson.MAPPER.readTree(s);
+            return WireJson.MAPPER.readTree(s);
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }

@@ -1,9 +1,9 @@
 package dev.detour.plugin.openai;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class OpenAiErrorsTest {
     }
 
     private static JsonNode json(String s) throws IOException {
-        return OpenAiJson.MAPPER.readTree(s);
+        return WireJson.MAPPER.readTree(s);
     }
 
     // ---------------------------------------------------------------- 429 / quota

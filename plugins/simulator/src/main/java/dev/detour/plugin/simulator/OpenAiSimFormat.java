@@ -1,5 +1,6 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.model.ChatChunk;
@@ -14,8 +15,8 @@ import dev.detour.api.model.Tool;
 import dev.detour.api.model.ToolCall;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.WireFormatException;
+import dev.detour.wire.openai.OpenAiJson;
+import dev.detour.wire.http.WireFormatException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -143,7 +144,7 @@ final class OpenAiSimFormat implements SimFormat {
         } else {
             type = "invalid_request_error";
         }
-        ObjectNode o = OpenAiJson.MAPPER.createObjectNode();
+        ObjectNode o = WireJson.MAPPER.createObjectNode();
         ObjectNode e = o.putObject("error");
         e.put("message", message);
         e.put("type", type);
@@ -185,7 +186,7 @@ final class OpenAiSimFormat implements SimFormat {
 
     /** The model list: the simulator accepts any model name, these are only advertised. */
     JsonNode models(String endpoint) {
-        ObjectNode o = OpenAiJson.MAPPER.createObjectNode();
+        ObjectNode o = WireJson.MAPPER.createObjectNode();
         o.put("object", "list");
         for (String id : List.of("sim-chat", "sim-embedding")) {
             o.withArray("data").addObject().put("id", id).put("object", "model").put("created", 1700000000L)

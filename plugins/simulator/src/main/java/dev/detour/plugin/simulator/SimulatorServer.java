@@ -1,8 +1,8 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.detour.api.wire.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -264,7 +264,7 @@ public final class SimulatorServer {
         JsonNode json = null;
         if (body != null && body.length() > 0) {
             try {
-                json = OpenAiJson.MAPPER.readTree(body.getBytes());
+                json = WireJson.MAPPER.readTree(body.getBytes());
             } catch (java.io.IOException e) {
                 json = null; // the answer will say why; the record just has no body
             }
@@ -277,7 +277,7 @@ public final class SimulatorServer {
             throw new SimRequestException(null, "request body is required");
         }
         try {
-            return OpenAiJson.MAPPER.readTree(raw.getBytes());
+            return WireJson.MAPPER.readTree(raw.getBytes());
         } catch (java.io.IOException e) {
             throw new SimRequestException(null, "request body is not valid JSON");
         }
@@ -379,7 +379,7 @@ public final class SimulatorServer {
     }
 
     private static JsonNode chaosError(int status, String message, String code) {
-        ObjectNode o = OpenAiJson.MAPPER.createObjectNode();
+        ObjectNode o = WireJson.MAPPER.createObjectNode();
         o.putObject("error").put("message", message).put("type", "invalid_request_error").put("code", code);
         return o;
     }

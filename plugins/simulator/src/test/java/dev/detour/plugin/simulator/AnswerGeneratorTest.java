@@ -1,7 +1,7 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -20,7 +20,7 @@ class AnswerGeneratorTest {
     }
 
     private static JsonNode json(String s) throws Exception {
-        return OpenAiJson.MAPPER.readTree(s);
+        return WireJson.MAPPER.readTree(s);
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.detour.plugin.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.FinishReason;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxTestContext;

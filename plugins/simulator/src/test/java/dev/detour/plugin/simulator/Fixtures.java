@@ -1,8 +1,8 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +35,7 @@ final class Fixtures {
 
     static JsonNode json(String resource) {
         try {
-            return OpenAiJson.MAPPER.readTree(text(resource));
+            return WireJson.MAPPER.readTree(text(resource));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

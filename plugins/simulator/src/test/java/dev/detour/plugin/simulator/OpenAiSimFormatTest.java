@@ -1,12 +1,13 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCall;
-import dev.detour.api.wire.OpenAiJson;
+import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.Future;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
@@ -278,7 +279,7 @@ class OpenAiSimFormatTest extends SimulatorTestBase {
 
     static JsonNode parse(String s) {
         try {
-            return OpenAiJson.MAPPER.readTree(s);
+            return WireJson.MAPPER.readTree(s);
         } catch (java.io.IOException e) {
             throw new AssertionError("not JSON: " + s, e);
         }

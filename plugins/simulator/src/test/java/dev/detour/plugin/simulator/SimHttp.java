@@ -1,8 +1,8 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.api.wire.OpenAiJson;
-import dev.detour.api.wire.SseDecoder;
+import dev.detour.wire.http.SseDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -25,7 +25,7 @@ final class SimHttp {
     record Reply(int status, MultiMap headers, String body) {
         JsonNode json() {
             try {
-                return OpenAiJson.MAPPER.readTree(body);
+                return WireJson.MAPPER.readTree(body);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -36,7 +36,7 @@ final class SimHttp {
     record Event(String type, String data) {
         JsonNode json() {
             try {
-                return OpenAiJson.MAPPER.readTree(data);
+                return WireJson.MAPPER.readTree(data);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -100,9 +100,9 @@ final class SimHttp {
     }
 
     static String json(Object... kv) {
-        com.fasterxml.jackson.databind.node.ObjectNode o = OpenAiJson.MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode o = WireJson.MAPPER.createObjectNode();
         for (int i = 0; i < kv.length; i += 2) {
-            o.set((String) kv[i], OpenAiJson.MAPPER.valueToTree(kv[i + 1]));
+            o.set((String) kv[i], WireJson.MAPPER.valueToTree(kv[i + 1]));
         }
         return o.toString();
     }

@@ -1,5 +1,6 @@
 package dev.detour.plugin.simulator;
 
+import dev.detour.wire.http.WireJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -73,7 +74,7 @@ abstract class SimulatorTestBase {
     }
 
     protected static String quote(String s) {
-        return dev.detour.api.wire.OpenAiJson.MAPPER.getNodeFactory().textNode(s).toString();
+        return WireJson.MAPPER.getNodeFactory().textNode(s).toString();
     }
 
     protected static final String WEATHER_PARAMS = "{\"type\":\"object\",\"properties\":{"
