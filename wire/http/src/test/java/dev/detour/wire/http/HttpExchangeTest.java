@@ -137,4 +137,70 @@ class HttpExchangeTest {
         assertEquals(endpoint.port(), o.getPort());
         assertEquals("/x", o.getURI());
     }
+
+    /** GETs {@code /big} and reads the answer with {@code reader}, on the event loop. */
+    private Future<Buffer> read(java.util.function.BiFunction<io.vertx.core.http.HttpClientResponse, Integer, Future<Buffer>> reader,
+                                int maxBytes) {
+        return onContext(loop, () -> client.request(io.vertx.core.http.HttpMethod.GET, endpoint.port(), endpoint.host(), "/big")
+                .compose(io.vertx.core.http.HttpClientRequest::send)
+                .compose(resp -> reader.apply(resp, maxBytes)));
+    }
+
+    /** Answers with {@code pieces} chunks of {@code piece} bytes each, chunked (no Content-Length). */
+    private Promise<Void> chunkedAnswer(int pieces, int piece) {
+        Promise<Void> closed = Promise.promise();
+        upstream.onRequest((req, b) -> {
+            req.connection().closeHandler(v -> closed.tryComplete());
+            req.response().setChunked(true);
+            for (int k = 0; k < pieces; k++) {
+                req.response().write(Buffer.buffer("z".repeat(piece)));
+            }
+            req.response().end();
+        });
+        return closed;
+    }
+
+    @Test
+    void reads_a_whole_body_within_the_bound() throws Exception {
+        chunkedAnswer(4, 1000);
+        assertEquals(4000, await(read(HttpExchange::body, 4000)).length());
+    }
+
+    @Test
+    void refuses_at_once_a_body_whose_content_length_is_past_the_bound() throws Exception {
+        upstream.respond(200, "application/json", "x".repeat(5000));
+
+        ProviderException e = awaitFailure(read(HttpExchange::body, 4999));
+
+        assertEquals(ErrorKind.SERVER_ERROR, e.kind());
+        assertEquals(200, e.status());
+        assertEquals("upstream answer larger than 4999 bytes", e.getMessage());
+    }
+
+    @Test
+    void fails_a_chunked_body_as_it_grows_past_the_bound_and_closes_the_connection() throws Exception {
+        Promise<Void> closed = chunkedAnswer(64, 1024);
+
+        ProviderException e = awaitFailure(read(HttpExchange::body, 10_000));
+
+        assertEquals(ErrorKind.SERVER_ERROR, e.kind());
+        assertEquals("upstream answer larger than 10000 bytes", e.getMessage());
+        await(closed.future()); // never pooled with the rest of the body in flight
+    }
+
+    @Test
+    void keeps_only_the_prefix_of_a_long_error_body_and_closes_the_connection() throws Exception {
+        Promise<Void> closed = chunkedAnswer(64, 1024);
+
+        Buffer prefix = await(read(HttpExchange::prefix, 3000));
+
+        assertEquals("z".repeat(3000), prefix.toString());
+        await(closed.future());
+    }
+
+    @Test
+    void keeps_a_short_error_body_whole() throws Exception {
+        upstream.respond(503, "application/json", "{\"error\":\"busy\"}");
+        assertEquals("{\"error\":\"busy\"}", await(read(HttpExchange::prefix, 3000)).toString());
+    }
 }
