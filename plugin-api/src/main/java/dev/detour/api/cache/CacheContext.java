@@ -1,14 +1,31 @@
 package dev.detour.api.cache;
 
 import dev.detour.api.Clock;
+import dev.detour.api.model.EmbeddingRequest;
+import dev.detour.api.model.EmbeddingResponse;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
- * What core hands a cache factory.
+ * What core hands a cache factory, once per route that configures the cache.
  *
- * @param routeName the route the cache serves
- * @param vertx     the gateway's Vert.x
- * @param clock     the time source
+ * @param routeName  the route the cache serves
+ * @param vertx      the gateway's Vert.x: for timers, and for CPU-heavy work on a worker
+ *                   ({@code executeBlocking} or a named worker executor), never on the event loop
+ * @param clock      the time source: TTLs and staleness must use it, never System time
+ * @param embeddings the gateway's own embeddings routes, for a cache that compares by meaning
+ *                   with {@code embedder: {route: NAME}} (with that route's failover)
  */
-public record CacheContext(String routeName, Vertx vertx, Clock clock) {
+public record CacheContext(String routeName, Vertx vertx, Clock clock, Embeddings embeddings) {
+
+    /** Embeddings from a route of this gateway. */
+    @FunctionalInterface
+    public interface Embeddings {
+        /**
+         * Embeds through the route {@code route} as a client of the gateway would (admission and
+         * the client's key aside). Fails with {@link dev.detour.api.ProviderException} when every
+         * target failed, and with {@link IllegalArgumentException} when there is no such route.
+         */
+        Future<EmbeddingResponse> embed(String route, EmbeddingRequest request);
+    }
 }

@@ -1,23 +1,17 @@
 package dev.detour.api.guardrail;
 
-import dev.detour.api.model.ChatRequest;
-import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
-import io.vertx.core.Future;
 
 /**
- * Inspects or transforms a request before routing and a response before it returns. Called on
- * the event loop; must not block.
+ * Inspects or transforms a request before routing and its answer before it returns. Configured
+ * guardrails run in their order; a denied request reaches no target.
  */
 public interface Guardrail {
-
-    /** Judges the request before any target is chosen. */
-    default Future<GuardrailVerdict> beforeRequest(ChatRequest request, RequestContext context) {
-        return Future.succeededFuture(GuardrailVerdict.allow());
-    }
-
-    /** Judges a whole answer before it is returned (non-streamed answers). */
-    default Future<GuardrailVerdict> afterResponse(ChatResponse response, RequestContext context) {
-        return Future.succeededFuture(GuardrailVerdict.allow());
-    }
+    /**
+     * Opens this guardrail's check of one request: the object that sees the request and then its
+     * answer, and may keep state between the two for this request only (e.g. the placeholders of a
+     * redaction, to restore them in the answer). Called once per request, on the event loop; must be
+     * cheap and must not block.
+     */
+    GuardrailCheck open(RequestContext context);
 }
