@@ -153,33 +153,15 @@ cpus_awake() {   # on|off: holds (or releases) a zero CPU wake-up latency reques
   fi
 }
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_TAG=bench
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------------------------------- tools
 
-java_bin() { if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi; }
-
 find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true; }
 
-ensure_tools() {
-  local missing=()
-  [ -n "$(find_nginx)" ] || missing+=(nginx)
-  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-  command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
-  command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v ss >/dev/null 2>&1 || missing+=(iproute2)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "missing ${missing[*]}: install them from Debian's packages (apt-get install -y ${missing[*]}); this run is not root or has no apt-get"
-  fi
-  log "installing ${missing[*]} from Debian's packages"
-  apt-get update -qq >&2 || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
-    || die "apt-get install ${missing[*]} failed"
-}
-
-ensure_tools
+ensure_packages nginx:nginx wrk:wrk taskset:util-linux curl:curl ss:iproute2
 NGINX=$(find_nginx)
 [ -x "$DETOUR_DIR/bin/detour" ] || die "no Detour distribution at $DETOUR_DIR: build it first (mvn -B install -DskipTests)"
 if [ -n "$BASELINE_DIR" ]; then
@@ -205,58 +187,6 @@ fi
 
 WORK=$(mktemp -d /tmp/detour-bench.XXXXXX)
 chmod 755 "$WORK"   # nginx workers run as nobody when started as root
-PIDS=()
-
-cleanup() {
-  local rc=$? pid i
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    pid=${PIDS[i]}
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for i in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [ "$KEEP" = 1 ] || [ $rc -ne 0 ]; then
-    log "work folder kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {   # stops one process we started, and forgets it
-  local pid=$1 i keep=()
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for i in "${PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
-  PIDS=(${keep[@]+"${keep[@]}"})
-}
-
-USED_PORTS=" "
-free_port() {   # free_port VAR: a loopback TCP port nothing uses now, distinct from those already chosen
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    case "$USED_PORTS" in *" $p "*) continue ;; esac
-    if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
-      USED_PORTS="$USED_PORTS$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  die "found no free port"
-}
 
 now_ns() { date +%s%N; }
 

@@ -90,12 +90,12 @@ SAMPLE_EVERY=30
 CONNS=16          # per load; a request slowed by a fault holds its connection, the others go on
 STREAM_CONNS=8
 
-log() { printf '[soak %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_TAG=soak
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------------------------------- tools
 
-java_bin() { if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi; }
 
 find_jcmd() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jcmd" ]; then echo "$JAVA_HOME/bin/jcmd"; return; fi
@@ -105,22 +105,7 @@ find_jcmd() {
   command -v jcmd 2>/dev/null || true
 }
 
-ensure_tools() {
-  local missing=()
-  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-  command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v ss >/dev/null 2>&1 || missing+=(iproute2)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "missing ${missing[*]}: install them from Debian's packages (apt-get install -y ${missing[*]}); this run is not root or has no apt-get"
-  fi
-  log "installing ${missing[*]} from Debian's packages"
-  apt-get update -qq >&2 || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
-    || die "apt-get install ${missing[*]} failed"
-}
-
-ensure_tools
+ensure_packages wrk:wrk curl:curl ss:iproute2
 JCMD=$(find_jcmd)
 [ -x "$DETOUR_DIR/bin/detour" ] || die "no Detour distribution at $DETOUR_DIR: build it first (mvn -B install -DskipTests)"
 [ -f "$DETOUR_DIR/conf/detour.yaml" ] || die "no shipped config at $DETOUR_DIR/conf/detour.yaml"
@@ -128,44 +113,6 @@ JCMD=$(find_jcmd)
 # ---------------------------------------------------------------------------------------- processes
 
 WORK=$(mktemp -d /tmp/detour-soak.XXXXXX)
-PIDS=()
-
-cleanup() {
-  local rc=$? pid i
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${PIDS[i]}" 2>/dev/null || true
-  done
-  for pid in ${PIDS[@]+"${PIDS[@]}"}; do
-    for i in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [ "$KEEP" = 1 ] || [ $rc -ne 0 ]; then
-    log "work folder kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-USED_PORTS=" "
-free_port() {   # free_port VAR: a loopback TCP port nothing uses now, distinct from those already chosen
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    case "$USED_PORTS" in *" $p "*) continue ;; esac
-    if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
-      USED_PORTS="$USED_PORTS$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  die "found no free port"
-}
 
 free_port PORT
 free_port SIM_PORT

@@ -95,10 +95,15 @@ public final class Detour {
             return Future.failedFuture(e);
         }
         GatewayServer server = new GatewayServer(gateway);
+        GatewayConfig finalConfig = config;
         // Everything runs on one event loop context, so the engine's state needs no locks.
         return Future.<Detour>future(p -> vertx.runOnContext(v -> gateway.startServices()
-                .compose(services -> server.listen().map(port -> new Detour(vertx, owns, plugins, gateway, server, port,
-                        services)))
+                .recover(e -> Future.failedFuture(new IllegalStateException(
+                        dev.detour.core.net.BindFailure.cause(e), e)))
+                .compose(services -> server.listen()
+                        .recover(e -> Future.failedFuture(new IllegalStateException(dev.detour.core.net.BindFailure
+                                .describe("the gateway", finalConfig.server().host(), finalConfig.server().port(), e), e)))
+                        .map(port -> new Detour(vertx, owns, plugins, gateway, server, port, services)))
                 .onComplete(p)));
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The {@code detour} command of the assembled distribution. */
@@ -114,5 +115,38 @@ class CliIT {
         Cli.Result r = Cli.run("fly");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("usage: detour"), r.err());
+    }
+
+    @Test
+    void every_command_prints_its_usage_on_help_and_does_nothing_else() {
+        for (String command : new String[] {"run", "validate", "plugins", "simulate", "demo", "cds", "version"}) {
+            for (String flag : new String[] {"--help", "-h"}) {
+                Cli.Result r = Cli.run(command, flag);
+                assertEquals(0, r.exit(), command + " " + flag + ": " + r.err());
+                assertTrue(r.out().startsWith("usage: detour " + command), command + " " + flag + ": " + r.out());
+                assertFalse(r.out().contains("OK (") || r.out().contains("listening"), r.out());
+            }
+        }
+    }
+
+    @Test
+    void commands_are_quiet_about_plugin_loading_unless_asked() {
+        Cli.Result quiet = Cli.run("validate", Cli.conf().toString());
+        assertEquals(0, quiet.exit(), quiet.err());
+        assertFalse(quiet.err().contains("provides ["), quiet.err());
+        Cli.Result verbose = Cli.run("validate", "-v", Cli.conf().toString());
+        assertEquals(0, verbose.exit(), verbose.err());
+        assertTrue(verbose.err().contains("plugin provider-openai"), verbose.err());
+    }
+
+    @Test
+    void a_busy_port_is_named_with_the_server_and_the_cause() throws IOException {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Cli.Result r = Cli.run(java.util.Map.of("DETOUR_SIMULATOR_PORT", "0"), "run", "--config", Cli.conf().toString(),
+                    "--port", String.valueOf(busy.getLocalPort()));
+            assertEquals(1, r.exit(), r.out());
+            assertTrue(r.err().contains("the gateway cannot listen on 127.0.0.1:" + busy.getLocalPort()
+                    + ": the port is already in use"), r.err());
+        }
     }
 }

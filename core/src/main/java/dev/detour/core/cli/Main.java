@@ -31,6 +31,21 @@ import java.util.concurrent.TimeUnit;
  * {@code simulate}, {@code demo}, {@code cds}, {@code version}. Exit codes: 0 ok, 1 failure, 2 usage or config error.
  */
 public final class Main {
+    private static final String PLUGIN_LOG = "org.slf4j.simpleLogger.log.dev.detour.core.plugin";
+
+    /** Each command's usage line and what it does, in the order {@code detour --help} lists them. */
+    private static final java.util.Map<String, String> COMMANDS = new java.util.LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("run", "run [--config FILE] [--port N]   start the gateway (default config: $DETOUR_HOME/conf/detour.yaml)");
+        COMMANDS.put("validate", "validate [FILE | --config FILE]  check a config file and print every problem");
+        COMMANDS.put("plugins", "plugins [--dir DIR]             list loaded plugins, their versions and the types they provide");
+        COMMANDS.put("simulate", "simulate [--port N] [--config FILE]  run the provider simulator on its own");
+        COMMANDS.put("demo", "demo [--duration 30s] [--rps 20] [--seed N]  run the gateway and a scripted incident");
+        COMMANDS.put("cds", "cds                             write lib/detour.jsa, the class-data archive that halves start time");
+        COMMANDS.put("version", "version                         print the version");
+    }
+
     private final PrintStream out;
     private final PrintStream err;
     private final Path home;
@@ -42,6 +57,13 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        boolean verbose = all.remove("-v") | all.remove("--verbose");
+        args = all.toArray(String[]::new);
+        // Quiet by default: which plugin provides what is for -v (or DETOUR_LOG_LEVEL=debug).
+        if (System.getProperty(PLUGIN_LOG) == null) {
+            System.setProperty(PLUGIN_LOG, verbose ? "info" : "warn");
+        }
         String h = System.getProperty("detour.home", System.getenv().getOrDefault("DETOUR_HOME", "."));
         int code = new Main(System.out, System.err, Path.of(h).toAbsolutePath().normalize()).execute(args);
         if (code != 0 || args.length == 0 || !List.of("run", "simulate").contains(args[0])) {
@@ -55,6 +77,10 @@ public final class Main {
             return args.length == 0 ? 2 : 0;
         }
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+        if (COMMANDS.containsKey(args[0]) && (rest.contains("--help") || rest.contains("-h"))) {
+            out.println("usage: detour " + COMMANDS.get(args[0]) + "\n(every command: -v for plugin loading details)");
+            return 0;
+        }
         try {
             return switch (args[0]) {
                 case "version", "--version" -> {
@@ -80,15 +106,9 @@ public final class Main {
     }
 
     private static void usage(PrintStream s) {
-        s.println("""
-                usage: detour <command> [options]
-                  run [--config FILE] [--port N]   start the gateway (default config: $DETOUR_HOME/conf/detour.yaml)
-                  validate [FILE]                 check a config file and print every problem
-                  plugins [--dir DIR]             list loaded plugins, their versions and the types they provide
-                  simulate [--port N] [--config FILE]  run the provider simulator on its own
-                  demo [--duration 30s] [--rps 20] [--seed N]  run the gateway and a scripted incident
-                  cds                             write lib/detour.jsa, the class-data archive that halves start time
-                  version                         print the version""");
+        s.println("usage: detour <command> [options] [-v]");
+        COMMANDS.values().forEach(c -> s.println("  " + c));
+        s.println("  <command> --help                print one command's usage");
     }
 
     static String version() {

@@ -1,6 +1,7 @@
 package dev.detour.core.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +36,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -74,7 +77,26 @@ public final class ConfigLoader {
     }
 
     /** A parsed, substituted YAML document not yet validated. */
-    public record Document(Path file, ObjectNode root, List<String> problems) {
+    public record Document(Path file, ObjectNode root, List<String> problems, Set<String> unresolved,
+                           Map<String, String> spelled) {
+        /**
+         * A document.
+         *
+         * @param unresolved the paths whose value named an environment variable that is not set (each
+         *                   already a problem; validation does not add follow-on problems about them)
+         * @param spelled    the scalars YAML 1.1 reads as booleans but that were written otherwise
+         *                   ({@code on}, {@code no}...), by path, as written, for messages
+         */
+        public Document {
+            unresolved = Set.copyOf(unresolved);
+            spelled = Map.copyOf(spelled);
+        }
+
+        /** A document without unresolved variables or booleans spelled otherwise. */
+        public Document(Path file, ObjectNode root, List<String> problems) {
+            this(file, root, problems, Set.of(), Map.of());
+        }
+
         /** The plugins folder the document names, resolved, or {@code fallback}. */
         public Path pluginsDir(Path fallback) {
             JsonNode dir = root.path("plugins").path("dir");
@@ -104,12 +126,16 @@ public final class ConfigLoader {
     /** Like {@link #read} for text already in memory. */
     public static Document parse(Path file, String text, Function<String, String> env) throws ConfigException {
         JsonNode root;
-        try {
-            root = YAML.readTree(BARE_VAR.matcher(text).replaceAll("\"$1\""));
+        Map<String, String> spelled = new HashMap<>();
+        try (JsonParser parser = new SpellingRecorder(YAML.getFactory().createParser(
+                BARE_VAR.matcher(text).replaceAll("\"$1\"")), spelled)) {
+            root = YAML.readTree(parser);
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw new ConfigException(List.of(file + ": YAML syntax error" + where + ": " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read config: " + e.getMessage()));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             root = JsonNodeFactory.instance.objectNode();
@@ -118,11 +144,13 @@ public final class ConfigLoader {
             throw new ConfigException(List.of(file + ": the config must be a YAML map"));
         }
         List<String> problems = new ArrayList<>();
-        substitute(root, "", env, problems);
-        return new Document(file, (ObjectNode) root, problems);
+        Set<String> unresolved = new HashSet<>();
+        substitute(root, "", env, problems, unresolved);
+        return new Document(file, (ObjectNode) root, problems, unresolved, spelled);
     }
 
-    private static void substitute(JsonNode node, String path, Function<String, String> env, List<String> problems) {
+    private static void substitute(JsonNode node, String path, Function<String, String> env, List<String> problems,
+                                   Set<String> unresolved) {
         if (node instanceof ObjectNode o) {
             List<String> names = new ArrayList<>();
             o.fieldNames().forEachRemaining(names::add);
@@ -130,9 +158,9 @@ public final class ConfigLoader {
                 JsonNode v = o.get(k);
                 String p = path.isEmpty() ? k : path + "." + k;
                 if (v.isTextual()) {
-                    o.set(k, new TextNode(substitute(v.asText(), p, env, problems)));
+                    o.set(k, new TextNode(substitute(v.asText(), p, env, problems, unresolved)));
                 } else {
-                    substitute(v, p, env, problems);
+                    substitute(v, p, env, problems, unresolved);
                 }
             }
         } else if (node instanceof ArrayNode a) {
@@ -140,15 +168,16 @@ public final class ConfigLoader {
                 JsonNode v = a.get(i);
                 String p = path + "[" + i + "]";
                 if (v.isTextual()) {
-                    a.set(i, new TextNode(substitute(v.asText(), p, env, problems)));
+                    a.set(i, new TextNode(substitute(v.asText(), p, env, problems, unresolved)));
                 } else {
-                    substitute(v, p, env, problems);
+                    substitute(v, p, env, problems, unresolved);
                 }
             }
         }
     }
 
-    private static String substitute(String text, String path, Function<String, String> env, List<String> problems) {
+    private static String substitute(String text, String path, Function<String, String> env, List<String> problems,
+                                     Set<String> unresolved) {
         if (text.indexOf("${") < 0) {
             return text;
         }
@@ -162,6 +191,7 @@ public final class ConfigLoader {
             if (value == null) {
                 problems.add(path + ": environment variable " + m.group(1) + " is not set (use ${" + m.group(1)
                         + ":-default} for a default)");
+                unresolved.add(path);
                 value = "";
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
@@ -177,7 +207,7 @@ public final class ConfigLoader {
      */
     public static GatewayConfig validate(Document doc, Extensions ext) throws ConfigException {
         List<String> problems = new ArrayList<>(doc.problems());
-        Node root = new Node(doc.root(), "", problems);
+        Node root = new Node(doc.root(), "", problems, doc.spelled());
         Map<String, Class<?>> services = ext.types(Kind.SERVICE);
         Set<String> top = new LinkedHashSet<>(TOP);
         doc.root().fieldNames().forEachRemaining(k -> {
@@ -221,7 +251,7 @@ public final class ConfigLoader {
             }
         });
 
-        List<Key> keys = keys(root.get("keys"), routes.keySet());
+        List<Key> keys = keys(root.get("keys"), routes.keySet(), doc.unresolved());
         if (!server.allowUnauthenticated() && keys.isEmpty() && !isLoopback(server.host())) {
             root.get("server").get("host").problem("'" + server.host()
                     + "' is not a loopback address and no keys: are configured; add keys or set allow_unauthenticated: true");
@@ -236,11 +266,10 @@ public final class ConfigLoader {
         services.forEach((type, optionsType) -> {
             Node n = root.get(type);
             if (n.present()) {
-                try {
-                    OptionsBinder.bind(n.raw(), optionsType, type);
+                List<String> found = OptionsBinder.check(n.raw(), optionsType, type);
+                problems.addAll(found);
+                if (found.isEmpty()) {
                     serviceBlocks.put(type, n.raw());
-                } catch (IllegalArgumentException e) {
-                    problems.add(e.getMessage());
                 }
             }
         });
@@ -346,11 +375,7 @@ public final class ConfigLoader {
             }
         }
         if (type != null) {
-            try {
-                OptionsBinder.bind(n.get("options").raw(), types.get(type), n.get("options").path());
-            } catch (IllegalArgumentException e) {
-                n.report(e.getMessage());
-            }
+            OptionsBinder.check(n.get("options").raw(), types.get(type), n.get("options").path()).forEach(n::report);
         }
         String category = n.get("category").text("");
         String region = n.get("region").text("");
@@ -358,9 +383,12 @@ public final class ConfigLoader {
         labels.put("region", region);
         labels.put("category", category);
         labels.put("provider", name);
-        return type == null ? null : new Provider(name, type, emptyToNull(baseUrl), emptyToNull(n.get("api_key").text(null)),
-                region, category, n.get("headers").stringMap(), timeouts(n.get("timeouts")), concurrency,
-                n.get("options").raw(), labels);
+        // Read every key even when the type is unknown, so that its other mistakes are reported too.
+        Map<String, String> headers = n.get("headers").stringMap();
+        Timeouts timeouts = timeouts(n.get("timeouts"));
+        String apiKey = emptyToNull(n.get("api_key").text(null));
+        return type == null ? null : new Provider(name, type, emptyToNull(baseUrl), apiKey, region, category, headers,
+                timeouts, concurrency, n.get("options").raw(), labels);
     }
 
     private static String emptyToNull(String s) {
@@ -659,16 +687,12 @@ public final class ConfigLoader {
                     + ext.source() + ")");
             return null;
         }
-        try {
-            OptionsBinder.bind(options, known.get(type), n.path());
-        } catch (IllegalArgumentException e) {
-            n.report(e.getMessage());
-            return null;
-        }
-        return new PluginRef(type, options, n.path());
+        List<String> found = OptionsBinder.check(options, known.get(type), n.path());
+        found.forEach(n::report);
+        return found.isEmpty() ? new PluginRef(type, options, n.path()) : null;
     }
 
-    private static List<Key> keys(Node n, Set<String> routeNames) {
+    private static List<Key> keys(Node n, Set<String> routeNames, Set<String> unresolved) {
         List<Key> keys = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (Node k : n.items()) {
@@ -682,15 +706,16 @@ public final class ConfigLoader {
             }
             String plain = k.get("key").text(null);
             String sha = k.get("key_sha256").text(null);
-            if ((plain == null || plain.isEmpty()) == (sha == null || sha.isEmpty())) {
+            String digest = null;
+            if (unresolved.contains(k.get("key").path()) || unresolved.contains(k.get("key_sha256").path())) {
+                // already reported as an unset variable: "give exactly one" would only repeat it
+            } else if ((plain == null || plain.isEmpty()) == (sha == null || sha.isEmpty())) {
                 k.problem("give exactly one of 'key' and 'key_sha256'");
-                continue;
-            }
-            if (sha != null && !sha.isEmpty() && !sha.matches("[0-9a-fA-F]{64}")) {
+            } else if (sha != null && !sha.isEmpty() && !sha.matches("[0-9a-fA-F]{64}")) {
                 k.get("key_sha256").problem("must be 64 hex digits");
-                continue;
+            } else {
+                digest = plain != null && !plain.isEmpty() ? sha256(plain) : sha.toLowerCase(java.util.Locale.ROOT);
             }
-            String digest = plain != null && !plain.isEmpty() ? sha256(plain) : sha.toLowerCase(java.util.Locale.ROOT);
             Set<String> routes = null;
             if (k.get("routes").present()) {
                 routes = new LinkedHashSet<>();
@@ -713,7 +738,9 @@ public final class ConfigLoader {
             if (k.get("budget").present()) {
                 k.get("budget").problem("budgets are not available yet in this version");
             }
-            keys.add(new Key(name, digest, routes == null ? null : Set.copyOf(routes), rpm));
+            if (digest != null) {
+                keys.add(new Key(name, digest, routes == null ? null : Set.copyOf(routes), rpm));
+            }
         }
         return keys;
     }
@@ -746,5 +773,43 @@ public final class ConfigLoader {
 
     private static String known(Map<String, ?> m) {
         return m.isEmpty() ? "none" : String.join(", ", new TreeSet<>(m.keySet()));
+    }
+
+    /**
+     * Remembers how YAML 1.1 booleans were written when not as {@code true}/{@code false} (a bare
+     * {@code on}, {@code no}, {@code off}...), by the path messages use, so that a message quotes the
+     * value as the user wrote it instead of the boolean YAML made of it.
+     */
+    private static final class SpellingRecorder extends com.fasterxml.jackson.core.util.JsonParserDelegate {
+        private final Map<String, String> spelled;
+
+        SpellingRecorder(JsonParser d, Map<String, String> spelled) {
+            super(d);
+            this.spelled = spelled;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.JsonToken nextToken() throws IOException {
+            com.fasterxml.jackson.core.JsonToken t = delegate.nextToken();
+            if (t != null && t.isBoolean()) {
+                String text = delegate.getText();
+                if (!text.equals("true") && !text.equals("false")) {
+                    spelled.put(path(delegate.getParsingContext()), text);
+                }
+            }
+            return t;
+        }
+
+        private static String path(com.fasterxml.jackson.core.JsonStreamContext c) {
+            java.util.Deque<String> parts = new java.util.ArrayDeque<>();
+            for (; c != null && !c.inRoot(); c = c.getParent()) {
+                if (c.inObject()) {
+                    parts.addFirst((c.getParent() != null && c.getParent().inRoot() ? "" : ".") + c.getCurrentName());
+                } else if (c.inArray()) {
+                    parts.addFirst("[" + c.getCurrentIndex() + "]");
+                }
+            }
+            return String.join("", parts);
+        }
     }
 }

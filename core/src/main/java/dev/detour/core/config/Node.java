@@ -20,11 +20,18 @@ final class Node {
     private final JsonNode node;
     private final String path;
     private final List<String> problems;
+    /** Scalars YAML read as booleans but written otherwise ({@code on}, {@code no}), by path, as written. */
+    private final Map<String, String> spelled;
 
     Node(JsonNode node, String path, List<String> problems) {
+        this(node, path, problems, Map.of());
+    }
+
+    Node(JsonNode node, String path, List<String> problems, Map<String, String> spelled) {
         this.node = node == null ? MissingNode.getInstance() : node;
         this.path = path;
         this.problems = problems;
+        this.spelled = spelled;
     }
 
     String path() {
@@ -45,7 +52,7 @@ final class Node {
 
     /** A node with the same path and problem list over other content. */
     Node withRaw(JsonNode other) {
-        return new Node(other, path, problems);
+        return new Node(other, path, problems, spelled);
     }
 
     /** Records a problem that already carries its path. */
@@ -54,7 +61,7 @@ final class Node {
     }
 
     Node get(String key) {
-        return new Node(node.get(key), path.isEmpty() ? key : path + "." + key, problems);
+        return new Node(node.get(key), path.isEmpty() ? key : path + "." + key, problems, spelled);
     }
 
     /** Records a problem for every key not in {@code allowed}; false when the node is not a map. */
@@ -97,7 +104,7 @@ final class Node {
             return out;
         }
         for (int i = 0; i < node.size(); i++) {
-            out.add(new Node(node.get(i), path + "[" + i + "]", problems));
+            out.add(new Node(node.get(i), path + "[" + i + "]", problems, spelled));
         }
         return out;
     }
@@ -110,7 +117,7 @@ final class Node {
             problem("must be a single value");
             return def;
         }
-        return node.asText();
+        return node.isBoolean() ? spelled.getOrDefault(path, node.asText()) : node.asText();
     }
 
     String requiredText() {
@@ -154,6 +161,9 @@ final class Node {
     }
 
     Boolean bool(Boolean def) {
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
         return parse(def, "true or false", s -> {
             if (s.equals("true")) {
                 return true;

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,11 +17,21 @@ class ConfigLoaderTest {
     record OpenAiLikeOptions(String organization) {
     }
 
+    /** Like Bedrock's: two keys that must come together, checked by the record itself. */
+    record PairOptions(String accessKeyId, String secretAccessKey) {
+        PairOptions {
+            if ((accessKeyId == null) != (secretAccessKey == null)) {
+                throw new IllegalArgumentException("access_key_id and secret_access_key must be set together");
+            }
+        }
+    }
+
     static final Extensions EXT = new Extensions() {
         @Override
         public Map<String, Class<?>> types(Kind kind) {
             return switch (kind) {
-                case PROVIDER -> Map.of("openai", OpenAiLikeOptions.class, "anthropic", NoOptions.class);
+                case PROVIDER -> Map.of("openai", OpenAiLikeOptions.class, "anthropic", NoOptions.class,
+                        "bedrock", PairOptions.class);
                 case STRATEGY -> Map.of("priority", NoOptions.class, "weighted", NoOptions.class);
                 default -> Map.of();
             };
@@ -99,13 +110,65 @@ class ConfigLoaderTest {
                     retry: { attempts: zero, backof: 1s }
                 bogus: 1
                 """);
-        assertTrue(p.contains("providers.other.type: unknown provider type 'antropic' (known: anthropic, openai; plugins folder: /opt/detour/plugins)"), p);
+        assertTrue(p.contains("providers.other.type: unknown provider type 'antropic' (known: anthropic, bedrock, openai; plugins folder: /opt/detour/plugins)"), p);
         assertTrue(p.contains("routes.support.targets[1].provider: unknown provider 'antropic' (known: openai-us, other)"), p);
         assertTrue(p.contains("routes.support.strategy: unknown routing strategy 'fastest' (known: priority, weighted"), p);
         assertTrue(p.contains("routes.support.retry.attempts: 'zero' is not a whole number"), p);
         assertTrue(p.contains("routes.support.retry.backof: unknown key"), p);
-        assertTrue(p.contains("providers.openai-us.options.organisation: unknown key 'organisation' (known: organization)"), p);
+        assertTrue(p.contains("providers.openai-us.options.organisation: unknown key (known: organization)"), p);
         assertTrue(p.contains("bogus: unknown key"), p);
+    }
+
+    @Test
+    void an_unknown_provider_type_still_has_its_other_mistakes_reported() {
+        String p = problems("""
+                providers:
+                  weird: { type: nosuch, timeouts: { conect: 2s, first_token: 30x } }
+                routes:
+                  r: { targets: [ { provider: weird, model: m } ] }
+                """);
+        assertTrue(p.contains("providers.weird.type: unknown provider type 'nosuch'"), p);
+        assertTrue(p.contains("providers.weird.timeouts.conect: unknown key (known: connect, first_token, idle, total)"), p);
+        assertTrue(p.contains("providers.weird.timeouts.first_token: '30x' is not a duration"), p);
+    }
+
+    @Test
+    void an_unset_variable_adds_no_follow_on_problem_and_hides_none() {
+        String p = problems("""
+                providers:
+                  oa: { type: openai }
+                routes:
+                  r1: { targets: [ { provider: oa, model: m } ] }
+                keys:
+                  - { name: support, key: "${SUPPORT_KEY}", routes: [r1, nope] }
+                """);
+        assertEquals(List.of("keys[0].key: environment variable SUPPORT_KEY is not set (use ${SUPPORT_KEY:-default} for a default)",
+                "keys[0].routes[1]: unknown route 'nope' (known: r1)"), List.of(p.split("\n")));
+    }
+
+    @Test
+    void a_misspelt_option_is_an_unknown_key_not_the_records_follow_on_rule() {
+        String p = problems("""
+                providers:
+                  br: { type: bedrock, options: { acess_key_id: abc, secret_access_key: def } }
+                routes:
+                  r: { targets: [ { provider: br, model: m } ], strategy: { type: weighted, bogus: 1, other: 2 } }
+                """);
+        assertEquals(List.of("providers.br.options.acess_key_id: unknown key (known: access_key_id, secret_access_key)",
+                "routes.r.strategy.bogus: unknown key (this takes no options)",
+                "routes.r.strategy.other: unknown key (this takes no options)"), List.of(p.split("\n")));
+    }
+
+    @Test
+    void a_yaml_boolean_is_quoted_as_written() {
+        String p = problems("""
+                providers:
+                  oa: { type: openai }
+                routes:
+                  r: { targets: [ { provider: oa, model: m } ] }
+                telemetry: { access_log: on, prometheus: yes }
+                """);
+        assertEquals("telemetry.access_log: must be json, text or off (was 'on')", p);
     }
 
     @Test

@@ -93,7 +93,11 @@ public final class SimulatorServer {
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
         s.requestHandler(this::handle);
         server = s;
-        return s.listen().map(HttpServer::actualPort).onFailure(e -> server = null);
+        return s.listen().map(HttpServer::actualPort).recover(e -> {
+            server = null;
+            return Future.failedFuture(new IllegalStateException("the simulator cannot listen on " + options.host() + ":"
+                    + options.port() + ": " + e.getMessage(), e));
+        });
     }
 
     /** The bound port; an IllegalStateException before {@link #listen()} has completed. */
