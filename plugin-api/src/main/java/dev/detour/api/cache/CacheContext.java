@@ -6,6 +6,8 @@ import dev.detour.api.model.EmbeddingResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.nio.file.Path;
+
 /**
  * What core hands a cache factory, once per route that configures the cache.
  *
@@ -15,8 +17,11 @@ import io.vertx.core.Vertx;
  * @param clock      the time source: TTLs and staleness must use it, never System time
  * @param embeddings the gateway's own embeddings routes, for a cache that compares by meaning
  *                   with {@code embedder: {route: NAME}} (with that route's failover)
+ * @param dataDir    a directory the plugin may write to (files a library must unpack, such as a
+ *                   native library), kept across restarts; null when the gateway has none, then
+ *                   use {@code java.io.tmpdir}
  */
-public record CacheContext(String routeName, Vertx vertx, Clock clock, Embeddings embeddings) {
+public record CacheContext(String routeName, Vertx vertx, Clock clock, Embeddings embeddings, Path dataDir) {
 
     /** Embeddings from a route of this gateway. */
     @FunctionalInterface

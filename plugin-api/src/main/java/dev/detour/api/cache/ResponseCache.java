@@ -49,6 +49,11 @@ public interface ResponseCache {
         return Future.succeededFuture();
     }
 
+    /** What the cache holds and has dropped, or null when it does not count (its metrics then stay absent). */
+    default CacheStats stats() {
+        return null;
+    }
+
     /** Releases resources (the gateway is stopping, or the route was removed by a reload). */
     default Future<Void> close() {
         return Future.succeededFuture();

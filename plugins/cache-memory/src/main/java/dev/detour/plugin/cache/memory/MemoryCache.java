@@ -81,6 +81,11 @@ public final class MemoryCache implements ResponseCache {
                 size + Sizes.of(target) + OVERHEAD));
     }
 
+    @Override
+    public dev.detour.api.cache.CacheStats stats() {
+        return store.stats();
+    }
+
     /** The store, for statistics (entries, bytes, evictions). */
     public TimedStore<?> store() {
         return store;

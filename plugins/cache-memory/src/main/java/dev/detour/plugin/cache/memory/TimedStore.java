@@ -169,6 +169,11 @@ public final class TimedStore<E extends TimedStore.Entry> {
         cache.cleanUp();
     }
 
+    /** The four counts at once, as the extension point reports them. */
+    public dev.detour.api.cache.CacheStats stats() {
+        return new dev.detour.api.cache.CacheStats(entries(), bytes(), evictions(), expirations());
+    }
+
     /** Entries held (expired ones not yet cleaned up included). */
     public long entries() {
         return cache.estimatedSize();

@@ -221,7 +221,7 @@ class MemoryCacheTest {
         assertEquals("memory", f.type());
         assertEquals(MemoryOptions.class, f.optionsType());
         assertNotNull(MemoryCacheFactory.class.getAnnotation(Extension.class));
-        ResponseCache c = f.create(MemoryOptions.defaults(), new CacheContext("support", null, clock, null));
+        ResponseCache c = f.create(MemoryOptions.defaults(), new CacheContext("support", null, clock, null, null));
         c.put("ns", ask("q"), answer("a"), "t", TTL, STALE).result();
         assertEquals("a", c.get("ns", ask("q"), false).result().response().text());
     }

@@ -23,12 +23,12 @@ final class LocalEmbedder implements Embedder {
     private final long timeoutMillis;
     private final AtomicInteger queued = new AtomicInteger();
 
-    LocalEmbedder(Vertx vertx, long timeoutMillis) {
+    LocalEmbedder(Vertx vertx, long timeoutMillis, java.nio.file.Path dataDir) {
         this.vertx = vertx;
         this.worker = vertx.createSharedWorkerExecutor(POOL, 2);
         this.timeoutMillis = timeoutMillis;
         // Load the model now, off the event loop, so the first request does not pay for it.
-        worker.executeBlocking(() -> LocalModel.get(), false);
+        worker.executeBlocking(() -> LocalModel.get(dataDir), false);
     }
 
     @Override

@@ -27,15 +27,18 @@ final class LocalModel {
     private LocalModel() {
     }
 
-    /** The model, loading it on the first call (blocking: call on a worker). */
-    static EmbeddingModel get() {
+    /**
+     * The model, loading it on the first call (blocking: call on a worker). Its tokenizer unpacks
+     * a native library under {@code dataDir/native} (or the temporary directory when null).
+     */
+    static EmbeddingModel get(Path dataDir) {
         EmbeddingModel m = model;
         if (m == null) {
             synchronized (LocalModel.class) {
                 m = model;
                 if (m == null) {
                     long t0 = System.nanoTime();
-                    nativeDir();
+                    nativeDir(dataDir);
                     m = new dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel(
                             Runnable::run);
                     m.embed("warm up");
@@ -49,7 +52,7 @@ final class LocalModel {
 
     /** The embedding of {@code text}, as a unit vector (blocking: call on a worker). */
     static float[] embed(String text) {
-        return Embedder.normalize(get().embed(text).content().vector());
+        return Embedder.normalize(get(null).embed(text).content().vector());
     }
 
     /** How long loading took, or -1 before it did. */
@@ -57,14 +60,13 @@ final class LocalModel {
         return loadMillis;
     }
 
-    private static void nativeDir() {
+    private static void nativeDir(Path dataDir) {
         if (System.getProperty("ENGINE_CACHE_DIR") != null || System.getenv("ENGINE_CACHE_DIR") != null) {
             return;
         }
         Path dir = null;
-        String home = System.getProperty("detour.home");
-        if (home != null) {
-            Path d = Path.of(home, "data", "native");
+        if (dataDir != null) {
+            Path d = dataDir.resolve("native");
             try {
                 Files.createDirectories(d);
                 if (Files.isWritable(d)) {

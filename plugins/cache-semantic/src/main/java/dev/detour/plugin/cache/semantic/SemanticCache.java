@@ -251,6 +251,11 @@ public final class SemanticCache implements ResponseCache {
         return maxStale == null || maxStale.isNegative() ? Duration.ZERO : maxStale;
     }
 
+    @Override
+    public dev.detour.api.cache.CacheStats stats() {
+        return store.stats();
+    }
+
     /** The store, for statistics (entries, bytes, evictions). */
     public TimedStore<?> store() {
         return store;

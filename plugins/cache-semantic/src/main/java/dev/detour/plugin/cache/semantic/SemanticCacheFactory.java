@@ -25,7 +25,7 @@ public final class SemanticCacheFactory implements CacheFactory<SemanticOptions>
     public ResponseCache create(SemanticOptions options, CacheContext context) {
         String route = options.embedderRoute();
         Embedder embedder = route == null
-                ? new LocalEmbedder(context.vertx(), options.embedTimeoutMillis())
+                ? new LocalEmbedder(context.vertx(), options.embedTimeoutMillis(), context.dataDir())
                 : new RouteEmbedder(context.vertx(), context.embeddings(), route, options.embedTimeoutMillis());
         return new SemanticCache(options.similarity(), options.memory(), context.clock(), embedder);
     }

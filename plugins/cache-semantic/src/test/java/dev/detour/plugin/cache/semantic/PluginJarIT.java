@@ -52,7 +52,6 @@ class PluginJarIT {
         Path plugins = Files.createDirectories(home.resolve("plugins"));
         copyJar(Path.of("target"), "cache-semantic-", plugins);
         copyJar(Path.of("..", "cache-memory", "target"), "cache-memory-", plugins);
-        System.setProperty("detour.home", home.toString());
 
         DefaultPluginManager manager = new DefaultPluginManager(plugins) {
             @Override
@@ -92,7 +91,7 @@ class PluginJarIT {
         Vertx vertx = Vertx.vertx();
         try {
             ResponseCache cache = create(semantic, "{\"embed_timeout\": \"30s\"}",
-                    new CacheContext("support", vertx, Clock.SYSTEM, null));
+                    new CacheContext("support", vertx, Clock.SYSTEM, null, home.resolve("data")));
             // The first lookup on an empty bucket needs no model; the store does.
             await(cache.put("ns", ask("How do I reset my password?"), answer("Click reset."), "t", Duration.ofMinutes(1), Duration.ZERO));
             CachedResponse<ChatResponse> hit = await(cache.get("ns", ask("What is the way to reset my password?"), false));
@@ -109,7 +108,7 @@ class PluginJarIT {
             }
 
             ResponseCache memory = create(byType.get("memory"), "{\"max_entries\": 10}",
-                    new CacheContext("support", vertx, Clock.SYSTEM, null));
+                    new CacheContext("support", vertx, Clock.SYSTEM, null, home.resolve("data")));
             await(memory.put("ns", ask("q"), answer("a"), "t", Duration.ofMinutes(1), Duration.ZERO));
             assertEquals("a", await(memory.get("ns", ask("q"), false)).response().text());
         } finally {

@@ -77,7 +77,7 @@ class RouteEmbedderTest {
 
     private ResponseCache cache(CacheContext.Embeddings e, String timeout) {
         return new SemanticCacheFactory().create(new SemanticOptions(0.9, SemanticOptionsJson.route("embed"), null, null, null, timeout),
-                new CacheContext("support", vertx, clock, e));
+                new CacheContext("support", vertx, clock, e, null));
     }
 
     @Test
@@ -141,7 +141,7 @@ class RouteEmbedderTest {
         };
         SemanticCache c = (SemanticCache) new SemanticCacheFactory().create(
                 new SemanticOptions(0.9, SemanticOptionsJson.route("embed"), null, 1_000_000, "512KB", "5s"),
-                new CacheContext("support", vertx, clock, random));
+                new CacheContext("support", vertx, clock, random, null));
         String body = "z".repeat(1000);
         for (int i = 0; i < 5_000; i++) {
             await(c.put("ns", ask("unique prompt " + i), answer(body + i), "t", TTL, STALE));

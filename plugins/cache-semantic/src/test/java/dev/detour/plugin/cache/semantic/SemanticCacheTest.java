@@ -65,7 +65,7 @@ class SemanticCacheTest {
     static void load() {
         vertx = Vertx.vertx();
         long t0 = System.nanoTime();
-        LocalModel.get();
+        LocalModel.get(null);
         System.out.printf("local model %s loaded in %d ms (this call: %d ms)%n", LocalModel.NAME, LocalModel.loadMillis(),
                 (System.nanoTime() - t0) / 1_000_000);
     }
@@ -95,7 +95,7 @@ class SemanticCacheTest {
     /** Deadlines far beyond any embedding, so the outcome never depends on how busy the machine is. */
     private ResponseCache cache() {
         return new SemanticCacheFactory().create(new SemanticOptions(null, null, null, null, null, "30s"),
-                new CacheContext("support", vertx, clock, null));
+                new CacheContext("support", vertx, clock, null, null));
     }
 
     @Test
