@@ -4,7 +4,7 @@ import dev.detour.api.Clock;
 import dev.detour.core.config.ConfigException;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
-import dev.detour.core.http.GatewayServer;
+import dev.detour.core.http.InboundServer;
 import dev.detour.core.plugin.PluginHost;
 import dev.detour.core.plugin.PluginLoadException;
 import io.vertx.core.Future;
@@ -25,11 +25,11 @@ public final class Detour {
     private final boolean ownsVertx;
     private final PluginHost plugins;
     private final Gateway gateway;
-    private final GatewayServer server;
+    private final InboundServer server;
     private final int port;
     private final List<String> services;
 
-    private Detour(Vertx vertx, boolean ownsVertx, PluginHost plugins, Gateway gateway, GatewayServer server, int port,
+    private Detour(Vertx vertx, boolean ownsVertx, PluginHost plugins, Gateway gateway, InboundServer server, int port,
                    List<String> services) {
         this.vertx = vertx;
         this.ownsVertx = ownsVertx;
@@ -94,7 +94,7 @@ public final class Detour {
             }
             return Future.failedFuture(e);
         }
-        GatewayServer server = new GatewayServer(gateway);
+        InboundServer server = new InboundServer(gateway);
         GatewayConfig finalConfig = config;
         // Everything runs on one event loop context, so the engine's state needs no locks.
         return Future.<Detour>future(p -> vertx.runOnContext(v -> gateway.startServices()

@@ -13,6 +13,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * which the collector then pays for on every young collection. A lookup scans the ring, newest
  * first: a few microseconds, on the rare feedback call. The hash is seeded per process, so ids
  * that collide with another request's cannot be prepared in advance.
+ *
+ * <p>Not thread-safe: it is recorded and read on the server's one event loop (where every answer
+ * is written and every feedback call served), so a lock would only add a monitor to every request.
  */
 final class ServedLog {
     private final long[] ids;
@@ -34,7 +37,7 @@ final class ServedLog {
         rated = new boolean[capacity];
     }
 
-    synchronized void add(String requestId, RouteRuntime route, TargetRuntime target, String keyName) {
+    void add(String requestId, RouteRuntime route, TargetRuntime target, String keyName) {
         ids[next] = hash(requestId);
         routes[next] = route;
         targets[next] = target;
@@ -44,7 +47,7 @@ final class ServedLog {
         size = Math.min(size + 1, ids.length);
     }
 
-    synchronized Gateway.Served find(String requestId) {
+    Gateway.Served find(String requestId) {
         int slot = slot(requestId);
         return slot < 0 ? null : new Gateway.Served(routes[slot], targets[slot]);
     }
@@ -53,7 +56,7 @@ final class ServedLog {
      * Claims the one feedback a request may get: the request must be known, made with the same
      * virtual key ({@code keyName}, null without keys), and not rated before.
      */
-    synchronized Gateway.FeedbackClaim claimFeedback(String requestId, String keyName) {
+    Gateway.FeedbackClaim claimFeedback(String requestId, String keyName) {
         int slot = slot(requestId);
         if (slot < 0 || !java.util.Objects.equals(keys[slot], keyName)) {
             // Another key's request is reported exactly as an unknown one: ids are not a way to probe.

@@ -70,6 +70,9 @@ class AdmissionHardeningIT {
     static Counting az;
     static Counting br;
     static Detour gw;
+    /** Epoch seconds just before and just after the gateway loaded its configuration. */
+    static long loadedFrom;
+    static long loadedTo;
 
     /** A provider that counts calls and answers every one with a 500 (none is expected). */
     static final class Counting extends FakeJsonServer {
@@ -92,6 +95,7 @@ class AdmissionHardeningIT {
         az = new Counting(vertx);
         br = new Counting(vertx);
         await(Future.all(gem.listen(), ant.listen(), az.listen(), br.listen()));
+        loadedFrom = java.time.Instant.now().getEpochSecond();
         gw = Harness.start(vertx, """
                 defaults:
                   circuit_breaker: { min_calls: 100000 }
@@ -109,6 +113,7 @@ class AdmissionHardeningIT {
                   - { name: open, key: "%s" }
                   - { name: narrow, key: "%s", routes: [support] }
                 """.formatted(up.baseUrl(), gem.baseUrl(), ant.baseUrl(), az.baseUrl(), br.baseUrl(), OPEN_KEY, NARROW_KEY));
+        loadedTo = java.time.Instant.now().getEpochSecond();
     }
 
     @AfterAll
@@ -249,6 +254,43 @@ class AdmissionHardeningIT {
         assertEquals(200, chatPost(chat("up/flood-0", false), OPEN).status());
         assertTrue(adminTargets().contains("up/flood-0"));
         assertServing();
+    }
+
+    @Test
+    void models_lists_what_the_key_may_use_created_when_the_config_was_loaded() {
+        // Given a key limited to one route, and one that may use everything
+        Reply narrow = getWith("/v1/models", NARROW);
+        Reply open = getWith("/v1/models", OPEN);
+
+        // Then each sees its own list, every entry created when the gateway loaded its configuration
+        assertEquals(200, narrow.status(), narrow.body());
+        List<String> narrowIds = new ArrayList<>();
+        narrow.json().get("data").forEach(m -> narrowIds.add(m.get("id").asText()));
+        assertEquals(List.of("support"), narrowIds);
+        assertEquals(200, open.status(), open.body());
+        Set<String> openIds = new HashSet<>();
+        for (JsonNode m : open.json().get("data")) {
+            openIds.add(m.get("id").asText());
+            long created = m.get("created").asLong();
+            assertTrue(created >= loadedFrom && created <= loadedTo, m + " created outside [" + loadedFrom + ", "
+                    + loadedTo + "]");
+        }
+        assertTrue(openIds.containsAll(List.of("support", "up/m1")), openIds.toString());
+        // And without a key there is no list
+        assertEquals(401, get(vertx, gw.port(), "/v1/models").status());
+    }
+
+    Reply getWith(String path, Map<String, String> headers) {
+        HttpClient client = vertx.createHttpClient();
+        try {
+            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(gw.port())
+                    .setURI(path);
+            headers.forEach(ro::putHeader);
+            return await(client.request(ro).compose(req -> req.send().compose(resp -> resp.body()
+                    .map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))));
+        } finally {
+            client.close();
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.detour.core.http;
 
 import dev.detour.api.Clock;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.telemetry.ServerFigures;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -202,20 +203,8 @@ final class ConnectionGuard {
         }
     }
 
-    /** Prometheus lines for the connection figures. */
-    void render(StringBuilder sb) {
-        sb.append("# HELP detour_connections_open Client connections open now.\n# TYPE detour_connections_open gauge\n")
-                .append("detour_connections_open ").append(open.size()).append('\n')
-                .append("# HELP detour_connections_limit server.max_connections in force.\n")
-                .append("# TYPE detour_connections_limit gauge\n")
-                .append("detour_connections_limit ").append(max).append('\n')
-                .append("# HELP detour_connections_refused_total Connections closed at once: the limit was reached.\n")
-                .append("# TYPE detour_connections_refused_total counter\n")
-                .append("detour_connections_refused_total ").append(refused).append('\n')
-                .append("# HELP detour_connections_timed_out_total Connections closed by a timeout.\n")
-                .append("# TYPE detour_connections_timed_out_total counter\n")
-                .append("detour_connections_timed_out_total{timeout=\"header\"} ").append(headerTimeouts).append('\n')
-                .append("detour_connections_timed_out_total{timeout=\"idle\"} ").append(idleTimeouts).append('\n')
-                .append("detour_connections_timed_out_total{timeout=\"body\"} ").append(bodyTimeouts).append('\n');
+    /** The connection figures, with {@code inFlight} API requests, for {@code /metrics}. */
+    ServerFigures figures(int inFlight) {
+        return new ServerFigures(inFlight, open.size(), max, refused, headerTimeouts, idleTimeouts, bodyTimeouts);
     }
 }

@@ -5,27 +5,30 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * One {@code POST} to the API being served: the request and response, the body once read whole,
- * the request id, and the signal that tells the engine the client has gone. The gateway's API
- * endpoints take these straight from the HTTP server rather than through a router and a body
- * handler: one request, one small object.
+ * One request to the gateway, from its head to the end of its answer: the request and response,
+ * its connection's timing state, the body once read whole (API calls), the request id, the key's
+ * name for the access log, and the signal that tells the engine the client has gone. One small
+ * object per request; the API endpoints read their body into it rather than through a body handler.
  */
 final class Exchange {
     final HttpServerRequest request;
     final HttpServerResponse response;
     final long start = System.nanoTime();
     final AbortSignal abort = new AbortSignal();
+    /** Its connection's timing state (null when the connection is not tracked). */
+    final ConnectionGuard.Conn conn;
     /** The whole body, once read. */
     byte[] body;
     /** The request id, once assigned (the client's {@code x-request-id}, or a generated one). */
     String requestId;
     /** The name of the virtual key that authenticated it, once known (null without keys). */
     String keyName;
-    /** Its connection's timing state (null when the connection is not tracked). */
-    ConnectionGuard.Conn conn;
+    /** Whether it is an API call counted in flight (until its answer ends or its connection closes). */
+    boolean inFlight;
 
-    Exchange(HttpServerRequest request) {
+    Exchange(HttpServerRequest request, ConnectionGuard.Conn conn) {
         this.request = request;
         this.response = request.response();
+        this.conn = conn;
     }
 }

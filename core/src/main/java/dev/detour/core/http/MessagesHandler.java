@@ -5,13 +5,13 @@ import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
+import dev.detour.core.admission.Admission;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
 import dev.detour.core.health.TargetRuntime;
-import dev.detour.core.http.GatewayServer.ErrorStyle;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.util.List;
@@ -24,53 +24,54 @@ import java.util.List;
  * {@code code} and {@code attempts}; a failure after a stream has started is an {@code error} event.
  */
 final class MessagesHandler {
-    private final GatewayServer server;
     private final Gateway gateway;
+    private final ApiAdmission admission;
+    private final Responder responder;
 
-    MessagesHandler(GatewayServer server, Gateway gateway) {
-        this.server = server;
+    MessagesHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
         this.gateway = gateway;
+        this.admission = admission;
+        this.responder = responder;
     }
 
     void handle(Exchange ex) {
-        GatewayServer.Admitted<ChatRequest> a = server.admit(ex, ErrorStyle.ANTHROPIC,
-                body -> AnthropicCodec.parseRequest(GatewayServer.parseJson(body)), ChatRequest::model);
+        ApiAdmission.Admitted<ChatRequest> a = admission.admit(ex, ErrorStyle.ANTHROPIC,
+                body -> AnthropicCodec.parseRequest(Admission.parseJson(body)), ChatRequest::model);
         if (a == null) {
             return;
         }
         ChatRequest request = a.request();
         RouteRuntime route = a.route();
-        String requestId = a.requestId();
         long start = a.start();
         AbortSignal abort = a.abort();
-        RequestContext ctx = server.context(ex.request, requestId, route.name(), request.stream(), "anthropic");
+        RequestContext ctx = admission.context(ex, route, request.stream(), "anthropic");
         HttpServerResponse resp = ex.response;
         if (request.stream()) {
-            stream(ex, route, request, ctx, abort, start, requestId);
+            stream(ex, route, request, ctx, abort, start);
             return;
         }
         gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
             EngineResult<ChatResponse> r = ar.result();
             if (r.failure() != null) {
-                server.failed(resp, r, ErrorStyle.ANTHROPIC);
+                responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
-                GatewayServer.successHeaders(resp, r.target(), r.calls(), r.failover());
-                server.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
-                server.answered(ex, route, r);
+                Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
+                responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
+                responder.answered(ex, route, r);
             }
-            server.done(route, resp, start, requestId, r);
+            responder.done(route, resp, start);
         });
     }
 
     private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
-                        AbortSignal abort, long start, String requestId) {
+                        AbortSignal abort, long start) {
         HttpServerResponse resp = ex.response;
-        SseWriter out = new SseWriter(resp, gateway.engine().scrubber(), abort);
+        SseWriter out = new SseWriter(resp, responder.scrubber, abort);
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
-                server.streamCommitted(ex, route, target, attempts, failover);
+                responder.streamCommitted(ex, route, target, attempts, failover);
                 encoder[0] = new AnthropicStreamEncoder(target.model());
             }
 
@@ -84,14 +85,14 @@ final class MessagesHandler {
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
-                server.failed(resp, r, ErrorStyle.ANTHROPIC);
+                responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
-                out.end(r.failure() != null ? enc.error(ErrorBodies.anthropic("gateway_error", r.failure().code(),
+                out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic("gateway_error", r.failure().code(),
                         r.failure().message(), r.attempts())) : enc.finish());
             }
-            server.done(route, resp, start, requestId, r);
+            responder.done(route, resp, start);
         });
     }
 }

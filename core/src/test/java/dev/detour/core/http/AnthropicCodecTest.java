@@ -473,7 +473,7 @@ class AnthropicCodecTest {
     void reports_a_failure_after_the_start_as_an_error_event_and_nothing_after_it() {
         AnthropicStreamEncoder enc = new AnthropicStreamEncoder("m");
         Buffer first = enc.chunk(chunk("Hel", null, List.of(), null, null));
-        Buffer err = enc.error(ErrorBodies.anthropic("gateway_error", "stream_interrupted",
+        Buffer err = enc.error(ErrorResponses.anthropic("gateway_error", "stream_interrupted",
                 "the stream from 'openai/gpt-4o' failed after it had started: connection reset", null));
         Buffer after = enc.finish();
 

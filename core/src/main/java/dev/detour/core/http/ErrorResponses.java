@@ -7,9 +7,13 @@ import dev.detour.core.failover.AttemptRecord;
 
 import java.util.List;
 
-/** Error bodies in the shape of the API that was called, with Detour's attempts list. */
-final class ErrorBodies {
-    private ErrorBodies() {
+/**
+ * The error bodies Detour answers with, in the shape of the API that was called, with Detour's
+ * attempts list. (Not to be confused with {@code dev.detour.wire.http.ErrorBodies}, which reads
+ * the error bodies upstreams send.)
+ */
+final class ErrorResponses {
+    private ErrorResponses() {
     }
 
     /** OpenAI's shape: {@code {"error": {"message", "type", "code", "param", "attempts"}}}. */

@@ -1,0 +1,114 @@
+package dev.detour.core.http;
+
+import dev.detour.api.model.ChatChunk;
+import dev.detour.api.model.ChatRequest;
+import dev.detour.api.model.ChatResponse;
+import dev.detour.api.view.RequestContext;
+import dev.detour.core.Gateway;
+import dev.detour.core.admission.Admission;
+import dev.detour.core.failover.AbortSignal;
+import dev.detour.core.failover.AttemptRecord;
+import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.failover.StreamListener;
+import dev.detour.core.health.TargetRuntime;
+import dev.detour.wire.openai.OpenAiJson;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.List;
+
+/**
+ * {@code POST /v1/chat/completions}: an OpenAI chat completion, whole or streamed, through the
+ * failover engine. A stream's usage chunk is passed on only when the client asked for it
+ * ({@code stream_options.include_usage}); a failure after the stream has started is an error event
+ * before {@code [DONE]}.
+ */
+final class ChatHandler {
+    private final Gateway gateway;
+    private final ApiAdmission admission;
+    private final Responder responder;
+
+    ChatHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
+        this.gateway = gateway;
+        this.admission = admission;
+        this.responder = responder;
+    }
+
+    /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
+    private static ChatRequest chatRequest(byte[] body) {
+        ChatRequest plain = OpenAiJson.parsePlainRequest(body);
+        return plain != null ? plain : OpenAiJson.parseRequest(Admission.parseJson(body), body);
+    }
+
+    void handle(Exchange ex) {
+        ApiAdmission.Admitted<ChatRequest> a = admission.admit(ex, ErrorStyle.OPENAI, ChatHandler::chatRequest,
+                ChatRequest::model);
+        if (a == null) {
+            return;
+        }
+        ChatRequest request = a.request();
+        RouteRuntime route = a.route();
+        long start = a.start();
+        AbortSignal abort = a.abort();
+        RequestContext ctx = admission.context(ex, route, request.stream(), "openai");
+        HttpServerResponse resp = ex.response;
+        if (!request.stream()) {
+            gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+                EngineResult<ChatResponse> r = ar.result();
+                if (r.failure() != null) {
+                    responder.failed(resp, r);
+                } else {
+                    Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
+                    byte[] raw = r.value().raw();
+                    if (raw != null) {
+                        // Forward what needs no change: the upstream's own bytes.
+                        resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)
+                                .end(Buffer.buffer(responder.scrubber.scrub(raw)));
+                    } else {
+                        responder.json(resp, 200, OpenAiJson.writeResponse(r.value()));
+                    }
+                    responder.answered(ex, route, r);
+                }
+                responder.done(route, resp, start);
+            });
+            return;
+        }
+        boolean includeUsage = request.includeUsage();
+        SseWriter out = new SseWriter(resp, responder.scrubber, abort);
+        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+            @Override
+            public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
+                responder.streamCommitted(ex, route, target, attempts, failover);
+            }
+
+            @Override
+            public void chunk(ChatChunk c) {
+                if (resp.closed()) {
+                    return;
+                }
+                if (c.usage() != null && !includeUsage) {
+                    if (c.role() == null && !c.hasContent() && c.finishReason() == null) {
+                        return;
+                    }
+                    c = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
+                            c.toolCalls(), c.finishReason(), null, c.refusal());
+                }
+                out.add(c);
+            }
+        }).onComplete(ar -> {
+            EngineResult<Void> r = ar.result();
+            if (r.failure() != null && !resp.headWritten()) {
+                responder.failed(resp, r);
+            } else if (!resp.closed()) {
+                if (r.failure() != null) {
+                    out.add(ErrorResponses.openAi("gateway_error", "stream_interrupted", r.failure().message(),
+                            null, r.attempts()));
+                }
+                out.end();
+            }
+            responder.done(route, resp, start);
+        });
+    }
+}

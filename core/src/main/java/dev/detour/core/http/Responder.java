@@ -1,0 +1,143 @@
+package dev.detour.core.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.detour.api.model.ChatResponse;
+import dev.detour.core.Gateway;
+import dev.detour.core.admin.AdminRoutes;
+import dev.detour.core.admission.Refused;
+import dev.detour.core.failover.AttemptRecord;
+import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.failover.Scrubber;
+import dev.detour.core.health.TargetRuntime;
+import dev.detour.wire.http.WireJson;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.List;
+
+/**
+ * Writes the gateway's answers with the contract's headers (HTTP-API.md): JSON bodies, scrubbed of
+ * every configured secret; errors in the shape of the API that was called ({@link ErrorResponses});
+ * the {@code x-detour-*} headers of a served or failed request; and the bookkeeping of an answer
+ * (who served it, for feedback; request, token and first-token metrics).
+ */
+final class Responder implements AdminRoutes.Replies {
+    // Header names and common values encoded once (Netty's AsciiString), not on every response.
+    static final CharSequence ROUTE = HttpHeaders.createOptimized("x-detour-route");
+    static final CharSequence TARGET = HttpHeaders.createOptimized("x-detour-target");
+    static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-detour-attempts");
+    static final CharSequence FAILOVER = HttpHeaders.createOptimized("x-detour-failover");
+    private static final CharSequence ONE = HttpHeaders.createOptimized("1");
+    private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
+    static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
+    private final Gateway gateway;
+    /** Every byte of every answer passes through it on the way out. */
+    final Scrubber scrubber;
+
+    Responder(Gateway gateway) {
+        this.gateway = gateway;
+        this.scrubber = gateway.engine().scrubber();
+    }
+
+    /** Sends {@code body} as the answer, scrubbed of every configured secret. */
+    @Override
+    public void json(HttpServerResponse resp, int status, JsonNode body) {
+        if (resp.ended() || resp.closed()) {
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = WireJson.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .end(Buffer.buffer(scrubber.scrub(bytes)));
+    }
+
+    /** Sends a refusal in OpenAI's shape. */
+    @Override
+    public void refuse(HttpServerResponse resp, Refused refused) {
+        refuse(resp, ErrorStyle.OPENAI, refused);
+    }
+
+    /** Sends a refusal in {@code style}, with {@code Retry-After} when it says when to retry. */
+    void refuse(HttpServerResponse resp, ErrorStyle style, Refused refused) {
+        if (refused.retryAfterSeconds() > 0) {
+            resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refused.retryAfterSeconds()));
+        }
+        error(resp, style, refused.status(), refused.type(), refused.code(), refused.getMessage(), refused.param(), null);
+    }
+
+    void error(HttpServerResponse resp, int status, String type, String code, String message, String param,
+               List<AttemptRecord> attempts) {
+        error(resp, ErrorStyle.OPENAI, status, type, code, message, param, attempts);
+    }
+
+    /** Sends an error in the shape of the API that was called. */
+    void error(HttpServerResponse resp, ErrorStyle style, int status, String type, String code, String message,
+               String param, List<AttemptRecord> attempts) {
+        json(resp, status, style == ErrorStyle.ANTHROPIC ? ErrorResponses.anthropic(type, code, message, attempts)
+                : ErrorResponses.openAi(type, code, message, param, attempts));
+    }
+
+    void failed(HttpServerResponse resp, EngineResult<?> r) {
+        failed(resp, r, ErrorStyle.OPENAI);
+    }
+
+    /** Sends the engine's failure: its status (a client gone, 499, is reported as 502) and every attempt. */
+    void failed(HttpServerResponse resp, EngineResult<?> r, ErrorStyle style) {
+        EngineResult.Failure f = r.failure();
+        if (r.target() != null && f.status() < 500) {
+            resp.putHeader(TARGET, r.target().id());
+        }
+        resp.putHeader(ATTEMPTS, Integer.toString(r.calls()));
+        if (f.retryAfterSeconds() > 0) {
+            resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(f.retryAfterSeconds()));
+        }
+        error(resp, style, f.status() == 499 ? 502 : f.status(), f.type(), f.code(), f.message(), null, r.attempts());
+    }
+
+    static void successHeaders(HttpServerResponse resp, TargetRuntime target, int calls, boolean failover) {
+        resp.putHeader(TARGET, target.id());
+        resp.putHeader(ATTEMPTS, calls == 1 ? ONE : Integer.toString(calls));
+        if (failover) {
+            resp.putHeader(FAILOVER, TRUE);
+        }
+    }
+
+    /** A whole answer was sent (with {@link #successHeaders}): who served it (for feedback), token metrics. */
+    void answered(Exchange ex, RouteRuntime route, EngineResult<ChatResponse> r) {
+        gateway.served(ex.requestId, route, r.target(), ex.keyName);
+        if (r.value().usage() != null) {
+            gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
+                    r.value().usage().completionTokens());
+        }
+    }
+
+    /** A stream was committed to {@code target}: headers, TTFT, who served it; the SSE response starts. */
+    void streamCommitted(Exchange ex, RouteRuntime route, TargetRuntime target, List<AttemptRecord> attempts,
+                         boolean failover) {
+        HttpServerResponse resp = ex.response;
+        int calls = 0;
+        for (AttemptRecord a : attempts) {
+            calls += a.called() ? 1 : 0;
+        }
+        gateway.metrics().ttft(target.id(), (System.nanoTime() - ex.start) / 1e9);
+        successHeaders(resp, target, calls, failover);
+        gateway.served(ex.requestId, route, target, ex.keyName);
+        resp.setStatusCode(200).setChunked(true)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+    }
+
+    /** The engine is done with a request: its duration and status go to the route's metrics. */
+    void done(RouteRuntime route, HttpServerResponse resp, long start) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        gateway.metrics().request(route.name(), resp.getStatusCode(), seconds);
+    }
+}
