@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
+import dev.detour.wire.http.JsonFields;
 import dev.detour.wire.http.RetryAfter;
 
 import java.io.IOException;
@@ -71,8 +72,8 @@ public final class AnthropicErrors {
         String message = null;
         JsonNode error = parse(body).path("error");
         if (error.isObject()) {
-            type = AnthropicTranslator.textOrNull(error.get("type"));
-            message = AnthropicTranslator.textOrNull(error.get("message"));
+            type = JsonFields.optText(error, "type");
+            message = JsonFields.optText(error, "message");
         }
         if (message == null) {
             message = body == null || body.length == 0 ? "" : new String(body, StandardCharsets.UTF_8);
@@ -87,8 +88,8 @@ public final class AnthropicErrors {
     /** Classifies the JSON of an in-band {@code event: error}. */
     public static ProviderException fromStreamError(JsonNode event, String apiKey) {
         JsonNode error = event == null ? null : event.path("error");
-        String type = error == null ? null : AnthropicTranslator.textOrNull(error.get("type"));
-        String message = error == null ? null : AnthropicTranslator.textOrNull(error.get("message"));
+        String type = error == null ? null : JsonFields.optText(error, "type");
+        String message = error == null ? null : JsonFields.optText(error, "message");
         if (message == null) {
             message = "";
         }
