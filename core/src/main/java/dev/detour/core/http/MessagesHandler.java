@@ -12,6 +12,8 @@ import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
 import dev.detour.core.health.TargetRuntime;
+import dev.detour.wire.anthropic.AnthropicCodec;
+import dev.detour.wire.anthropic.AnthropicStreamEncoder;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.util.List;

@@ -2,7 +2,6 @@ package dev.detour.plugin.anthropic;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.Clock;
 import dev.detour.api.ErrorKind;
@@ -12,10 +11,13 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
-import dev.detour.wire.http.HttpExchange;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.wire.anthropic.AnthropicCodec;
+import dev.detour.wire.anthropic.AnthropicStreamDecoder;
+import dev.detour.wire.http.HttpExchange;
 import dev.detour.wire.http.TransportErrors;
+import dev.detour.wire.http.WireJson;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -49,8 +51,6 @@ final class AnthropicAdapter implements ProviderAdapter {
     /** Documented context window of current Claude models. */
     static final int CLAUDE_CONTEXT_WINDOW = 200_000;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final AnthropicOptions options;
     private final ProviderContext context;
     private final Clock clock;
@@ -71,8 +71,8 @@ final class AnthropicAdapter implements ProviderAdapter {
     public Future<ChatResponse> chat(ChatRequest request, Call call) {
         ObjectNode body;
         try {
-            body = AnthropicTranslator.toRequest(request.stream() ? request.toBuilder().stream(false).build() : request,
-                    options);
+            body = AnthropicCodec.writeRequest(request.stream() ? request.toBuilder().stream(false).build() : request,
+                    options.defaultMaxTokens());
         } catch (ProviderException e) {
             return Future.failedFuture(e);
         }
@@ -91,7 +91,7 @@ final class AnthropicAdapter implements ProviderAdapter {
                     promise.tryFail(error(response, b.result()));
                 } else {
                     try {
-                        promise.tryComplete(AnthropicTranslator.fromResponse(parse(b.result()), now()));
+                        promise.tryComplete(AnthropicCodec.parseResponse(parse(b.result()), now()));
                     } catch (ProviderException e) {
                         promise.tryFail(e);
                     }
@@ -105,8 +105,8 @@ final class AnthropicAdapter implements ProviderAdapter {
     public Future<Void> stream(ChatRequest request, Call call, ChunkSink sink) {
         ObjectNode body;
         try {
-            body = AnthropicTranslator.toRequest(request.stream() ? request : request.toBuilder().stream(true).build(),
-                    options);
+            body = AnthropicCodec.writeRequest(request.stream() ? request : request.toBuilder().stream(true).build(),
+                    options.defaultMaxTokens());
         } catch (ProviderException e) {
             return Future.failedFuture(e);
         }
@@ -127,7 +127,7 @@ final class AnthropicAdapter implements ProviderAdapter {
                 if (!promise.future().isComplete()) {
                     sink.next(chunk);
                 }
-            }, now(), context.apiKey());
+            }, now(), json -> AnthropicErrors.fromStreamError(json, context.apiKey()));
             call.onFlowControl(response::pause, response::resume);
             response.handler(buffer -> {
                 if (promise.future().isComplete()) {
@@ -187,7 +187,7 @@ final class AnthropicAdapter implements ProviderAdapter {
         }
         Buffer payload;
         try {
-            payload = Buffer.buffer(JSON.writeValueAsBytes(body));
+            payload = Buffer.buffer(WireJson.MAPPER.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             return Future.failedFuture(new ProviderException(ErrorKind.INVALID_REQUEST, 0,
                     "anthropic: request not serialisable: " + e.getOriginalMessage()));
@@ -237,7 +237,7 @@ final class AnthropicAdapter implements ProviderAdapter {
 
     private static JsonNode parse(Buffer body) {
         try {
-            return JSON.readTree(body.getBytes());
+            return WireJson.MAPPER.readTree(body.getBytes());
         } catch (IOException e) {
             throw new ProviderException(ErrorKind.UNKNOWN, 200, "anthropic: response body is not JSON");
         }

@@ -1,10 +1,13 @@
 package dev.detour.plugin.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
+import dev.detour.wire.http.ErrorKinds;
+import dev.detour.wire.http.JsonFields;
 import dev.detour.wire.http.RetryAfter;
+import dev.detour.wire.http.WireJson;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,10 +37,14 @@ import java.util.function.Function;
  *   <tr><td>{@code rate_limit_error} / 429</td><td>RATE_LIMITED, with the {@link RetryAfter} headers
  *       ({@code retry-after} seconds) or else the earliest {@code anthropic-ratelimit-*-reset} time</td></tr>
  *   <tr><td>{@code api_error} / 500 and other 5xx</td><td>SERVER_ERROR</td></tr>
- *   <tr><td>{@code overloaded_error} / 529</td><td>OVERLOADED</td></tr>
+ *   <tr><td>{@code overloaded_error} / 529, and 503</td><td>OVERLOADED</td></tr>
  *   <tr><td>{@code timeout_error} / 504, 408</td><td>TIMEOUT</td></tr>
- *   <tr><td>other 4xx</td><td>INVALID_REQUEST</td></tr>
+ *   <tr><td>405, 410</td><td>NOT_FOUND</td></tr>
+ *   <tr><td>other 4xx</td><td>INVALID_REQUEST (the docs: {@code invalid_request_error} is also used for
+ *       4xx statuses not listed)</td></tr>
  * </table>
+ * Statuses without an Anthropic meaning (408, 405, 410, 503, other 5xx) follow {@link ErrorKinds#ofStatus};
+ * 402, 413, 504, 529 and other 4xx are Anthropic's documented overrides.
  *
  * An {@code error} event inside a stream is classified by its type alone and reported with the
  * status that type has outside a stream (e.g. 529 for {@code overloaded_error}), so
@@ -48,7 +55,6 @@ import java.util.function.Function;
 public final class AnthropicErrors {
 
     static final int MAX_MESSAGE = 500;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] RESET_HEADERS = {
             "anthropic-ratelimit-requests-reset", "anthropic-ratelimit-tokens-reset",
             "anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-output-tokens-reset"};
@@ -71,8 +77,8 @@ public final class AnthropicErrors {
         String message = null;
         JsonNode error = parse(body).path("error");
         if (error.isObject()) {
-            type = AnthropicTranslator.textOrNull(error.get("type"));
-            message = AnthropicTranslator.textOrNull(error.get("message"));
+            type = JsonFields.optText(error, "type");
+            message = JsonFields.optText(error, "message");
         }
         if (message == null) {
             message = body == null || body.length == 0 ? "" : new String(body, StandardCharsets.UTF_8);
@@ -87,8 +93,8 @@ public final class AnthropicErrors {
     /** Classifies the JSON of an in-band {@code event: error}. */
     public static ProviderException fromStreamError(JsonNode event, String apiKey) {
         JsonNode error = event == null ? null : event.path("error");
-        String type = error == null ? null : AnthropicTranslator.textOrNull(error.get("type"));
-        String message = error == null ? null : AnthropicTranslator.textOrNull(error.get("message"));
+        String type = error == null ? null : JsonFields.optText(error, "type");
+        String message = error == null ? null : JsonFields.optText(error, "message");
         if (message == null) {
             message = "";
         }
@@ -133,18 +139,19 @@ public final class AnthropicErrors {
                     break; // a type newer than this adapter: fall back to the status
             }
         }
-        return switch (status) {
-            case 400, 422 -> isContextLength(message) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
-            case 401 -> ErrorKind.AUTHENTICATION;
-            case 402, 403 -> ErrorKind.PERMISSION;
-            case 404 -> ErrorKind.NOT_FOUND;
-            case 408, 504 -> ErrorKind.TIMEOUT;
-            case 413 -> ErrorKind.CONTEXT_LENGTH;
-            case 429 -> ErrorKind.RATE_LIMITED;
-            case 529 -> ErrorKind.OVERLOADED;
-            default -> status >= 500 && status < 600 ? ErrorKind.SERVER_ERROR
-                    : status >= 400 && status < 500 ? ErrorKind.INVALID_REQUEST : ErrorKind.UNKNOWN;
+        // Anthropic's own statuses, then the generic rule.
+        ErrorKind kind = switch (status) {
+            case 402 -> ErrorKind.PERMISSION;      // billing_error
+            case 413 -> ErrorKind.CONTEXT_LENGTH;  // request_too_large
+            case 504 -> ErrorKind.TIMEOUT;         // timeout_error
+            case 529 -> ErrorKind.OVERLOADED;      // overloaded_error
+            default -> ErrorKinds.ofStatus(status);
         };
+        if (kind == ErrorKind.UNKNOWN && ErrorKinds.isClientError(status)) {
+            // "We may also use this error type [invalid_request_error] for other 4XX status codes."
+            kind = ErrorKind.INVALID_REQUEST;
+        }
+        return kind == ErrorKind.INVALID_REQUEST && isContextLength(message) ? ErrorKind.CONTEXT_LENGTH : kind;
     }
 
     private static int statusOf(String type) {
@@ -191,13 +198,13 @@ public final class AnthropicErrors {
 
     private static JsonNode parse(byte[] body) {
         if (body == null || body.length == 0) {
-            return JSON.missingNode();
+            return MissingNode.getInstance();
         }
         try {
-            JsonNode n = JSON.readTree(body);
-            return n == null ? JSON.missingNode() : n;
+            JsonNode n = WireJson.MAPPER.readTree(body);
+            return n == null ? MissingNode.getInstance() : n;
         } catch (IOException e) {
-            return JSON.missingNode();
+            return MissingNode.getInstance();
         }
     }
 

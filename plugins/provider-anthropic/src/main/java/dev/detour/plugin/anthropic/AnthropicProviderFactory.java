@@ -7,7 +7,7 @@ import org.pf4j.Extension;
 
 /**
  * The {@code anthropic} provider type: Anthropic's Messages API ({@code POST {base_url}/v1/messages},
- * default base {@code https://api.anthropic.com}). See {@link AnthropicTranslator} for what of a
+ * default base {@code https://api.anthropic.com}). See {@link dev.detour.wire.anthropic.AnthropicCodec} for what of a
  * canonical request is supported, emulated or refused.
  */
 @Extension

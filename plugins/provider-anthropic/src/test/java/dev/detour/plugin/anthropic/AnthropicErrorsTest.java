@@ -121,6 +121,22 @@ class AnthropicErrorsTest {
     }
 
     @Test
+    void statuses_anthropic_does_not_document_follow_the_generic_rule() {
+        // A 503 or 405 comes from something in front of the API, not from the API.
+        assertEquals(ErrorKind.OVERLOADED, classify(503, "Service Unavailable".getBytes(StandardCharsets.UTF_8)).kind());
+        assertEquals(ErrorKind.NOT_FOUND, classify(405, new byte[0]).kind());
+        assertEquals(ErrorKind.NOT_FOUND, classify(410, new byte[0]).kind());
+        assertEquals(ErrorKind.TIMEOUT, classify(408, new byte[0]).kind());
+    }
+
+    @Test
+    void anthropic_statuses_override_the_generic_rule() {
+        assertEquals(ErrorKind.PERMISSION, classify(402, new byte[0]).kind(), "billing_error");
+        assertEquals(ErrorKind.TIMEOUT, classify(504, new byte[0]).kind(), "timeout_error");
+        assertEquals(ErrorKind.INVALID_REQUEST, classify(418, new byte[0]).kind(), "other 4xx: invalid_request_error");
+    }
+
+    @Test
     void never_puts_the_api_key_in_the_message() {
         ProviderException e = classify(401, error("authentication_error", "bad key sk-ant-secret"));
 

@@ -3,9 +3,9 @@ package dev.detour.plugin.azure;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.wire.http.ErrorBodies;
+import dev.detour.wire.http.ErrorKinds;
 import dev.detour.wire.http.RetryAfter;
-import dev.detour.wire.http.JsonFields;
+import dev.detour.wire.openai.OpenAiErrorBody;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
@@ -25,13 +25,14 @@ import java.util.regex.Pattern;
  *       "content management policy" message on a 4xx &rarr; {@code CONTENT_FILTER}</li>
  *   <li>{@code context_length_exceeded} or a "maximum context length" message on a 4xx &rarr;
  *       {@code CONTEXT_LENGTH}</li>
- *   <li>429 &rarr; {@code RATE_LIMITED} (TPM/RPM quota of the deployment)</li>
- *   <li>401 &rarr; {@code AUTHENTICATION}; 403 &rarr; {@code PERMISSION}; 404
- *       ({@code DeploymentNotFound}) &rarr; {@code NOT_FOUND}</li>
- *   <li>408 &rarr; {@code TIMEOUT}; 400, 413, 415, 422 &rarr; {@code INVALID_REQUEST}; other 4xx &rarr; {@code UNKNOWN}</li>
- *   <li>503 ({@code ServiceUnavailable}: regional capacity pressure) &rarr; {@code OVERLOADED};
- *       every other 5xx &rarr; {@code SERVER_ERROR}</li>
+ *   <li>every status as {@link ErrorKinds#ofStatus} says: 429 (TPM/RPM quota of the deployment)
+ *       &rarr; {@code RATE_LIMITED}; 401 &rarr; {@code AUTHENTICATION}; 403 &rarr; {@code PERMISSION};
+ *       404 ({@code DeploymentNotFound}), 405, 410 &rarr; {@code NOT_FOUND}; 408 &rarr; {@code TIMEOUT};
+ *       400, 413, 415, 422 &rarr; {@code INVALID_REQUEST}; other 4xx &rarr; {@code UNKNOWN}; 503
+ *       ({@code ServiceUnavailable}: regional capacity pressure) &rarr; {@code OVERLOADED}; every other
+ *       5xx &rarr; {@code SERVER_ERROR}</li>
  * </ol>
+ * The error object is read by {@link OpenAiErrorBody}.
  * A 200 answer cut by the output filter ({@code finish_reason: content_filter}) is
  * {@link #filteredAnswer()}. Retry-After: {@link RetryAfter} ({@code retry-after-ms}, else
  * {@code retry-after}), else on a 429 the "retry after N seconds" of the message (Azure's
@@ -47,13 +48,12 @@ final class AzureErrors {
 
     /** Classifies a non-2xx answer. */
     static ProviderException fromResponse(int status, MultiMap headers, Buffer body, Instant now) {
-        ErrorBody e = ErrorBody.parse(body);
-        String message = e.message != null ? e.message : "HTTP " + status + (e.raw.isEmpty() ? "" : ": " + e.raw);
+        OpenAiErrorBody e = OpenAiErrorBody.parse(body);
         Duration wait = RetryAfter.parse(headers, now);
         if (wait == null && status == 429) {
-            wait = retryAfterInMessage(e.message);
+            wait = retryAfterInMessage(e.message());
         }
-        return new ProviderException(classify(status, e), status, message, wait, e.providerCode());
+        return new ProviderException(classify(status, e), status, e.describe(status), wait, providerCode(e));
     }
 
     /**
@@ -70,9 +70,9 @@ final class AzureErrors {
 
     /** Classifies an error object sent inside a stream or in a 2xx body (no status: 0). */
     static ProviderException fromErrorObject(JsonNode root) {
-        ErrorBody e = ErrorBody.of(root);
-        return new ProviderException(classify(e.status, e), e.status,
-                e.message != null ? e.message : "error event in stream", null, e.providerCode());
+        OpenAiErrorBody e = OpenAiErrorBody.of(root);
+        return new ProviderException(classify(e.status(), e), e.status(),
+                e.message() != null ? e.message() : "error event in stream", null, providerCode(e));
     }
 
     /** The output filter withheld (part of) the answer, reported with finish_reason {@code content_filter}. */
@@ -82,12 +82,12 @@ final class AzureErrors {
                 null, "content_filter");
     }
 
-    static ErrorKind classify(int status, ErrorBody e) {
-        String c = lower(e.code);
-        String m = lower(e.message);
-        boolean clientStatus = status == 0 || (status >= 400 && status < 500);
-        if (clientStatus && (c.equals("content_filter") || lower(e.innerCode).equals("responsibleaipolicyviolation")
-                || e.hasFilterResult || m.contains("content management policy"))) {
+    static ErrorKind classify(int status, OpenAiErrorBody e) {
+        String c = lower(e.code());
+        String m = lower(e.message());
+        boolean clientStatus = status == 0 || ErrorKinds.isClientError(status);
+        if (clientStatus && (c.equals("content_filter") || lower(e.innerCode()).equals("responsibleaipolicyviolation")
+                || e.contentFilterResult() || m.contains("content management policy"))) {
             return ErrorKind.CONTENT_FILTER;
         }
         if (clientStatus && (c.equals("context_length_exceeded") || m.contains("maximum context length"))) {
@@ -99,77 +99,17 @@ final class AzureErrors {
             }
             return c.equals("serviceunavailable") ? ErrorKind.OVERLOADED : ErrorKind.SERVER_ERROR;
         }
-        switch (status) {
-            case 429:
-                return ErrorKind.RATE_LIMITED;
-            case 401:
-                return ErrorKind.AUTHENTICATION;
-            case 403:
-                return ErrorKind.PERMISSION;
-            case 404:
-            case 410:
-                return ErrorKind.NOT_FOUND;
-            case 408:
-                return ErrorKind.TIMEOUT;
-            case 400:
-            case 413:
-            case 415:
-            case 422:
-                return ErrorKind.INVALID_REQUEST;
-            case 503:
-                return ErrorKind.OVERLOADED;
-            default:
-                return status >= 500 && status < 600 ? ErrorKind.SERVER_ERROR : ErrorKind.UNKNOWN;
-        }
+        // Azure documents no status of its own: 503 (ServiceUnavailable, regional capacity) is the
+        // generic rule's overload.
+        return ErrorKinds.ofStatus(status);
     }
 
     private static String lower(String s) {
         return s == null ? "" : s.toLowerCase(Locale.ROOT);
     }
 
-    // ---------------------------------------------------------------- the error object
-
-    /** Azure's {@code {"error": {"code", "message", "status", "innererror": {"code", "content_filter_result"}}}}. */
-    static final class ErrorBody {
-        String message;
-        String code;
-        String innerCode;
-        boolean hasFilterResult;
-        int status;
-        String raw = "";
-
-        static ErrorBody parse(Buffer body) {
-            JsonNode node = ErrorBodies.jsonObject(body);
-            ErrorBody e = node != null ? of(node) : new ErrorBody();
-            if (e.message == null) {
-                e.raw = ErrorBodies.excerpt(body, ErrorBodies.EXCERPT);
-            }
-            return e;
-        }
-
-        static ErrorBody of(JsonNode root) {
-            ErrorBody e = new ErrorBody();
-            JsonNode err = root.get("error");
-            if (err == null || !err.isObject()) {
-                err = root;
-            }
-            e.message = JsonFields.optText(err, "message");
-            e.code = JsonFields.optText(err, "code");
-            JsonNode status = err.get("status");
-            if (status != null && status.isIntegralNumber()) {
-                e.status = status.asInt();
-            }
-            // Azure documents "innererror"; some gateways in front of it rename it "inner_error".
-            JsonNode inner = err.has("innererror") ? err.get("innererror") : err.get("inner_error");
-            if (inner != null && inner.isObject()) {
-                e.innerCode = JsonFields.optText(inner, "code");
-                e.hasFilterResult = inner.has("content_filter_result") || inner.has("content_filter_results");
-            }
-            return e;
-        }
-
-        String providerCode() {
-            return innerCode != null ? code + "/" + innerCode : code;
-        }
+    /** The code Detour reports: Azure's {@code code}, with {@code innererror.code} after a slash when there is one. */
+    private static String providerCode(OpenAiErrorBody e) {
+        return e.innerCode() != null ? e.code() + "/" + e.innerCode() : e.code();
     }
 }

@@ -82,6 +82,12 @@ class AzureErrorsTest {
     }
 
     @Test
+    void status_405_and_410_are_not_found() {
+        assertEquals(ErrorKind.NOT_FOUND, answer(405, null).kind());
+        assertEquals(ErrorKind.NOT_FOUND, answer(410, null).kind());
+    }
+
+    @Test
     void status_503_is_overloaded() {
         assertEquals(ErrorKind.OVERLOADED, answer(503, fixture("/azure/error-service-unavailable.json")).kind());
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.wire.http.ErrorBodies;
+import dev.detour.wire.http.ErrorKinds;
 import dev.detour.wire.http.RetryAfter;
 import dev.detour.wire.http.JsonFields;
 import io.vertx.core.MultiMap;
@@ -29,9 +30,12 @@ import java.util.Locale;
  *   <li>{@code ModelTimeoutException} (408) &rarr; {@code TIMEOUT}; {@code ModelErrorException} (424),
  *       {@code ModelStreamErrorException}, {@code InternalServerException} (500) &rarr; {@code SERVER_ERROR}</li>
  *   <li>{@code ServiceUnavailableException} (503), {@code ModelNotReadyException} &rarr; {@code OVERLOADED}</li>
- *   <li>an unnamed error: 429 &rarr; {@code RATE_LIMITED}, 401 &rarr; {@code AUTHENTICATION}, 403
- *       &rarr; {@code PERMISSION}, 404 &rarr; {@code NOT_FOUND}, 408 &rarr; {@code TIMEOUT}, other 4xx
- *       &rarr; {@code INVALID_REQUEST}, 503 &rarr; {@code OVERLOADED}, other 5xx &rarr; {@code SERVER_ERROR}</li>
+ *   <li>an unnamed error: as {@link ErrorKinds#ofStatus} says (429 &rarr; {@code RATE_LIMITED}, 401
+ *       &rarr; {@code AUTHENTICATION}, 403 &rarr; {@code PERMISSION}, 404 &rarr; {@code NOT_FOUND}, 408
+ *       &rarr; {@code TIMEOUT}, 400, 413, 415, 422 &rarr; {@code INVALID_REQUEST} or {@code CONTEXT_LENGTH}
+ *       by the message as for {@code ValidationException}, other 4xx &rarr; {@code UNKNOWN}, 503 &rarr;
+ *       {@code OVERLOADED}, other 5xx &rarr; {@code SERVER_ERROR}); without a status (inside a stream)
+ *       &rarr; {@code SERVER_ERROR}</li>
  * </ul>
  * Transport failures are the adapter's, through {@link dev.detour.wire.http.TransportErrors}. Stateless.
  */
@@ -101,30 +105,11 @@ final class BedrockErrors {
                 break;
         }
         if (status == 0) {
+            // An unnamed exception inside a stream: the model or the service failed mid-answer.
             return ErrorKind.SERVER_ERROR;
         }
-        if (status == 429) {
-            return ErrorKind.RATE_LIMITED;
-        }
-        if (status == 401) {
-            return ErrorKind.AUTHENTICATION;
-        }
-        if (status == 403) {
-            return ErrorKind.PERMISSION;
-        }
-        if (status == 404) {
-            return ErrorKind.NOT_FOUND;
-        }
-        if (status == 408) {
-            return ErrorKind.TIMEOUT;
-        }
-        if (status >= 400 && status < 500) {
-            return isContextLength(m) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
-        }
-        if (status == 503) {
-            return ErrorKind.OVERLOADED;
-        }
-        return status >= 500 && status < 600 ? ErrorKind.SERVER_ERROR : ErrorKind.UNKNOWN;
+        ErrorKind kind = ErrorKinds.ofStatus(status);
+        return kind == ErrorKind.INVALID_REQUEST && isContextLength(m) ? ErrorKind.CONTEXT_LENGTH : kind;
     }
 
     /** Wordings of Bedrock's "prompt does not fit" validation errors across model families. */

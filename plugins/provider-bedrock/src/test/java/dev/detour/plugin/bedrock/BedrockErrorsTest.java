@@ -104,6 +104,12 @@ class BedrockErrorsTest {
     }
 
     @Test
+    void an_unnamed_4xx_that_says_the_input_is_too_long_is_context_length() {
+        assertEquals(ErrorKind.CONTEXT_LENGTH, answer(413, null, "{\"message\":\"Input is too long for requested model.\"}").kind());
+        assertEquals(ErrorKind.UNKNOWN, answer(409, null, null).kind(), "a 4xx no rule names fails over");
+    }
+
+    @Test
     void stream_exceptions_are_classified_by_their_type() {
         byte[] p = "{\"message\":\"slow down\"}".getBytes(StandardCharsets.UTF_8);
         assertEquals(ErrorKind.RATE_LIMITED, BedrockErrors.fromStreamException("throttlingException", p).kind());

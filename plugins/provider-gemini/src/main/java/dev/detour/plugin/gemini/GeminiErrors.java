@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
+import dev.detour.wire.http.ErrorKinds;
 import dev.detour.wire.http.RetryAfter;
 
 import java.io.IOException;
@@ -26,11 +27,12 @@ import java.util.Locale;
  *       request is fine, this provider account may not serve it, another target may</li>
  *   <li>400 INVALID_ARGUMENT about the token limit ("exceeds the maximum number of tokens") →
  *       CONTEXT_LENGTH; any other 400 → INVALID_REQUEST</li>
- *   <li>404 NOT_FOUND → NOT_FOUND</li>
- *   <li>429 RESOURCE_EXHAUSTED → RATE_LIMITED, with the {@code Retry-After} header (delay-seconds; Google sends no HTTP-date) or else the
- *       {@code google.rpc.RetryInfo.retryDelay} ("12s") of {@code error.details}</li>
- *   <li>500 INTERNAL (and other 5xx) → SERVER_ERROR; 503 UNAVAILABLE → OVERLOADED;
- *       504 DEADLINE_EXCEEDED and 408 → TIMEOUT</li>
+ *   <li>413 (the request size limit) → CONTEXT_LENGTH; 504 DEADLINE_EXCEEDED → TIMEOUT</li>
+ *   <li>every other status as {@link ErrorKinds#ofStatus} says: 404 NOT_FOUND → NOT_FOUND; 429
+ *       RESOURCE_EXHAUSTED → RATE_LIMITED, with the {@code Retry-After} header (delay-seconds; Google
+ *       sends no HTTP-date) or else the {@code google.rpc.RetryInfo.retryDelay} ("12s") of
+ *       {@code error.details}; 500 INTERNAL (and other 5xx) → SERVER_ERROR; 503 UNAVAILABLE →
+ *       OVERLOADED; 408 → TIMEOUT; 409 ABORTED and other 4xx → UNKNOWN</li>
  * </ul>
  * Transport failures are the adapter's, through {@link dev.detour.wire.http.TransportErrors}.
  * Messages quote Google's message (which never carries the key) and never the request.
@@ -117,34 +119,15 @@ final class GeminiErrors {
         if (reason.equals("API_KEY_INVALID") || lower.contains("api key not valid") || lower.contains("api key expired")) {
             return ErrorKind.AUTHENTICATION;
         }
-        switch (code) {
-            case 401:
-                return ErrorKind.AUTHENTICATION;
-            case 403:
-                return ErrorKind.PERMISSION;
-            case 404:
-                return ErrorKind.NOT_FOUND;
-            case 408:
-            case 504:
-                return ErrorKind.TIMEOUT;
-            case 429:
-                return ErrorKind.RATE_LIMITED;
-            case 503:
-                return ErrorKind.OVERLOADED;
-            case 400:
-                if (gStatus.equals("FAILED_PRECONDITION")) {
-                    return ErrorKind.PERMISSION;
-                }
-                return isTokenLimit(lower) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
-            default:
-                if (code >= 500) {
-                    return ErrorKind.SERVER_ERROR;
-                }
-                if (code == 413) {
-                    return ErrorKind.CONTEXT_LENGTH;
-                }
-                return code >= 400 && code < 500 ? ErrorKind.INVALID_REQUEST : ErrorKind.UNKNOWN;
-        }
+        return switch (code) {
+            case 400 -> gStatus.equals("FAILED_PRECONDITION") ? ErrorKind.PERMISSION
+                    : isTokenLimit(lower) ? ErrorKind.CONTEXT_LENGTH : ErrorKind.INVALID_REQUEST;
+            // The request size limit (20 MB of inline data) is Gemini's own: another target may take it.
+            case 413 -> ErrorKind.CONTEXT_LENGTH;
+            // DEADLINE_EXCEEDED: the deadline passed before the model answered.
+            case 504 -> ErrorKind.TIMEOUT;
+            default -> ErrorKinds.ofStatus(code);
+        };
     }
 
     private static boolean isTokenLimit(String lower) {

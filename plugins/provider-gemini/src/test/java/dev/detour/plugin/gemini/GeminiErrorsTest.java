@@ -109,6 +109,17 @@ class GeminiErrorsTest {
     }
 
     @Test
+    void a_request_over_geminis_size_limit_is_context_length() {
+        assertEquals(ErrorKind.CONTEXT_LENGTH, GeminiErrors.fromHttp(413, null, "Request Entity Too Large").kind());
+    }
+
+    @Test
+    void an_aborted_or_unlisted_4xx_is_unknown_so_it_fails_over() {
+        assertEquals(ErrorKind.UNKNOWN, GeminiErrors.fromHttp(409, null,
+                error(409, "ABORTED", "The operation was aborted.")).kind());
+    }
+
+    @Test
     void a_body_that_is_not_json_is_classified_by_status_and_quoted() {
         ProviderException e = GeminiErrors.fromHttp(502, null, "<html>Bad Gateway</html>");
 

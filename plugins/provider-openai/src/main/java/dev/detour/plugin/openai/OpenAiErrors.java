@@ -3,10 +3,10 @@ package dev.detour.plugin.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
-import dev.detour.wire.http.ErrorBodies;
+import dev.detour.wire.http.ErrorKinds;
 import dev.detour.wire.http.RetryAfter;
 import dev.detour.wire.http.TransportErrors;
-import dev.detour.wire.http.JsonFields;
+import dev.detour.wire.openai.OpenAiErrorBody;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
@@ -28,17 +28,18 @@ import java.util.regex.Pattern;
  *       "content management policy" message, on a 4xx &rarr; {@code CONTENT_FILTER}</li>
  *   <li>{@code code} {@code context_length_exceeded}, or a "maximum context length" message
  *       (vLLM, Mistral) on a 4xx &rarr; {@code CONTEXT_LENGTH}</li>
- *   <li>429 &rarr; {@code RATE_LIMITED}, including {@code insufficient_quota}; 402 (credits
- *       exhausted, OpenRouter) likewise</li>
- *   <li>401 &rarr; {@code AUTHENTICATION}; 403 (including an unsupported country, region or
- *       territory) &rarr; {@code PERMISSION}; 404 ({@code model_not_found}), 405, 410
- *       &rarr; {@code NOT_FOUND}</li>
- *   <li>408 &rarr; {@code TIMEOUT}; 409 (lock conflict, retried by OpenAI's own SDKs) &rarr;
- *       {@code SERVER_ERROR}</li>
- *   <li>400, 413, 415, 422 &rarr; {@code INVALID_REQUEST}; any other 4xx &rarr; {@code UNKNOWN}</li>
- *   <li>503 with "overloaded" / "slow down" wording or code &rarr; {@code OVERLOADED}; every other
- *       5xx, 502 and 504 included &rarr; {@code SERVER_ERROR}</li>
+ *   <li>402 (credits exhausted, OpenRouter) &rarr; {@code RATE_LIMITED}, as every 429 is (including
+ *       {@code insufficient_quota})</li>
+ *   <li>409 (lock conflict, retried by OpenAI's own SDKs) &rarr; {@code SERVER_ERROR}</li>
+ *   <li>503 with "overloaded" / "slow down" wording or code &rarr; {@code OVERLOADED}, a plain 503
+ *       &rarr; {@code SERVER_ERROR}</li>
+ *   <li>every other status as {@link ErrorKinds#ofStatus} says (401 &rarr; {@code AUTHENTICATION};
+ *       403, including an unsupported country, region or territory &rarr; {@code PERMISSION}; 404
+ *       {@code model_not_found}, 405, 410 &rarr; {@code NOT_FOUND}; 408 &rarr; {@code TIMEOUT}; 400,
+ *       413, 415, 422 &rarr; {@code INVALID_REQUEST}; other 4xx &rarr; {@code UNKNOWN}; other 5xx,
+ *       502 and 504 included &rarr; {@code SERVER_ERROR})</li>
  * </ol>
+ * The error object is read by {@link OpenAiErrorBody}.
  * Transport failures are not classified here: the adapter hands them to {@link TransportErrors}.
  *
  * <p>{@code Retry-After} comes from {@code retry-after-ms} (milliseconds, sent by OpenAI), else
@@ -64,10 +65,9 @@ final class OpenAiErrors {
      * @param now     the wall-clock time, to turn an HTTP-date Retry-After into a duration
      */
     static ProviderException fromResponse(int status, MultiMap headers, Buffer body, Instant now) {
-        ErrorBody e = ErrorBody.parse(body);
-        String message = e.message != null ? e.message : "HTTP " + status + (e.raw.isEmpty() ? "" : ": " + e.raw);
-        ErrorKind kind = classify(status, e.code, e.type, e.message);
-        return new ProviderException(kind, status, message, retryAfter(status, headers, now), e.providerCode());
+        OpenAiErrorBody e = OpenAiErrorBody.parse(body);
+        ErrorKind kind = classify(status, e.code(), e.type(), e.message());
+        return new ProviderException(kind, status, e.describe(status), retryAfter(status, headers, now), providerCode(e));
     }
 
     /**
@@ -76,11 +76,11 @@ final class OpenAiErrors {
      * {@code error.status}; when present it is used as the status, else the status is 0.
      */
     static ProviderException fromStreamError(JsonNode event) {
-        ErrorBody e = ErrorBody.of(event);
-        int status = e.status;
-        ErrorKind kind = classify(status, e.code, e.type, e.message);
-        String message = e.message != null ? e.message : "error event in stream";
-        return new ProviderException(kind, status, message, null, e.providerCode());
+        OpenAiErrorBody e = OpenAiErrorBody.of(event);
+        int status = e.status();
+        ErrorKind kind = classify(status, e.code(), e.type(), e.message());
+        String message = e.message() != null ? e.message() : "error event in stream";
+        return new ProviderException(kind, status, message, null, providerCode(e));
     }
 
     /**
@@ -101,37 +101,17 @@ final class OpenAiErrors {
         if (status == 0) {
             return classifyInBand(c, t, m);
         }
-        switch (status) {
-            case 429:
-            case 402:
-                // insufficient_quota will not heal by retrying, but ErrorKind has no "rate limited,
-                // do not retry" kind; RATE_LIMITED keeps `fallback_on: rate_limit` meaning every 429.
-                return ErrorKind.RATE_LIMITED;
-            case 401:
-                return ErrorKind.AUTHENTICATION;
-            case 403:
-                return ErrorKind.PERMISSION;
-            case 404:
-            case 405:
-            case 410:
-                return ErrorKind.NOT_FOUND;
-            case 408:
-                return ErrorKind.TIMEOUT;
-            case 409:
-                return ErrorKind.SERVER_ERROR;
-            case 400:
-            case 413:
-            case 415:
-            case 422:
-                return ErrorKind.INVALID_REQUEST;
-            case 503:
-                return isOverload(c, t, m) ? ErrorKind.OVERLOADED : ErrorKind.SERVER_ERROR;
-            default:
-                if (status >= 500 && status < 600) {
-                    return ErrorKind.SERVER_ERROR;
-                }
-                return ErrorKind.UNKNOWN;
-        }
+        // insufficient_quota (429) will not heal by retrying, but ErrorKind has no "rate limited, do
+        // not retry" kind; RATE_LIMITED keeps `fallback_on: rate_limit` meaning every 429.
+        return switch (status) {
+            // OpenRouter: credits exhausted. Another target may serve the request.
+            case 402 -> ErrorKind.RATE_LIMITED;
+            // A lock conflict, which OpenAI's own SDKs retry.
+            case 409 -> ErrorKind.SERVER_ERROR;
+            // OpenAI answers 503 both for an overloaded engine ("Slow Down", "overloaded") and for an outage.
+            case 503 -> isOverload(c, t, m) ? ErrorKind.OVERLOADED : ErrorKind.SERVER_ERROR;
+            default -> ErrorKinds.ofStatus(status);
+        };
     }
 
     private static ErrorKind classifyInBand(String c, String t, String m) {
@@ -232,54 +212,8 @@ final class OpenAiErrors {
         return s == null ? null : s.trim();
     }
 
-    // ---------------------------------------------------------------- the error object
-
-    /** OpenAI's {@code {"error": {"message", "type", "param", "code"}}}, leniently read. */
-    private static final class ErrorBody {
-        String message;
-        String type;
-        String code;
-        int status;
-        String raw = "";
-
-        static ErrorBody parse(Buffer body) {
-            JsonNode node = ErrorBodies.jsonObject(body);
-            ErrorBody e = node != null ? of(node) : new ErrorBody();
-            if (e.message == null) {
-                e.raw = ErrorBodies.excerpt(body, ErrorBodies.EXCERPT);
-            }
-            return e;
-        }
-
-        static ErrorBody of(JsonNode root) {
-            ErrorBody e = new ErrorBody();
-            JsonNode err = root.get("error");
-            if (err != null && err.isTextual()) {
-                e.message = err.asText();
-                err = root;
-            } else if (err == null || !err.isObject()) {
-                // Some compatible servers answer with the error object at the top level.
-                err = root;
-            }
-            if (e.message == null) {
-                e.message = JsonFields.optText(err, "message");
-            }
-            e.type = JsonFields.optText(err, "type");
-            JsonNode code = err.get("code");
-            if (code != null && code.isIntegralNumber()) {
-                e.status = code.asInt();
-            } else {
-                e.code = JsonFields.optText(err, "code");
-            }
-            JsonNode status = err.get("status");
-            if (e.status == 0 && status != null && status.isIntegralNumber()) {
-                e.status = status.asInt();
-            }
-            return e;
-        }
-
-        String providerCode() {
-            return code != null ? code : type;
-        }
+    /** The code Detour reports for the provider's error: its {@code code}, else its {@code type}. */
+    private static String providerCode(OpenAiErrorBody e) {
+        return e.code() != null ? e.code() : e.type();
     }
 }

@@ -1,4 +1,4 @@
-package dev.detour.core.http;
+package dev.detour.wire.anthropic;
 
 import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,10 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AnthropicCodecTest {
+class AnthropicCodecInboundTest {
 
     static JsonNode fixture(String name) throws IOException {
-        try (InputStream in = AnthropicCodecTest.class.getResourceAsStream("/anthropic-inbound/" + name)) {
+        try (InputStream in = AnthropicCodecInboundTest.class.getResourceAsStream("/anthropic-inbound/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("missing fixture " + name);
             }
@@ -473,8 +473,10 @@ class AnthropicCodecTest {
     void reports_a_failure_after_the_start_as_an_error_event_and_nothing_after_it() {
         AnthropicStreamEncoder enc = new AnthropicStreamEncoder("m");
         Buffer first = enc.chunk(chunk("Hel", null, List.of(), null, null));
-        Buffer err = enc.error(ErrorResponses.anthropic("gateway_error", "stream_interrupted",
-                "the stream from 'openai/gpt-4o' failed after it had started: connection reset", null));
+        ObjectNode body = WireJson.MAPPER.createObjectNode().put("type", "error");
+        body.putObject("error").put("type", "api_error").put("code", "stream_interrupted")
+                .put("message", "the stream from 'openai/gpt-4o' failed after it had started: connection reset");
+        Buffer err = enc.error(body);
         Buffer after = enc.finish();
 
         List<Event> ev = decode(first, err, after);

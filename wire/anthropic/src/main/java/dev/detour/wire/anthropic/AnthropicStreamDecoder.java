@@ -1,7 +1,6 @@
-package dev.detour.plugin.anthropic;
+package dev.detour.wire.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
@@ -10,12 +9,15 @@ import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.wire.http.SseDecoder;
+import dev.detour.wire.http.WireJson;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Turns an Anthropic Messages event stream into canonical chunks, pushed to a {@link ChunkSink}.
@@ -34,18 +36,17 @@ import java.util.Map;
  *   <li>{@code message_delta}: a {@code stop_reason} emits the finish chunk; its (cumulative)
  *       usage replaces what was known.</li>
  *   <li>{@code message_stop}: emits one usage chunk (prompt tokens include cache reads and writes,
- *       as in {@link AnthropicTranslator#usage}) and marks the stream {@link #done()}.</li>
- *   <li>{@code error}: the stream {@link #failure() fails} with the classified error.
+ *       as in {@link AnthropicCodec#parseUsage}) and marks the stream {@link #done()}.</li>
+ *   <li>{@code error}: the stream {@link #failure() fails} with what the adapter's classifier makes
+ *       of the event's JSON.
  *       {@code ping} and unknown events are ignored, as the docs ask.</li>
  * </ul>
  * After the stream is done or failed, further input is ignored.
  */
 public final class AnthropicStreamDecoder {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final ChunkSink sink;
     private final long created;
-    private final String apiKey;
+    private final Function<JsonNode, ProviderException> errors;
     private final SseDecoder sse = new SseDecoder(this::onEvent);
     private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
 
@@ -63,12 +64,12 @@ public final class AnthropicStreamDecoder {
     /**
      * @param sink    receives the chunks
      * @param created the creation time to stamp on chunks, epoch seconds
-     * @param apiKey  masked in error messages, or null
+     * @param errors  classifies the JSON of an in-band {@code error} event (the adapter's rules)
      */
-    public AnthropicStreamDecoder(ChunkSink sink, long created, String apiKey) {
-        this.sink = sink;
+    public AnthropicStreamDecoder(ChunkSink sink, long created, Function<JsonNode, ProviderException> errors) {
+        this.sink = Objects.requireNonNull(sink, "sink");
         this.created = created;
-        this.apiKey = apiKey;
+        this.errors = Objects.requireNonNull(errors, "errors");
     }
 
     /** Feeds the next bytes of the response body. */
@@ -114,7 +115,7 @@ public final class AnthropicStreamDecoder {
         }
         JsonNode json;
         try {
-            json = JSON.readTree(data);
+            json = WireJson.MAPPER.readTree(data);
         } catch (IOException e) {
             failure = new ProviderException(ErrorKind.UNKNOWN, 200, "anthropic: malformed stream event '" + event + "'");
             return;
@@ -134,7 +135,7 @@ public final class AnthropicStreamDecoder {
                         cacheRead, cacheCreation, 0));
                 done = true;
             }
-            case "error" -> failure = AnthropicErrors.fromStreamError(json, apiKey);
+            case "error" -> failure = errors.apply(json);
             default -> {
                 // ping, content_block_stop and event types newer than this adapter carry nothing for us.
             }
@@ -142,8 +143,8 @@ public final class AnthropicStreamDecoder {
     }
 
     private void onMessageStart(JsonNode message) {
-        id = AnthropicTranslator.textOrNull(message.get("id"));
-        model = AnthropicTranslator.textOrNull(message.get("model"));
+        id = AnthropicCodec.textOrNull(message.get("id"));
+        model = AnthropicCodec.textOrNull(message.get("model"));
         readUsage(message.path("usage"));
         if (!roleSent) {
             emit(null, null, List.of(), null, null);
@@ -156,7 +157,7 @@ public final class AnthropicStreamDecoder {
                 int toolIndex = nextToolIndex++;
                 toolIndexByBlock.put(blockIndex, toolIndex);
                 emit(null, null, List.of(new ToolCallDelta(toolIndex,
-                        AnthropicTranslator.textOrNull(block.get("id")), block.path("name").asText(""), "")), null, null);
+                        AnthropicCodec.textOrNull(block.get("id")), block.path("name").asText(""), "")), null, null);
             }
             case "text" -> {
                 String text = block.path("text").asText("");
@@ -195,8 +196,8 @@ public final class AnthropicStreamDecoder {
 
     private void onMessageDelta(JsonNode json) {
         readUsage(json.path("usage"));
-        FinishReason finish = AnthropicTranslator.finishReason(
-                AnthropicTranslator.textOrNull(json.path("delta").get("stop_reason")));
+        FinishReason finish = AnthropicCodec.finishReason(
+                AnthropicCodec.textOrNull(json.path("delta").get("stop_reason")));
         if (finish != null) {
             emit(null, null, List.of(), finish, null);
         }

@@ -1,5 +1,6 @@
-package dev.detour.plugin.anthropic;
+package dev.detour.wire.anthropic;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
@@ -51,7 +52,8 @@ class AnthropicStreamDecoderTest {
 
     private static Decoded decode(byte[] stream, int... cuts) {
         List<ChatChunk> chunks = new ArrayList<>();
-        AnthropicStreamDecoder decoder = new AnthropicStreamDecoder(chunks::add, 1700000000L, "sk-secret");
+        AnthropicStreamDecoder decoder = new AnthropicStreamDecoder(chunks::add, 1700000000L,
+                AnthropicStreamDecoderTest::classify);
         int from = 0;
         for (int cut : cuts) {
             decoder.feed(Buffer.buffer(Arrays.copyOfRange(stream, from, cut)));
@@ -142,14 +144,18 @@ class AnthropicStreamDecoderTest {
         assertEquals(List.of(FinishReason.STOP), d.finishes());
     }
 
+    /** The adapter's in-band error rule stands in here: it names what it was given. */
+    private static ProviderException classify(JsonNode event) {
+        return new ProviderException(ErrorKind.OVERLOADED, 529, "classified", null, event.at("/error/type").asText());
+    }
+
     @Test
-    void fails_with_overloaded_on_documented_in_band_error() {
+    void fails_with_the_classified_documented_in_band_error() {
         Decoded d = decode(Fixtures.bytes("stream-error.sse"));
 
         assertNotNull(d.failure());
-        assertEquals(ErrorKind.OVERLOADED, d.failure().kind());
-        assertEquals(529, d.failure().status());
-        assertEquals("overloaded_error", d.failure().providerCode());
+        assertEquals("classified", d.failure().getMessage());
+        assertEquals("overloaded_error", d.failure().providerCode(), "the classifier got the event's JSON");
         assertTrue(d.usages().isEmpty(), "a failed stream reports no usage");
     }
 

@@ -1,4 +1,4 @@
-package dev.detour.plugin.anthropic;
+package dev.detour.wire.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,16 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AnthropicTranslatorTest {
+class AnthropicCodecOutboundTest {
 
-    private static final AnthropicOptions DEFAULTS = AnthropicOptions.defaults();
+    private static final int DEFAULT_MAX_TOKENS = 4096;
 
     private static ChatRequest.Builder request(Message... messages) {
         return ChatRequest.builder("claude-sonnet-4-5", List.of(messages));
     }
 
     private static JsonNode translate(ChatRequest r) {
-        return AnthropicTranslator.toRequest(r, DEFAULTS);
+        return AnthropicCodec.writeRequest(r, DEFAULT_MAX_TOKENS);
     }
 
     private static Message toolMessage(String callId, String text) {
@@ -82,8 +82,7 @@ class AnthropicTranslatorTest {
 
     @Test
     void sends_default_max_tokens_when_client_gave_none() {
-        JsonNode body = AnthropicTranslator.toRequest(request(Message.text("user", "Hi")).build(),
-                new AnthropicOptions(null, 777, null));
+        JsonNode body = AnthropicCodec.writeRequest(request(Message.text("user", "Hi")).build(), 777);
 
         assertEquals(777, body.path("max_tokens").asInt());
     }
@@ -246,7 +245,7 @@ class AnthropicTranslatorTest {
         ChatRequest r = request(Message.text("system", "Be kind."), Message.text("user", "List two colours"))
                 .responseFormat(Fixtures.parse("{\"type\":\"json_object\"}")).build();
 
-        assertEquals("Be kind.\n\n" + AnthropicTranslator.JSON_INSTRUCTION, translate(r).path("system").asText());
+        assertEquals("Be kind.\n\n" + AnthropicCodec.JSON_INSTRUCTION, translate(r).path("system").asText());
     }
 
     @Test
@@ -256,8 +255,8 @@ class AnthropicTranslatorTest {
 
         String system = translate(r).path("system").asText();
 
-        assertTrue(system.startsWith(AnthropicTranslator.JSON_INSTRUCTION));
-        assertTrue(system.endsWith(AnthropicTranslator.JSON_SCHEMA_INSTRUCTION + "\n{\"type\":\"object\"}"), system);
+        assertTrue(system.startsWith(AnthropicCodec.JSON_INSTRUCTION));
+        assertTrue(system.endsWith(AnthropicCodec.JSON_SCHEMA_INSTRUCTION + "\n{\"type\":\"object\"}"), system);
     }
 
     @Test
@@ -314,7 +313,7 @@ class AnthropicTranslatorTest {
 
     @Test
     void maps_documented_text_response() {
-        ChatResponse r = AnthropicTranslator.fromResponse(Fixtures.json("response-text.json"), 1700000000L);
+        ChatResponse r = AnthropicCodec.parseResponse(Fixtures.json("response-text.json"), 1700000000L);
 
         assertEquals("msg_013Zva2CMHLNnXjNJJKqJ2EF", r.id());
         assertEquals("claude-sonnet-4-5-20250929", r.model());
@@ -327,7 +326,7 @@ class AnthropicTranslatorTest {
 
     @Test
     void maps_tool_use_blocks_to_tool_calls_and_counts_cache_tokens_as_prompt_tokens() {
-        ChatResponse r = AnthropicTranslator.fromResponse(Fixtures.json("response-tool-use.json"), 0);
+        ChatResponse r = AnthropicCodec.parseResponse(Fixtures.json("response-tool-use.json"), 0);
 
         Message m = r.choices().get(0).message();
         assertEquals("Let me look that up.", m.text());
@@ -339,7 +338,7 @@ class AnthropicTranslatorTest {
 
     @Test
     void maps_thinking_blocks_to_reasoning() {
-        ChatResponse r = AnthropicTranslator.fromResponse(Fixtures.json("response-thinking.json"), 0);
+        ChatResponse r = AnthropicCodec.parseResponse(Fixtures.json("response-thinking.json"), 0);
 
         Message m = r.choices().get(0).message();
         assertEquals("27 * 453 = 12,231", m.text());
@@ -351,7 +350,7 @@ class AnthropicTranslatorTest {
         JsonNode body = Fixtures.parse("{\"id\":\"m\",\"model\":\"c\",\"stop_reason\":\"tool_use\",\"content\":["
                 + "{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":{}}],\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}");
 
-        Message m = AnthropicTranslator.fromResponse(body, 0).choices().get(0).message();
+        Message m = AnthropicCodec.parseResponse(body, 0).choices().get(0).message();
 
         assertNull(m.content());
         assertEquals("{}", m.toolCalls().get(0).arguments());
@@ -362,13 +361,13 @@ class AnthropicTranslatorTest {
             "model_context_window_exceeded,LENGTH", "tool_use,TOOL_CALLS", "refusal,CONTENT_FILTER",
             "something_new,STOP"})
     void maps_stop_reason(String stopReason, FinishReason expected) {
-        assertEquals(expected, AnthropicTranslator.finishReason(stopReason));
+        assertEquals(expected, AnthropicCodec.finishReason(stopReason));
     }
 
     @Test
     void rejects_a_body_that_is_not_a_message() {
         ProviderException e = assertThrows(ProviderException.class,
-                () -> AnthropicTranslator.fromResponse(Fixtures.parse("{\"foo\":1}"), 0));
+                () -> AnthropicCodec.parseResponse(Fixtures.parse("{\"foo\":1}"), 0));
 
         assertEquals(ErrorKind.UNKNOWN, e.kind());
     }

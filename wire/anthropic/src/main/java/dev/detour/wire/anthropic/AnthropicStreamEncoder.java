@@ -1,11 +1,14 @@
-package dev.detour.core.http;
+package dev.detour.wire.anthropic;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.model.Usage;
+import dev.detour.wire.http.WireJson;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.HashMap;
@@ -30,9 +33,10 @@ import java.util.Map;
  *       tokens known by then (often 0) and {@code message_delta} reports the final counts, input
  *       included (its usage is cumulative).</li>
  * </ul>
- * Not thread-safe: one per stream, used on its event loop.
+ * Answers are mapped as {@link AnthropicCodec} describes (stop reasons, usage, ids); a refusal is
+ * sent as text. Not thread-safe: one per stream, used on its event loop.
  */
-final class AnthropicStreamEncoder {
+public final class AnthropicStreamEncoder {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private enum Kind { NONE, TEXT, THINKING, TOOL }
@@ -49,12 +53,12 @@ final class AnthropicStreamEncoder {
     private Usage usage;
 
     /** @param model the model to report (the serving target's) */
-    AnthropicStreamEncoder(String model) {
+    public AnthropicStreamEncoder(String model) {
         this.model = model;
     }
 
     /** The events for the next chunk (an empty buffer when it carries nothing to send). */
-    Buffer chunk(ChatChunk c) {
+    public Buffer chunk(ChatChunk c) {
         Buffer out = Buffer.buffer();
         if (ended) {
             return out;
@@ -93,7 +97,7 @@ final class AnthropicStreamEncoder {
     }
 
     /** The closing events of a stream that ended normally. */
-    Buffer finish() {
+    public Buffer finish() {
         Buffer out = Buffer.buffer();
         if (ended) {
             return out;
@@ -102,9 +106,9 @@ final class AnthropicStreamEncoder {
         close(out);
         ObjectNode md = NODES.objectNode().put("type", "message_delta");
         md.putObject("delta").put("stop_reason", AnthropicCodec.stopReason(finish)).putNull("stop_sequence");
-        md.set("usage", AnthropicCodec.usage(usage, true));
-        out.appendBuffer(AnthropicCodec.event("message_delta", md));
-        out.appendBuffer(AnthropicCodec.event("message_stop", NODES.objectNode().put("type", "message_stop")));
+        md.set("usage", AnthropicCodec.writeUsage(usage, true));
+        out.appendBuffer(event("message_delta", md));
+        out.appendBuffer(event("message_stop", NODES.objectNode().put("type", "message_stop")));
         ended = true;
         return out;
     }
@@ -113,11 +117,11 @@ final class AnthropicStreamEncoder {
      * The in-band error event for a stream that failed after it had started, as Anthropic sends one
      * (the open block is left unclosed, so a client cannot mistake the answer for a complete one).
      *
-     * @param body an Anthropic error body ({@link ErrorBodies#anthropic})
+     * @param body an Anthropic error body: {@code {"type": "error", "error": {"type", "message"}}}
      */
-    Buffer error(ObjectNode body) {
+    public Buffer error(ObjectNode body) {
         ended = true;
-        return AnthropicCodec.event("error", body);
+        return event("error", body);
     }
 
     private void start(Buffer out, String id) {
@@ -134,10 +138,10 @@ final class AnthropicStreamEncoder {
         msg.put("model", model);
         msg.putNull("stop_reason");
         msg.putNull("stop_sequence");
-        ObjectNode u = AnthropicCodec.usage(usage, false);
+        ObjectNode u = AnthropicCodec.writeUsage(usage, false);
         u.put("output_tokens", usage == null ? 0 : usage.completionTokens());
         msg.set("usage", u);
-        out.appendBuffer(AnthropicCodec.event("message_start", root));
+        out.appendBuffer(event("message_start", root));
     }
 
     /** Makes a block of this kind (for a tool: of this call) the open one, closing another first. */
@@ -163,14 +167,14 @@ final class AnthropicStreamEncoder {
         }
         ObjectNode ev = NODES.objectNode().put("type", "content_block_start").put("index", openBlock);
         ev.set("content_block", block);
-        out.appendBuffer(AnthropicCodec.event("content_block_start", ev));
+        out.appendBuffer(event("content_block_start", ev));
     }
 
     private void close(Buffer out) {
         if (openKind == Kind.NONE) {
             return;
         }
-        out.appendBuffer(AnthropicCodec.event("content_block_stop",
+        out.appendBuffer(event("content_block_stop",
                 NODES.objectNode().put("type", "content_block_stop").put("index", openBlock)));
         openKind = Kind.NONE;
         openTool = -1;
@@ -179,6 +183,17 @@ final class AnthropicStreamEncoder {
     private static void delta(Buffer out, int index, ObjectNode delta) {
         ObjectNode ev = NODES.objectNode().put("type", "content_block_delta").put("index", index);
         ev.set("delta", delta);
-        out.appendBuffer(AnthropicCodec.event("content_block_delta", ev));
+        out.appendBuffer(event("content_block_delta", ev));
+    }
+
+    /** One server-sent event in Anthropic's framing: {@code event: <type>\ndata: <json>\n\n}. */
+    static Buffer event(String type, JsonNode data) {
+        try {
+            byte[] bytes = WireJson.MAPPER.writeValueAsBytes(data);
+            return Buffer.buffer(bytes.length + type.length() + 16).appendString("event: ").appendString(type)
+                    .appendString("\ndata: ").appendBytes(bytes).appendString("\n\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
