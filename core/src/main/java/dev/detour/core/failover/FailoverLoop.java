@@ -105,9 +105,7 @@ final class FailoverLoop<Q, T> {
     }
 
     private void failAborted() {
-        fail(abort.byShutdown()
-                ? FallbackPolicy.failure(503, "shutting_down", "the gateway is shutting down and its shutdown grace ran out")
-                : FallbackPolicy.failure(499, "client_closed", "the client closed the connection"));
+        fail(FallbackPolicy.aborted(abort.byShutdown()));
     }
 
     /** Moves to the next planned target the request may go to, skipping (and recording) the others. */
@@ -175,12 +173,8 @@ final class FailoverLoop<Q, T> {
         Attempt<T> a = new Attempt<>(t, grant, ctx.requestId(), timeouts, now, deadline, engine.timers, engine.clock);
         current = a;
         abort.flowTo(a.call);
-        ChunkSink sink = null;
-        if (gate != null) {
-            @SuppressWarnings("unchecked") Attempt<Void> streamed = (Attempt<Void>) a;
-            gate.begin(streamed);
-            sink = chunk -> gate.onChunk(streamed, chunk);
-        }
+        @SuppressWarnings("unchecked")
+        ChunkSink sink = gate == null ? null : gate.begin((Attempt<Void>) a);
         t.callStarted();
         a.armFirstToken();
         Future<T> f;
@@ -232,8 +226,7 @@ final class FailoverLoop<Q, T> {
             // One upstream call, one entry: the committed attempt's record now says how it ended.
             attempts.set(attempts.size() - 1, rec);
             engine.listener.attempt(route, t, rec);
-            complete(t, null, new EngineResult.Failure(502, "gateway_error", "stream_interrupted",
-                    "the stream from '" + t.id() + "' failed after it had started: " + e.getMessage(), 0));
+            complete(t, null, FallbackPolicy.interrupted(t, e));
             return;
         }
         attempts.add(rec);

@@ -3,6 +3,7 @@ package dev.detour.core.failover;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.health.TargetRuntime;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -89,6 +90,20 @@ final class FallbackPolicy {
         return failure(502, "all_targets_failed", summary(route, attempts, last));
     }
 
+    /** The request was abandoned: the client left (499), or the gateway's shutdown grace ran out (503). */
+    static EngineResult.Failure aborted(boolean byShutdown) {
+        return byShutdown
+                ? failure(503, "shutting_down", "the gateway is shutting down and its shutdown grace ran out")
+                : failure(499, "client_closed", "the client closed the connection");
+    }
+
+    /** A committed stream failed: the client has content already, so no other target can take over. */
+    static EngineResult.Failure interrupted(TargetRuntime t, ProviderException e) {
+        return new EngineResult.Failure(502, "gateway_error", "stream_interrupted",
+                "the stream from '" + t.id() + "' failed after it had started: " + e.getMessage(), 0);
+    }
+
+    /** A failure of the gateway's own, without Retry-After. */
     static EngineResult.Failure failure(int status, String code, String message) {
         return new EngineResult.Failure(status, FailoverEngine.errorType(status), code, message, 0);
     }

@@ -6,6 +6,7 @@ import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.Usage;
+import dev.detour.api.provider.ChunkSink;
 import dev.detour.core.config.GatewayConfig;
 
 import java.util.ArrayList;
@@ -84,16 +85,18 @@ final class StreamGate {
         this.commits = commits;
     }
 
-    /** A new attempt starts: the gate now holds back its chunks. */
-    void begin(Attempt<Void> a) {
+    /** A new attempt starts: the gate now holds back its chunks, which go into the sink returned. */
+    ChunkSink begin(Attempt<Void> a) {
         attempt = a;
         committed = false;
         held = null;
+        probedChars = 0;
         guard = null;
         text = sampled ? new StringBuilder() : null;
         chars = 0;
         usage = null;
         finish = null;
+        return chunk -> onChunk(a, chunk);
     }
 
     /** Whether the stream belongs to the current attempt. */
@@ -102,7 +105,7 @@ final class StreamGate {
     }
 
     /** A chunk from the adapter of {@code a}; ignored unless {@code a} is the current, live attempt. */
-    void onChunk(Attempt<Void> a, ChatChunk raw) {
+    private void onChunk(Attempt<Void> a, ChatChunk raw) {
         if (a != attempt || !a.live()) {
             return;
         }
