@@ -15,7 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Each timeout fires at exactly its deadline, not a millisecond before, on a manual clock and scheduler. */
+/**
+ * An attempt's deadlines and cancellation: each timeout fires at exactly its deadline, not a
+ * millisecond before, on a manual clock and scheduler; the client leaving or the shutdown grace
+ * running out cancels the call at once.
+ */
 class EngineTimeoutTest {
     final EngineFixture f = new EngineFixture();
 
@@ -164,5 +168,33 @@ class EngineTimeoutTest {
         assertEquals(504, result.result().failure().status());
         assertEquals(0, f.a.inFlight(), "the timed-out call was given back once");
         assertEquals(0, f.scheduler.pending(), "no timer left behind");
+    }
+
+    @Test
+    void the_client_leaving_cancels_the_call_and_ends_the_request() {
+        Future<EngineResult<ChatResponse>> result = f.chat();
+        EngineFixture.Pending<?> call = f.adapterA.last();
+
+        f.abort.abort();
+
+        assertEquals(ErrorKind.CONNECTION, call.cancelledWith.kind());
+        assertEquals(499, result.result().failure().status());
+        assertEquals("client_closed", result.result().failure().code());
+        assertEquals(0, f.a.inFlight());
+        assertEquals(0, f.scheduler.pending(), "its first-token timer went with it");
+    }
+
+    @Test
+    void the_shutdown_grace_running_out_cancels_the_call_and_answers_503() {
+        f.targets = List.of(f.a, f.b);
+        Future<EngineResult<ChatResponse>> result = f.chat();
+        EngineFixture.Pending<?> call = f.adapterA.last();
+
+        f.abort.shutdown();
+
+        assertEquals("the gateway is shutting down", call.cancelledWith.getMessage());
+        assertEquals(503, result.result().failure().status());
+        assertEquals("shutting_down", result.result().failure().code());
+        assertEquals(0, f.adapterB.calls.size(), "no fallback once the gateway gives up");
     }
 }
