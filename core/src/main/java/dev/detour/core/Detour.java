@@ -4,6 +4,7 @@ import dev.detour.api.Clock;
 import dev.detour.core.config.ConfigException;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.failover.Timers;
 import dev.detour.core.http.InboundServer;
 import dev.detour.core.plugin.PluginHost;
 import dev.detour.core.plugin.PluginLoadException;
@@ -40,28 +41,44 @@ public final class Detour {
         this.services = services;
     }
 
-    /** How to start. {@code vertx} null means "create and own one". */
+    /**
+     * How to start. {@code vertx} null means "create and own one". {@code clock} is the time every
+     * time-dependent part reads; {@code timers} schedules the failover engine's timeouts, retries
+     * and stream probes, null meaning Vert.x timers (real time) on the gateway's event loop.
+     */
     public record Options(Path config, Path defaultPluginsDir, Function<String, String> env, Vertx vertx, Clock clock,
-                          RandomGenerator random, Integer portOverride) {
+                          Timers timers, RandomGenerator random, Integer portOverride) {
+        /** Options with the engine's timers on Vert.x. */
+        public Options(Path config, Path defaultPluginsDir, Function<String, String> env, Vertx vertx, Clock clock,
+                       RandomGenerator random, Integer portOverride) {
+            this(config, defaultPluginsDir, env, vertx, clock, null, random, portOverride);
+        }
+
         public static Options of(Path config, Path pluginsDir) {
-            return new Options(config, pluginsDir, System::getenv, null, Clock.SYSTEM, RandomGenerator.getDefault(), null);
+            return new Options(config, pluginsDir, System::getenv, null, Clock.SYSTEM, null, RandomGenerator.getDefault(),
+                    null);
         }
 
         public Options withEnv(Map<String, String> env) {
             return new Options(config, defaultPluginsDir, n -> env.containsKey(n) ? env.get(n) : System.getenv(n), vertx,
-                    clock, random, portOverride);
+                    clock, timers, random, portOverride);
         }
 
         public Options withVertx(Vertx v) {
-            return new Options(config, defaultPluginsDir, env, v, clock, random, portOverride);
+            return new Options(config, defaultPluginsDir, env, v, clock, timers, random, portOverride);
         }
 
         public Options withPort(int p) {
-            return new Options(config, defaultPluginsDir, env, vertx, clock, random, p);
+            return new Options(config, defaultPluginsDir, env, vertx, clock, timers, random, p);
         }
 
         public Options withRandom(RandomGenerator r) {
-            return new Options(config, defaultPluginsDir, env, vertx, clock, r, portOverride);
+            return new Options(config, defaultPluginsDir, env, vertx, clock, timers, r, portOverride);
+        }
+
+        /** These options with the engine's time driven by {@code c} and {@code t} (a test's manual ones). */
+        public Options withTime(Clock c, Timers t) {
+            return new Options(config, defaultPluginsDir, env, vertx, c, t, random, portOverride);
         }
     }
 
@@ -86,7 +103,8 @@ public final class Detour {
         boolean owns = o.vertx() == null;
         Gateway gateway;
         try {
-            gateway = Gateway.build(config, plugins, vertx, o.clock(), o.random());
+            gateway = Gateway.build(config, plugins, vertx, o.clock(),
+                    o.timers() != null ? o.timers() : Timers.of(vertx), o.random());
         } catch (RuntimeException e) {
             plugins.close();
             if (owns) {

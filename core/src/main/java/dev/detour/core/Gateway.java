@@ -84,8 +84,25 @@ public final class Gateway {
         this.direct = new DirectRoutes(MAX_DIRECT_TARGETS, metrics, targets.keySet());
     }
 
-    /** Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options. */
+    /**
+     * Builds the runtime with the engine's timers on Vert.x (real time). Throws
+     * IllegalArgumentException when a plugin refuses its options.
+     */
     public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
+                                RandomGenerator random) {
+        return build(config, plugins, vertx, clock, Timers.of(vertx), random);
+    }
+
+    /**
+     * Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options.
+     *
+     * @param clock  the time every time-dependent part reads
+     * @param timers schedules the engine's timeouts, retries and stream probes; it must run its
+     *               tasks on the event loop the gateway serves from (a test's fires them as it
+     *               advances its clock)
+     * @param random the source of every random choice (strategies, shift, probes, backoff jitter)
+     */
+    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
                                 RandomGenerator random) {
         EventLog events = new EventLog(vertx, clock, 500);
         Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
@@ -123,7 +140,7 @@ public final class Gateway {
         config.providers().values().forEach(p -> secrets(p, secrets));
         Metrics metrics = new Metrics();
         FailoverEngine engine = new FailoverEngine(adapters, new EnvelopeGuard(config.envelope()), new Scrubber(secrets),
-                Timers.of(vertx), clock, random, EngineListener.both(metrics, events));
+                timers, clock, random, EngineListener.both(metrics, events));
         List<Service> services = new ArrayList<>();
         config.services().forEach((type, block) -> {
             ServiceFactory<Object> f = plugins.factory(Kind.SERVICE, type);

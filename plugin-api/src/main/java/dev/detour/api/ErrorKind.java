@@ -8,6 +8,12 @@ import java.util.Locale;
  * {@code retry.on_status} / {@code fallback_on} lists) whether to retry on the same target, fall
  * back to the next target, or return the error to the client as it is.
  *
+ * <p>The engine's decisions read the kind's behaviour, never a list of kinds of its own:
+ * {@link #retryable()} and {@link #inTransit()} (retry on the same target),
+ * {@link #alwaysFallsBack()} (next target regardless of {@code fallback_on}),
+ * {@link #countsAgainstTarget()} (breaker and health accounting), {@link #clientFault()} and
+ * {@link #refusal()} (the client's request is at fault: 400).
+ *
  * <p>The {@link #configName()} of a kind is the word users write in {@code fallback_on}
  * ({@code timeout}, {@code connection}, {@code context_length}, {@code content_filter}, ...).
  */
@@ -73,6 +79,49 @@ public enum ErrorKind {
     /** Whether the request itself is at fault: it is returned to the client without fallback. */
     public boolean clientFault() {
         return clientFault;
+    }
+
+    /**
+     * Whether this failure is the target's fault, so it counts against the target's health: its
+     * circuit breaker records a failure and its error rate rises. A request too long for the model,
+     * a prompt its content filter refused, or a request it cannot or will not take says nothing
+     * about the target's health: the engine records such a call as a success (or, when nothing was
+     * sent, not at all).
+     */
+    public boolean countsAgainstTarget() {
+        return switch (this) {
+            case INVALID_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, UNSUPPORTED -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * Whether the call failed in transit, before any answer arrived: a timeout or a broken
+     * connection. A failure with an upstream status is retried on the same target when
+     * {@code retry.on_status} lists that status (and the kind is {@link #retryable()}); one without
+     * a status has nothing to match, and the engine retries it only when it failed in transit.
+     */
+    public boolean inTransit() {
+        return this == TIMEOUT || this == CONNECTION;
+    }
+
+    /**
+     * Whether the engine moves on to the route's next target whatever {@code fallback_on} says.
+     * Only {@link #DEGRADED}: the route's quality gate (and stream throughput floor) exist to send
+     * such answers elsewhere, so listing it is not required.
+     */
+    public boolean alwaysFallsBack() {
+        return this == DEGRADED;
+    }
+
+    /**
+     * Whether the target refused the request itself, a feature or a form it cannot take, rather
+     * than failing to answer it. When every target of a route refused, the request is at fault
+     * and the client gets 400; a direct {@code provider/model} call, which names one target, gets
+     * 400 at the first refusal made before anything was sent.
+     */
+    public boolean refusal() {
+        return this == UNSUPPORTED || this == INVALID_REQUEST;
     }
 
     /** The kind whose {@link #configName()} is {@code name}, or {@code null}. */

@@ -18,6 +18,11 @@ public record EngineResult<T>(T value, TargetRuntime target, List<AttemptRecord>
 
     /** Number of upstream calls made. */
     public int calls() {
+        return calls(attempts);
+    }
+
+    /** Number of upstream calls among {@code attempts}. */
+    static int calls(List<AttemptRecord> attempts) {
         int n = 0;
         for (AttemptRecord a : attempts) {
             if (a.called()) {

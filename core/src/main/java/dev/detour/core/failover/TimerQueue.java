@@ -25,6 +25,8 @@ final class TimerQueue implements Timers {
     }
 
     static final int MAX_LANES = 32;
+    /** A task runs once its deadline is within half the underlying timer's millisecond resolution. */
+    private static final long DUE_WITHIN_NANOS = 500_000;
 
     private final Scheduler scheduler;
     private final LongSupplier nanos;
@@ -117,8 +119,7 @@ final class TimerQueue implements Timers {
     private void fire() {
         armedId = -1;
         long now = nanos.getAsLong();
-        // A task runs once its deadline is within the underlying timer's millisecond resolution.
-        long due = now + 500_000;
+        long due = now + DUE_WITHIN_NANOS;
         for (int i = 0; i < laneCount; i++) {
             Lane l = lanes[i];
             while (l.head != null && l.head.deadline <= due) {

@@ -23,8 +23,8 @@ class ShiftTest {
     final GatewayConfig.Breaker lenient = new GatewayConfig.Breaker(1.0, 1000, Duration.ofSeconds(30), Duration.ofSeconds(30));
     final TargetRuntime a = Targets.target("a", "m", clock, lenient, Targets.DEGRADATION, HealthEvents.NONE);
     final TargetRuntime b = Targets.target("b", "m", clock, lenient, Targets.DEGRADATION, HealthEvents.NONE);
-    final FailoverEngine engine = new FailoverEngine(Map.of(), new EnvelopeGuard(GatewayConfig.Envelope.OPEN),
-            new Scrubber(Set.of()), null, clock, RandomGenerator.of("L64X128MixRandom"), EngineListener.NONE);
+    final Planner planner = new Planner(new EnvelopeGuard(GatewayConfig.Envelope.OPEN),
+            RandomGenerator.of("L64X128MixRandom"));
 
     RouteRuntime route(GatewayConfig.Degradation d) {
         return new RouteRuntime("r", "priority", (req, c) -> c, List.of(a, b), GatewayConfig.Policy.DEFAULTS, Map.of(),
@@ -35,7 +35,7 @@ class ShiftTest {
         int first = 0;
         for (int i = 0; i < n; i++) {
             clock.advanceMillis(10);
-            if (engine.shift(r, List.of(a, b)).get(0) == a) {
+            if (planner.shift(r, List.of(a, b)).get(0) == a) {
                 first++;
             }
         }
@@ -53,7 +53,7 @@ class ShiftTest {
         double share = firstShare(route(Targets.DEGRADATION), 2000);
         // 5% by share plus one probe per 5 s of this 20 s run.
         assertTrue(share > 0.03 && share < 0.08, "share " + share);
-        assertEquals(List.of(b, a), engine.shift(route(Targets.DEGRADATION), List.of(a, b)).size() == 2
+        assertEquals(List.of(b, a), planner.shift(route(Targets.DEGRADATION), List.of(a, b)).size() == 2
                 ? List.of(b, a) : List.of(), "demoted, never dropped");
     }
 
@@ -63,7 +63,7 @@ class ShiftTest {
         int first = 0;
         for (int i = 0; i < 2000; i++) {
             clock.advanceMillis(10);
-            if (engine.shift(route(Targets.DEGRADATION), List.of(b, a)).get(0) == a) {
+            if (planner.shift(route(Targets.DEGRADATION), List.of(b, a)).get(0) == a) {
                 first++;
             }
         }

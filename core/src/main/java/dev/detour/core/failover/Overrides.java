@@ -1,0 +1,56 @@
+package dev.detour.core.failover;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.api.model.ChatRequest;
+import dev.detour.api.model.Message;
+import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.health.TargetRuntime;
+import dev.detour.wire.openai.OpenAiJson;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A target's view of a request: its model, its prompt and parameter overrides. Pure functions. */
+final class Overrides {
+    private Overrides() {
+    }
+
+    /** The request as this target should receive it: its model, its prompt and parameter overrides. */
+    static ChatRequest forTarget(RouteRuntime route, TargetRuntime t, ChatRequest request) {
+        GatewayConfig.Target cfg = route.targetConfigs().get(t.id());
+        ChatRequest.Builder b = request.toBuilder().model(t.model());
+        if (cfg != null && cfg.prompt() != null) {
+            b.messages(applyPrompt(request.messages(), cfg.prompt()));
+        }
+        ChatRequest out = b.build();
+        if (cfg != null && cfg.params() != null) {
+            ObjectNode json = OpenAiJson.writeRequest(out);
+            cfg.params().properties().forEach(e -> json.set(e.getKey(), e.getValue()));
+            out = OpenAiJson.parseRequest(json);
+        }
+        return out;
+    }
+
+    private static List<Message> applyPrompt(List<Message> messages, GatewayConfig.Prompt prompt) {
+        List<Message> out = new ArrayList<>(messages.size() + 1);
+        boolean placed = false;
+        for (Message m : messages) {
+            boolean system = m.role().equals("system") || m.role().equals("developer");
+            if (system && !placed) {
+                String text = switch (prompt.systemMode()) {
+                    case "prepend" -> prompt.system() + "\n\n" + m.text();
+                    case "append" -> m.text() + "\n\n" + prompt.system();
+                    default -> prompt.system();
+                };
+                out.add(Message.text("system", text));
+                placed = true;
+            } else if (!system || !prompt.systemMode().equals("replace")) {
+                out.add(m);
+            }
+        }
+        if (!placed) {
+            out.add(0, Message.text("system", prompt.system()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.detour.core.failover;
+
+import dev.detour.api.model.ChatRequest;
+
+/**
+ * Token estimates where the engine has no tokenizer: the capability check before a call, the
+ * stream's throughput probe, and the detectors when an upstream reports no usage.
+ */
+final class Tokens {
+    /** Characters per token of ordinary English text: the usual rule of thumb. */
+    static final int CHARS_PER_TOKEN = 4;
+    /** What a message costs beyond its text (role, separators, formatting), generously rounded up. */
+    static final int PER_MESSAGE = 16;
+
+    private Tokens() {
+    }
+
+    /** The prompt tokens a request will likely cost, for the target's context-window check. */
+    static int promptEstimate(ChatRequest request) {
+        return request.textLength() / CHARS_PER_TOKEN + PER_MESSAGE * request.messages().size();
+    }
+
+    /** The tokens of {@code chars} characters of answer text: at least 1. */
+    static int ofChars(long chars) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, chars / CHARS_PER_TOKEN));
+    }
+
+    /** Tokens per second of {@code chars} characters delivered in {@code seconds}. */
+    static double rate(long chars, double seconds) {
+        return chars / (double) CHARS_PER_TOKEN / seconds;
+    }
+}
