@@ -116,6 +116,13 @@ final class PiiScanner implements Rewriter.Finder {
             while (de > at + 1 && (s.charAt(de - 1) == '.' || s.charAt(de - 1) == '-')) {
                 de--;
             }
+            if (de == at + 1 || !Character.isLetterOrDigit(s.charAt(at + 1))) {
+                continue;
+            }
+            String domain = s.substring(at + 1, de);
+            if (domain.contains(".-") || domain.contains("-.")) {
+                continue;
+            }
             int dot = s.lastIndexOf('.', de - 1);
             if (dot <= at + 1 || de - dot - 1 < 2 || s.indexOf("..", at) >= 0 && s.indexOf("..", at) < de) {
                 continue;
@@ -157,20 +164,22 @@ final class PiiScanner implements Rewriter.Finder {
                 continue;
             }
             if (!wordStart(s, i)) {
+                i++;
                 while (i < n && Character.isLetterOrDigit(s.charAt(i))) {
                     i++;
                 }
                 continue;
             }
             int j = opener ? i + 1 : i;
-            int spaces = 0;
             while (true) {
                 while (j < n && digit(s.charAt(j))) {
                     j++;
                 }
                 if (j < n && separator(s.charAt(j))) {
+                    char sep = s.charAt(j);
                     int k = j + 1;
-                    if (k < n && separator(s.charAt(k)) && s.charAt(k) != s.charAt(j)) {
+                    if (k < n && ((sep == ')' && (s.charAt(k) == ' ' || s.charAt(k) == '-'))
+                            || (sep == ' ' && s.charAt(k) == '('))) {
                         k++;
                     }
                     if (k < n && digit(s.charAt(k)) && k - i < NUMBER_MAX) {
@@ -179,7 +188,6 @@ final class PiiScanner implements Rewriter.Finder {
                             groupEnd++;
                         }
                         if (groupEnd - i <= NUMBER_MAX) {
-                            spaces += s.charAt(j) == ' ' ? 1 : 0;
                             j = k;
                             continue;
                         }
@@ -198,15 +206,26 @@ final class PiiScanner implements Rewriter.Finder {
                 }
                 continue;
             }
-            if (!number(s, i, j, out) && spaces > 0) {
-                // Numbers run together in prose ("in 2024 +44 20 7946 0958"): try each part a space starts or ends.
-                for (int p = i + 1; p < j; p++) {
-                    if (s.charAt(p) == ' ' && (number(s, p + 1, j, out) || number(s, i, p, out))) {
-                        break;
-                    }
+            // The longest value first: the whole run, then each part of it a space ends
+            // ("+44 20 7946 0958 2024"); a later start is tried from the next group on.
+            int found = number(s, i, j, out) ? j : -1;
+            for (int p = j - 1; found < 0 && p > i; p--) {
+                if (s.charAt(p) == ' ' && number(s, i, p, out)) {
+                    found = p;
                 }
             }
-            i = Math.max(end, i + 1);
+            if (found >= 0) {
+                i = found;
+                continue;
+            }
+            int k = opener ? i + 1 : i;
+            while (k < j && digit(s.charAt(k))) {
+                k++;
+            }
+            while (k < j && !digit(s.charAt(k)) && !(s.charAt(k) == '+' || s.charAt(k) == '(')) {
+                k++;
+            }
+            i = k < j ? k : Math.max(end, i + 1);
         }
     }
 
@@ -373,39 +392,43 @@ final class PiiScanner implements Rewriter.Finder {
 
     static boolean ipv6(String t) {
         int dbl = t.indexOf("::");
-        if (dbl >= 0 && t.indexOf("::", dbl + 1) >= 0 || t.equals("::")) {
+        if (dbl < 0) {
+            return groups(t, true) == 8;
+        }
+        if (t.indexOf("::", dbl + 1) >= 0 || t.equals("::")) {
             return false;
         }
+        String left = t.substring(0, dbl);
+        String right = t.substring(dbl + 2);
+        int l = left.isEmpty() ? 0 : groups(left, false);
+        int r = right.isEmpty() ? 0 : groups(right, true);
+        return l >= 0 && r >= 0 && l + r <= 7;
+    }
+
+    /** The 16-bit groups of {@code t} (a trailing IPv4 counts two when allowed), or -1 when malformed. */
+    private static int groups(String t, boolean v4Tail) {
         String[] parts = t.split(":", -1);
         int groups = 0;
         for (int k = 0; k < parts.length; k++) {
             String p = parts[k];
-            if (p.isEmpty()) {
-                boolean atDouble = dbl >= 0 && ((k > 0 && parts[k - 1].isEmpty()) || (k + 1 < parts.length
-                        && parts[k + 1].isEmpty()) || (k == 0 && dbl == 0) || (k == parts.length - 1 && dbl == t.length() - 2));
-                if (!atDouble) {
-                    return false;
-                }
-                continue;
-            }
-            if (k == parts.length - 1 && p.indexOf('.') >= 0) {
+            if (v4Tail && k == parts.length - 1 && p.indexOf('.') >= 0) {
                 if (!ipv4Literal(p)) {
-                    return false;
+                    return -1;
                 }
                 groups += 2;
                 continue;
             }
-            if (p.length() > 4) {
-                return false;
+            if (p.isEmpty() || p.length() > 4) {
+                return -1;
             }
             for (int c = 0; c < p.length(); c++) {
                 if (!hex(p.charAt(c))) {
-                    return false;
+                    return -1;
                 }
             }
             groups++;
         }
-        return dbl >= 0 ? groups <= 7 && groups >= 1 : groups == 8;
+        return groups;
     }
 
     private static boolean ipv4Literal(String p) {

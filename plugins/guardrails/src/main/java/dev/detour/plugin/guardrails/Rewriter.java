@@ -83,6 +83,28 @@ final class Rewriter {
      * @param open how a value replaced at the end of the previous text goes on into this one
      */
     static Outcome rewrite(String text, int from, boolean end, Match.Run open, Finder finder, Policy policy) {
+        return rewrite("", text, from, end, open, finder, policy);
+    }
+
+    /**
+     * As {@link #rewrite(String, int, boolean, Match.Run, Finder, Policy)}, with {@code lead}, the
+     * text already sent just before {@code text}: it is only read, so that a value is judged with
+     * what precedes it (whether it starts a word or a key) as it would be in the whole text.
+     */
+    static Outcome rewrite(String lead, String text, int from, boolean end, Match.Run open, Finder finder,
+                           Policy policy) {
+        if (lead.isEmpty()) {
+            return rewriteFrom(text, from, end, open, finder, policy);
+        }
+        int l = lead.length();
+        Outcome o = rewriteFrom(lead + text, from + l, end, open, finder, policy);
+        o.text = o.text.substring(l);
+        o.rawStart -= l;
+        return o;
+    }
+
+    private static Outcome rewriteFrom(String text, int from, boolean end, Match.Run open, Finder finder,
+                                       Policy policy) {
         Outcome o = new Outcome();
         if (open != Match.Run.NONE) {
             int len = text.length();
@@ -120,46 +142,48 @@ final class Rewriter {
                 o.changed = true;
             }
         }
-        String tail = from == 0 ? text : text.substring(from);
-        Normalized n = Normalized.of(tail);
+        // The whole text is scanned so values see what precedes them (a word start, a local part),
+        // but only those starting at or after `from` are decided: the rest was decided before.
+        Normalized n = Normalized.of(text);
         List<Match> found = new ArrayList<>(4);
         finder.find(n.text, found);
-        int cut = end ? tail.length() : tail.length() - finder.window();
+        int len = text.length();
+        int cut = end ? len : len - finder.window();
         StringBuilder out = null;
-        int pos = 0;
+        int pos = from;
         if (!found.isEmpty()) {
             found.sort(ORDER);
             int lastEnd = 0;
             for (Match m : found) {
                 if (m.start() < lastEnd) {
-                    continue; // overlaps one already decided: the earlier, longer one wins
+                    continue; // overlaps one already met: the earlier, longer one wins
                 }
+                lastEnd = m.end();
                 int os = n.originalStart(m.start());
+                if (os < from) {
+                    continue;
+                }
                 if (os >= cut) {
                     break;
                 }
-                lastEnd = m.end();
                 int oe = n.originalEnd(m.end());
                 boolean openNow = !end && m.run() != Match.Run.NONE && m.end() == n.text.length();
                 if (openNow) {
-                    oe = tail.length();
+                    oe = len;
                 }
-                String replacement = policy.decide(m, tail.substring(os, oe), o);
+                String replacement = policy.decide(m, text.substring(os, oe), o);
                 if (replacement != null) {
                     if (out == null) {
-                        out = new StringBuilder(text.length() + 16);
+                        out = new StringBuilder(len + 16);
                         out.append(text, 0, from);
                     }
-                    out.append(tail, pos, os).append(replacement);
+                    out.append(text, pos, os).append(replacement);
                     pos = oe;
                     o.changed = true;
                 }
                 if (openNow) {
                     o.open = m.run();
-                    cut = tail.length();
-                    if (replacement == null) {
-                        pos = Math.max(pos, os);
-                    }
+                    cut = len;
                     break;
                 }
                 if (oe > cut) {
@@ -167,13 +191,13 @@ final class Rewriter {
                 }
             }
         }
-        int rawFrom = Math.max(Math.max(cut, pos), 0);
+        int rawFrom = Math.max(Math.max(cut, pos), from);
         if (out == null) {
             o.text = text;
-            o.rawStart = from + rawFrom;
+            o.rawStart = rawFrom;
         } else {
             int before = out.length();
-            out.append(tail, pos, tail.length());
+            out.append(text, pos, len);
             o.text = out.toString();
             o.rawStart = before + (rawFrom - pos);
         }

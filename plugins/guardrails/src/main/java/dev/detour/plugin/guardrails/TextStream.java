@@ -15,9 +15,12 @@ import java.util.List;
 final class TextStream {
 
     private static final int MAX_CHOICES = 16;
+    /** How much of the text already sent is kept to judge what follows it (a word or key start). */
+    private static final int LEAD = 8;
 
     private static final class Cursor {
         String held = "";
+        String lead = "";
         int decided;
         Match.Run open = Match.Run.NONE;
     }
@@ -34,6 +37,7 @@ final class TextStream {
             }
         }
         int from = 0;
+        String lead = "";
         Match.Run open = Match.Run.NONE;
         if (c == null) {
             c = new Cursor();
@@ -44,14 +48,17 @@ final class TextStream {
         } else {
             from = c.decided;
             open = c.open;
+            lead = c.lead;
         }
-        Rewriter.Outcome o = Rewriter.rewrite(pending, from, end, open, finder, policy);
+        Rewriter.Outcome o = Rewriter.rewrite(lead, pending, from, end, open, finder, policy);
         if (end) {
             cursors.remove(c);
             return o;
         }
         String out = o.text;
         int held = Math.min(finder.window(), out.length());
+        String sent = lead + out.substring(0, out.length() - held);
+        c.lead = sent.substring(Math.max(0, sent.length() - LEAD));
         c.held = out.substring(out.length() - held);
         c.decided = Math.max(0, held - (out.length() - o.rawStart));
         c.open = o.open;
