@@ -48,14 +48,15 @@ public interface GuardrailCheck {
     }
 
     /**
-     * Judges streamed text: {@code pending} is the text of one choice that core has received but
-     * not yet sent (what was held back, then what just arrived); {@code end} says the answer is
-     * complete. Allow it, replace it (the replacement is what core then holds and sends, all of it
+     * Judges streamed text: {@code pending} is the text of choice {@code choice} (its index) that
+     * core has received but not yet sent (what was held back for that choice, then what just
+     * arrived); {@code end} says that choice's answer is complete. Choices are judged apart: each
+     * has its own held-back text. Allow it, replace it (the replacement is what core then holds and sends, all of it
      * but its last {@link #streamWindow()} characters until {@code end}), or deny: before the
      * stream is committed that is a failed attempt like any other, after it the stream ends with a
      * {@code guardrail_denied} error event. {@link GuardrailVerdict#fallBack} behaves as deny.
      */
-    default Future<GuardrailVerdict<String>> outputText(String pending, boolean end) {
+    default Future<GuardrailVerdict<String>> outputText(int choice, String pending, boolean end) {
         return Future.succeededFuture(GuardrailVerdict.allow());
     }
 }

@@ -155,12 +155,12 @@ public final class DenylistGuardrail implements Guardrail {
         }
 
         @Override
-        public Future<GuardrailVerdict<String>> outputText(String pending, boolean end) {
+        public Future<GuardrailVerdict<String>> outputText(int choice, String pending, boolean end) {
             if (stream == null) {
                 stream = new TextStream();
             }
             Tally t = new Tally();
-            String out = t.add(stream.next(pending, end, finder, policy));
+            String out = t.add(stream.next(choice, pending, end, finder, policy));
             return Future.succeededFuture(t.verdict(pending, out));
         }
     }

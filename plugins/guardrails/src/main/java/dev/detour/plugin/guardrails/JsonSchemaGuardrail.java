@@ -73,7 +73,7 @@ public final class JsonSchemaGuardrail implements Guardrail {
     @Override
     public GuardrailCheck open(RequestContext context) {
         return new GuardrailCheck() {
-            private StringBuilder streamed;
+            private java.util.Map<Integer, StringBuilder> streamed;
 
             @Override
             public Future<GuardrailVerdict<ChatResponse>> output(ChatResponse response) {
@@ -97,17 +97,19 @@ public final class JsonSchemaGuardrail implements Guardrail {
             }
 
             @Override
-            public Future<GuardrailVerdict<String>> outputText(String pending, boolean end) {
+            public Future<GuardrailVerdict<String>> outputText(int choice, String pending, boolean end) {
                 if (streamed == null) {
-                    streamed = new StringBuilder();
+                    streamed = new java.util.HashMap<>(2);
                 }
-                if (streamed.length() <= maxChars) {
-                    streamed.append(pending, 0, Math.min(pending.length(), maxChars + 1 - streamed.length()));
+                StringBuilder text = streamed.computeIfAbsent(choice, k -> new StringBuilder());
+                if (text.length() <= maxChars) {
+                    text.append(pending, 0, Math.min(pending.length(), maxChars + 1 - text.length()));
                 }
                 if (!end) {
                     return Future.succeededFuture(GuardrailVerdict.allow());
                 }
-                String why = mismatch(streamed.toString());
+                streamed.remove(choice);
+                String why = mismatch(text.toString());
                 return Future.succeededFuture(why == null ? GuardrailVerdict.allow() : GuardrailVerdict.deny(why));
             }
         };

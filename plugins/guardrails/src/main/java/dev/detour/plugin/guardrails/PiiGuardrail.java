@@ -191,7 +191,7 @@ public final class PiiGuardrail implements Guardrail {
         }
 
         @Override
-        public Future<GuardrailVerdict<String>> outputText(String pending, boolean end) {
+        public Future<GuardrailVerdict<String>> outputText(int choice, String pending, boolean end) {
             if (options.action().equals("route_to")) {
                 return Future.succeededFuture(GuardrailVerdict.allow());
             }
@@ -199,7 +199,7 @@ public final class PiiGuardrail implements Guardrail {
                 stream = new TextStream();
             }
             Tally t = new Tally();
-            String out = t.add(stream.next(pending, end, outputFinder, outputPolicy));
+            String out = t.add(stream.next(choice, pending, end, outputFinder, outputPolicy));
             return Future.succeededFuture(t.verdict(pending, out));
         }
     }

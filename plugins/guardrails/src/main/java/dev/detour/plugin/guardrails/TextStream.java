@@ -1,20 +1,17 @@
 package dev.detour.plugin.guardrails;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * One request's streamed answer as a check sees it through {@code outputText(pending, end)}: core
+ * One request's streamed answer as a check sees it through {@code outputText(choice, pending, end)}: core
  * holds back the last {@code window} characters of what the check returned and shows them again in
  * front of the next text. This remembers how many of those were already decided, so they are not
  * decided twice (a restored value must not be redacted again), and whether a value is still open.
- *
- * <p>{@code outputText} does not say which choice the text belongs to; an answer with several
- * choices is told apart by which held-back text the pending text starts with.
+ * Each choice of the answer has its own state.
  */
 final class TextStream {
 
-    private static final int MAX_CHOICES = 16;
     /** How much of the text already sent is kept to judge what follows it (a word or key start). */
     private static final int LEAD = 8;
 
@@ -25,34 +22,17 @@ final class TextStream {
         Match.Run open = Match.Run.NONE;
     }
 
-    private final List<Cursor> cursors = new ArrayList<>(1);
+    private final Map<Integer, Cursor> cursors = new HashMap<>(2);
 
     /** Rewrites the next pending text of a stream. */
-    Rewriter.Outcome next(String pending, boolean end, Rewriter.Finder finder, Rewriter.Policy policy) {
-        Cursor c = null;
-        for (Cursor k : cursors) {
-            if (!k.held.isEmpty() && pending.startsWith(k.held)) {
-                c = k;
-                break;
-            }
-        }
-        int from = 0;
-        String lead = "";
-        Match.Run open = Match.Run.NONE;
-        if (c == null) {
-            c = new Cursor();
-            if (cursors.size() == MAX_CHOICES) {
-                cursors.remove(0);
-            }
-            cursors.add(c);
-        } else {
-            from = c.decided;
-            open = c.open;
-            lead = c.lead;
-        }
+    Rewriter.Outcome next(int choice, String pending, boolean end, Rewriter.Finder finder, Rewriter.Policy policy) {
+        Cursor c = cursors.computeIfAbsent(choice, k -> new Cursor());
+        int from = c.decided;
+        Match.Run open = c.open;
+        String lead = c.lead;
         Rewriter.Outcome o = Rewriter.rewrite(lead, pending, from, end, open, finder, policy);
         if (end) {
-            cursors.remove(c);
+            cursors.remove(choice);
             return o;
         }
         String out = o.text;

@@ -122,12 +122,12 @@ class PiiStreamTest {
         String a = "A".repeat(w) + " mail jane@exa";
         String b = "B".repeat(w) + " mail bob@exa";
         // Core keeps one held-back text per choice and shows each choice's own.
-        String outA = Streams.now(c.outputText(a, false)).replacement();
+        String outA = Streams.now(c.outputText(0, a, false)).replacement();
         String heldA = (outA == null ? a : outA).substring((outA == null ? a : outA).length() - w);
-        String outB = Streams.now(c.outputText(b, false)).replacement();
+        String outB = Streams.now(c.outputText(1, b, false)).replacement();
         String heldB = (outB == null ? b : outB).substring((outB == null ? b : outB).length() - w);
-        String endA = Streams.now(c.outputText(heldA + "mple.com.", true)).replacement();
-        String endB = Streams.now(c.outputText(heldB + "mple.org.", true)).replacement();
+        String endA = Streams.now(c.outputText(0, heldA + "mple.com.", true)).replacement();
+        String endB = Streams.now(c.outputText(1, heldB + "mple.org.", true)).replacement();
         assertTrue(endA.endsWith("mail [EMAIL_1]."), endA);
         assertTrue(endB.endsWith("mail [EMAIL_2]."), endB);
     }

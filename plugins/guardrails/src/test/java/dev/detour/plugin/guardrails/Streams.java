@@ -29,7 +29,7 @@ final class Streams {
         for (int i = 0; i < chunks.size(); i++) {
             boolean end = i == chunks.size() - 1;
             String pending = held + chunks.get(i);
-            GuardrailVerdict<String> v = now(check.outputText(pending, end));
+            GuardrailVerdict<String> v = now(check.outputText(0, pending, end));
             if (!v.allowed()) {
                 return new Result(sent.toString(), true, v.reason(), reasons);
             }
