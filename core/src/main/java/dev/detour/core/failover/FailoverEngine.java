@@ -16,7 +16,9 @@ import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.Message;
 import dev.detour.api.model.Usage;
+import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderAdapter;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.api.view.TargetView;
 import dev.detour.wire.openai.OpenAiJson;
@@ -208,21 +210,54 @@ public final class FailoverEngine {
         }
     }
 
-    /** A non-streamed chat completion. */
+    /** A non-streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                                    AbortSignal abort) {
+        return chat(route, request, null, ctx, abort);
+    }
+
+    /**
+     * A non-streamed chat completion.
+     *
+     * @param inbound the client's body {@code request} was parsed from, exactly, or null: each
+     *                attempt hands it to its adapter while the target's overrides leave the request
+     *                as parsed (see {@link dev.detour.api.provider.Call#inbound()})
+     */
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                                   RequestContext ctx, AbortSignal abort) {
         return new Run<ChatRequest, ChatResponse>(route, ctx, abort, request, false, null,
-                (t, r) -> forTarget(route, t, r),
+                (t, r) -> forTarget(route, t, r, inbound),
                 (a, r, call, run) -> a.chat(r, call))
                 .start();
     }
 
-    /** A streamed chat completion; chunks reach {@code listener} once committed. */
+    /** A streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                              AbortSignal abort, StreamListener streamListener) {
+        return stream(route, request, null, ctx, abort, streamListener);
+    }
+
+    /**
+     * A streamed chat completion; chunks reach {@code listener} once committed.
+     *
+     * @param inbound as for {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal)}
+     */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener) {
         return new Run<ChatRequest, Void>(route, ctx, abort, request, true, streamListener,
-                (t, r) -> forTarget(route, t, r),
-                (a, r, call, run) -> a.stream(r, call, chunk -> run.onChunk(call, chunk)))
+                (t, r) -> forTarget(route, t, r, inbound),
+                (a, r, call, run) -> a.stream(r, call, new ChunkSink() {
+                    @Override
+                    public void next(ChatChunk chunk) {
+                        run.onChunk(call, chunk);
+                    }
+
+                    @Override
+                    public void next(ChatChunk chunk, WireBody wire) {
+                        call.chunkWire(chunk, wire);
+                        run.onChunk(call, chunk);
+                    }
+                }))
                 .start();
     }
 
@@ -230,23 +265,40 @@ public final class FailoverEngine {
     public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
                                                          RequestContext ctx, AbortSignal abort) {
         return new Run<EmbeddingRequest, EmbeddingResponse>(route, ctx, abort, request, false, null,
-                (t, r) -> r.withModel(t.model()), (a, r, call, run) -> a.embed(r, call)).start();
+                (t, r) -> new Prepared<>(r.withModel(t.model()), null), (a, r, call, run) -> a.embed(r, call)).start();
     }
 
-    /** The request as this target should receive it: its model, its prompt and parameter overrides. */
-    static ChatRequest forTarget(RouteRuntime route, TargetRuntime t, ChatRequest request) {
+    /** A request as one target receives it, and the client's body that still says the same (or null). */
+    record Prepared<Q>(Q request, WireBody inbound) {
+    }
+
+    /**
+     * The request as this target should receive it: its model, its prompt and parameter overrides;
+     * with the body that says the same. The client's body ({@code inbound}) does while only the
+     * model changes; a prompt override leaves none (the messages changed); parameter overrides are
+     * applied to the client's tree, so the body is that tree, written once here rather than by the
+     * adapter, and every field the client sent still travels.
+     */
+    static Prepared<ChatRequest> forTarget(RouteRuntime route, TargetRuntime t, ChatRequest request, WireBody inbound) {
         GatewayConfig.Target cfg = route.targetConfigs().get(t.id());
         ChatRequest.Builder b = request.toBuilder().model(t.model());
+        byte[] client = inbound != null && inbound.is(WireBody.OPENAI) ? inbound.bytes() : null;
         if (cfg != null && cfg.prompt() != null) {
             b.messages(applyPrompt(request.messages(), cfg.prompt()));
+            client = null;
         }
         ChatRequest out = b.build();
         if (cfg != null && cfg.params() != null) {
-            ObjectNode json = OpenAiJson.writeRequest(out);
+            ObjectNode json = OpenAiJson.writeRequest(out, client);
             cfg.params().properties().forEach(e -> json.set(e.getKey(), e.getValue()));
             out = OpenAiJson.parseRequest(json);
+            try {
+                return new Prepared<>(out, new WireBody(WireBody.OPENAI, WireJson.MAPPER.writeValueAsBytes(json)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("a JSON tree always serialises", e);
+            }
         }
-        return out;
+        return new Prepared<>(out, client == null ? null : inbound);
     }
 
     private static List<Message> applyPrompt(List<Message> messages, GatewayConfig.Prompt prompt) {
@@ -285,7 +337,7 @@ public final class FailoverEngine {
         private final Q request;
         private final boolean streaming;
         private final StreamListener streamListener;
-        private final BiFunction<TargetRuntime, Q, Q> prepare;
+        private final BiFunction<TargetRuntime, Q, Prepared<Q>> prepare;
         private final Invoker<Q, T> invoker;
         private final Promise<EngineResult<T>> result = Promise.promise();
         private final List<AttemptRecord> attempts = new ArrayList<>(4);
@@ -313,7 +365,7 @@ public final class FailoverEngine {
         private FinishReason streamedFinish;
 
         Run(RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request, boolean streaming,
-            StreamListener streamListener, BiFunction<TargetRuntime, Q, Q> prepare, Invoker<Q, T> invoker) {
+            StreamListener streamListener, BiFunction<TargetRuntime, Q, Prepared<Q>> prepare, Invoker<Q, T> invoker) {
             this.route = route;
             this.ctx = ctx;
             this.abort = abort;
@@ -423,7 +475,7 @@ public final class FailoverEngine {
             tries++;
             GatewayConfig.Timeouts to = policy.timeouts().over(t.providerConfig().timeouts()).over(GatewayConfig.Timeouts.DEFAULTS);
             timeouts = to;
-            Q prepared;
+            Prepared<Q> prepared;
             try {
                 prepared = prepare.apply(t, request);
             } catch (RuntimeException e) {
@@ -432,7 +484,7 @@ public final class FailoverEngine {
                         + e.getMessage());
                 return;
             }
-            AttemptCall call = new AttemptCall(t, ctx.requestId(), to.connect(), to.idle());
+            AttemptCall call = new AttemptCall(t, ctx.requestId(), to.connect(), to.idle(), prepared.inbound());
             current = call;
             abort.flowTo(call);
             committed = false;
@@ -453,7 +505,7 @@ public final class FailoverEngine {
             ProviderAdapter adapter = adapters.get(t.provider());
             Future<T> f;
             try {
-                f = invoker.invoke(adapter, prepared, call, this);
+                f = invoker.invoke(adapter, prepared.request(), call, this);
             } catch (RuntimeException e) {
                 f = Future.failedFuture(e);
             }
@@ -546,7 +598,7 @@ public final class FailoverEngine {
             guard.end();
             for (ChatChunk r = guard.poll(); r != null; r = guard.poll()) {
                 if (committed) {
-                    streamListener.chunk(r);
+                    emit(guarded, r);
                 } else {
                     if (firstTokenAt < 0 && r.hasContent()) {
                         firstTokenAt = clock.nanos();
@@ -616,7 +668,12 @@ public final class FailoverEngine {
                 return;
             }
             armIdle(call);
-            streamListener.chunk(chunk);
+            emit(call, chunk);
+        }
+
+        /** Passes a chunk of the committed stream on, with its upstream bytes if it is unchanged. */
+        private void emit(AttemptCall call, ChatChunk chunk) {
+            streamListener.chunk(chunk, call.takeChunkWire(chunk));
         }
 
         /** Commits the stream to the current target and flushes what was held back. */
@@ -628,7 +685,7 @@ public final class FailoverEngine {
             List<ChatChunk> flush = held;
             held = null;
             if (flush != null) {
-                flush.forEach(streamListener::chunk);
+                flush.forEach(c -> emit(call, c));
             }
             armIdle(call);
         }
@@ -719,7 +776,7 @@ public final class FailoverEngine {
                     attempts.add(new AttemptRecord(t.id(), 200, null, latencyMs, null, null));
                     streamListener.commit(t, Collections.unmodifiableList(attempts), t != first);
                     if (held != null) {
-                        held.forEach(streamListener::chunk);
+                        held.forEach(c -> emit(call, c));
                         held = null;
                     }
                 } else if (!streaming) {
@@ -728,7 +785,7 @@ public final class FailoverEngine {
                 AttemptRecord served = attempts.get(attempts.size() - 1);
                 // The answer goes out first (completing the result writes it); the bookkeeping that
                 // only shapes later requests follows, in the same event-loop task, off the latency.
-                result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, null));
+                result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, null, call.answer()));
                 observe(t, true, null, 200, latencyMs, ttftMs, value);
                 listener.attempt(route, t, served);
                 return;

@@ -21,6 +21,7 @@ import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.Scrubber;
 import dev.detour.core.failover.StreamListener;
+import dev.detour.api.provider.WireBody;
 import dev.detour.core.admission.RateLimiter;
 import dev.detour.core.config.Units;
 import dev.detour.core.health.TargetRuntime;
@@ -594,18 +595,19 @@ public final class GatewayServer {
         AbortSignal abort = a.abort();
         RequestContext ctx = context(ex.request, requestId, route.name(), request.stream(), "openai");
         HttpServerResponse resp = ex.response;
+        // The client's bytes go with the request: an OpenAI-compatible upstream may get them as they are.
+        WireBody inbound = new WireBody(WireBody.OPENAI, ex.body);
         if (!request.stream()) {
-            gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+            gateway.engine().chat(route, request, inbound, ctx, abort).onComplete(ar -> {
                 EngineResult<dev.detour.api.model.ChatResponse> r = ar.result();
                 if (r.failure() != null) {
                     failed(resp, r);
                 } else {
                     successHeaders(resp, r.target(), r.calls(), r.failover());
-                    byte[] raw = r.value().raw();
-                    if (raw != null) {
+                    if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-                                .end(Buffer.buffer(scrubber.scrub(raw)));
+                                .end(Buffer.buffer(scrubber.scrub(r.wire().bytes())));
                     } else {
                         json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
@@ -617,7 +619,7 @@ public final class GatewayServer {
         }
         boolean includeUsage = request.includeUsage();
         SseWriter out = new SseWriter(resp, scrubber, abort);
-        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+        gateway.engine().stream(route, request, inbound, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
                 streamCommitted(ex, route, target, attempts, failover);
@@ -625,6 +627,11 @@ public final class GatewayServer {
 
             @Override
             public void chunk(ChatChunk c) {
+                chunk(c, null);
+            }
+
+            @Override
+            public void chunk(ChatChunk c, WireBody wire) {
                 if (resp.closed()) {
                     return;
                 }
@@ -634,8 +641,9 @@ public final class GatewayServer {
                     }
                     c = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
                             c.toolCalls(), c.finishReason(), null, c.refusal());
+                    wire = null;   // the upstream's event has the usage the client did not ask for
                 }
-                out.add(c);
+                out.add(c, wire);
             }
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
@@ -681,7 +689,7 @@ public final class GatewayServer {
     /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
     private static ChatRequest chatRequest(byte[] body) {
         ChatRequest plain = OpenAiJson.parsePlainRequest(body);
-        return plain != null ? plain : OpenAiJson.parseRequest(parseJson(body), body);
+        return plain != null ? plain : OpenAiJson.parseRequest(parseJson(body));
     }
 
     static JsonNode parseJson(byte[] b) {
