@@ -74,8 +74,9 @@ public interface Call {
      * adapter's future completes with, which must say exactly what these bytes say (decoded from
      * them, nothing dropped that the format carries). Core then sends these bytes as they are to a
      * client that speaks {@link WireBody#format()}, when nothing on the way changed the answer,
-     * instead of writing the answer again; otherwise it ignores them. Call it, at most once, before
-     * completing the future; never mutate the bytes afterwards. Whole (non-streamed) answers only:
+     * instead of writing the answer again; otherwise it ignores them. Call it before completing the
+     * future; a later call replaces the bytes, and null withdraws them (an adapter that changes an
+     * answer its HTTP client decoded, for instance). Never mutate the bytes afterwards. Whole (non-streamed) answers only:
      * a stream's events go with their chunks ({@link ChunkSink#next(dev.detour.api.model.ChatChunk,
      * WireBody)}). The default ignores it.
      */

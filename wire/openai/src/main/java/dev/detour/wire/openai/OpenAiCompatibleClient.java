@@ -116,7 +116,8 @@ public final class OpenAiCompatibleClient {
     }
 
     /**
-     * A non-streamed Chat Completion.
+     * A non-streamed Chat Completion. The answer's bytes go to {@link Call#answerWire}: an adapter
+     * that changes the answer before returning it withdraws them ({@code call.answerWire(null)}).
      *
      * @param uri the request URI, e.g. {@code endpoint().uri("/chat/completions")}
      */
