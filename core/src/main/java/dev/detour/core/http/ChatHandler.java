@@ -60,7 +60,7 @@ final class ChatHandler {
                 if (r.failure() != null) {
                     responder.failed(resp, r);
                 } else {
-                    Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
+                    Responder.successHeaders(resp, r);
                     byte[] raw = r.value().raw();
                     if (raw != null) {
                         // Forward what needs no change: the upstream's own bytes.
