@@ -131,6 +131,35 @@ class HedgeIT {
     }
 
     @Test
+    void messages_and_embeddings_are_hedged_like_chat() throws Exception {
+        primary.always(hangUntilClosed());
+        backup.always((up, req, body) -> {
+            if (req.path().endsWith("/embeddings")) {
+                req.response().putHeader("content-type", "application/json").end("{\"object\":\"list\",\"data\":"
+                        + "[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.5134599804878235,-0.25]}],"
+                        + "\"model\":\"gpt-4o-mini\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}");
+            } else {
+                Behaviour.ok().answer(up, req, body);
+            }
+        });
+        gw = Harness.start(vertx, config("    hedge: { after: 50ms, max_share: 1.0 }"));
+
+        Reply m = post(vertx, gw.port(), "/v1/messages", "{\"model\":\"support\",\"max_tokens\":16,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, m.status(), m.body());
+        assertEquals("Hello from backup", m.json().at("/content/0/text").asText());
+        assertEquals("true", m.header("x-detour-hedged"));
+        awaitClosed(1);
+
+        Reply e = post(vertx, gw.port(), "/v1/embeddings", "{\"model\":\"support\",\"input\":\"hi\"}");
+        assertEquals(200, e.status(), e.body());
+        assertEquals(-0.25, e.json().at("/data/0/embedding/1").asDouble());
+        assertEquals("true", e.header("x-detour-hedged"));
+        assertEquals("2", e.header("x-detour-attempts"));
+        awaitClosed(1);
+    }
+
+    @Test
     void a_primary_answering_first_wins_and_the_hedge_is_cancelled() throws Exception {
         primary.always(delayedOk(300));
         backup.always(hangUntilClosed());
