@@ -251,7 +251,7 @@ final class FailoverLoop<Q, T> {
         a.armFirstToken();
         if (!asHedge && !launched) {
             launched = true;
-            armHedge(t);
+            armHedge(t, grant);
         }
         Future<T> f;
         try {
@@ -264,23 +264,25 @@ final class FailoverLoop<Q, T> {
     }
 
     /**
-     * Arms the hedge of the request's first attempt, on {@code t}: a probe of a demoted target is
-     * hedged after the route's fixed {@code hedge.after} or the healthy target's recent p95; any
-     * other first attempt after the route's {@code hedge.after} when the route hedges. Nothing
-     * when no other target is planned.
+     * Arms the hedge of the request's first attempt, on {@code t}: a probe (of a target the
+     * graduated shift demoted as unhealthy, or its breaker's half-open probe) is hedged to the
+     * first healthy target after it, after the route's fixed {@code hedge.after} or that target's
+     * recent p95; any other first attempt after the route's {@code hedge.after} when the route
+     * hedges. Nothing when no other target is planned.
      */
-    private void armHedge(TargetRuntime t) {
+    private void armHedge(TargetRuntime t, CircuitBreaker.Grant grant) {
         if (route.direct() || index >= plan.size() - 1) {
             return;
         }
         boolean stream = gate != null;
         long wait = -1;
-        TargetRuntime healthy = t.state() == HealthState.UNHEALTHY ? firstHealthyAfter(index) : null;
+        TargetRuntime healthy = grant == CircuitBreaker.Grant.PROBE || t.state() == HealthState.UNHEALTHY
+                ? firstHealthyAfter(index) : null;
         if (healthy != null) {
             probeHedge = true;
             wait = Hedging.probeWaitMs(route.hedging(), healthy, stream);
         } else if (route.hedging() != null) {
-            wait = route.hedging().waitMs(t, stream);
+            wait = route.hedging().waitMs(t, stream, engine.clock.nanos());
         }
         if (wait >= 0) {
             hedgeTimer = engine.timers.schedule(wait, this::sendHedge);
@@ -343,9 +345,12 @@ final class FailoverLoop<Q, T> {
      * {@code loser} lost the race to {@code winner}: it is cancelled at once (its connection
      * closed, nothing of it reaches the client) and recorded as {@code cancelled}. It gives its
      * breaker permission back: being slower than another target is no failure, and a slow target
-     * is only demoted, never closed. The detectors see it as what it was, a call with no first
-     * content for as long as it ran, when it started first (it had more time than the winner and
-     * still had nothing); a hedge that lost after less time says nothing about its target.
+     * is only demoted, never closed. The one exception is a half-open breaker's probe that started
+     * first: the probe asks whether the target answers, and it did not while another did, so the
+     * breaker opens for another cooldown rather than make every next client wait on a new probe.
+     * The detectors see the loser as what it was, a call with no first content for as long as it
+     * ran, when it started first (it had more time than the winner and still had nothing); a hedge
+     * that lost after less time says nothing about its target.
      */
     private void lose(Attempt<T> loser, Attempt<?> winner) {
         TargetRuntime t = loser.target;
@@ -362,12 +367,17 @@ final class FailoverLoop<Q, T> {
         loser.fail(e);
         loser.end();
         t.callEnded();
-        t.breaker().release(loser.grant);
+        boolean outrun = loser.startedAt < winner.startedAt;
+        if (outrun && loser.grant == CircuitBreaker.Grant.PROBE) {
+            t.breaker().onFailure(loser.grant);
+        } else {
+            t.breaker().release(loser.grant);
+        }
         AttemptRecord rec = new AttemptRecord(t.id(), 0, AttemptRecord.CANCELLED, latencyMs, null, e.getMessage(),
                 loser.hedge);
         attempts.add(rec);
         engine.listener.attempt(route, t, rec);
-        if (loser.startedAt < winner.startedAt) {
+        if (outrun) {
             OutcomeRecorder.observe(route, loser, request, ctx.requestId(), now, loser.gate, e, latencyMs, null);
         }
     }

@@ -18,6 +18,8 @@ public final class Hedging {
     static final int MIN_SAMPLES = 20;
     /** A probe's hedge wait when neither {@code hedge.after} nor the healthy target's p95 is known. */
     static final long DEFAULT_PROBE_WAIT_MS = 1_000;
+    /** How long a {@code p95} wait read from a target's samples is used before it is read again. */
+    static final long P95_REFRESH_NANOS = 1_000_000_000L;
     static final int BUCKETS = 12;
     /** 12 buckets of 5 s: a one-minute window, long enough that a burst cannot buy itself hedges. */
     static final long BUCKET_NANOS = 5_000_000_000L;
@@ -26,6 +28,11 @@ public final class Hedging {
     private final long[] bucketStart = new long[BUCKETS];
     private final int[] requests = new int[BUCKETS];
     private final int[] hedges = new int[BUCKETS];
+    /** The last p95 wait read, for which target and mode, and when. */
+    private TargetRuntime cachedTarget;
+    private boolean cachedStream;
+    private long cachedAt;
+    private long cachedWait;
 
     public Hedging(GatewayConfig.Hedge config) {
         this.config = config;
@@ -39,14 +46,22 @@ public final class Hedging {
 
     /**
      * How long the first attempt on {@code first} waits for first content before it is hedged, in
-     * milliseconds, or -1 when it is not hedged ({@code p95} with too few recent samples).
+     * milliseconds, or -1 when it is not hedged ({@code p95} with too few recent samples). A p95
+     * is read again at most every {@link #P95_REFRESH_NANOS} per target and mode: it moves slowly,
+     * and reading it sorts the target's recent samples.
      */
-    long waitMs(TargetRuntime first, boolean stream) {
+    long waitMs(TargetRuntime first, boolean stream, long now) {
         if (!config.p95()) {
             return Math.max(1, config.after().toMillis());
         }
-        double p95 = p95(first, stream);
-        return p95 < 0 ? -1 : Math.max(1, Math.round(p95));
+        if (first != cachedTarget || stream != cachedStream || now - cachedAt >= P95_REFRESH_NANOS) {
+            double p95 = p95(first, stream);
+            cachedWait = p95 < 0 ? -1 : Math.max(1, Math.round(p95));
+            cachedTarget = first;
+            cachedStream = stream;
+            cachedAt = now;
+        }
+        return cachedWait;
     }
 
     /**

@@ -289,6 +289,25 @@ class HedgeTest {
     }
 
     @Test
+    void a_half_open_breakers_probe_is_hedged_too() {
+        f.a.breaker().open();
+        f.scheduler.advanceMillis(30_000); // the breaker's cooldown: its next call is the half-open probe
+        Future<EngineResult<ChatResponse>> result = f.chat();
+        EngineFixture.Pending<ChatResponse> probe = f.adapterA.last();
+
+        f.scheduler.advanceMillis(Hedging.DEFAULT_PROBE_WAIT_MS - 1);
+        assertTrue(f.adapterB.calls.isEmpty());
+        f.scheduler.advanceMillis(1);
+        assertEquals(1, f.adapterB.calls.size(), "no p95 known for b yet: hedged after the default wait");
+        f.adapterB.<ChatResponse>last().succeed(EngineFixture.answer("from b"));
+
+        assertEquals("from b", result.result().value().text());
+        assertNotNull(probe.cancelledWith);
+        assertEquals(dev.detour.api.view.CircuitState.OPEN, f.a.breaker().state(),
+                "a probe outrun by its hedge did not answer: another cooldown, not a probe per request");
+    }
+
+    @Test
     void a_recovered_probe_answers_before_its_hedge_is_sent() {
         f.degradation = new GatewayConfig.Degradation(true, 0.1, Duration.ofSeconds(5), Duration.ofSeconds(10));
         f.a.signal(new Signal("latency", f.a.id(), 0.9, "slow"));
