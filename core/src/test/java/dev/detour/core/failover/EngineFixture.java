@@ -60,10 +60,11 @@ final class EngineFixture {
     /** The route's hedging (kept across requests, as a route keeps it), or null. */
     Hedging hedging;
     GatewayConfig.Degradation degradation = STEADY;
+    List<dev.detour.api.detector.QualityDetector> detectors = List.of();
 
     RouteRuntime route() {
         GatewayConfig.Policy policy = new GatewayConfig.Policy(retry, GatewayConfig.FallbackOn.DEFAULTS, LENIENT, timeouts);
-        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), List.of(), Set.of(),
+        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), detectors, Set.of(),
                 degradation, stream, false, hedging);
     }
 

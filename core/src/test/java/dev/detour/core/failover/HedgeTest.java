@@ -320,6 +320,36 @@ class HedgeTest {
         assertEquals(0, f.scheduler.pending());
     }
 
+    /** What the detectors were shown: target, and the error kind or "ok". */
+    List<String> observeAll() {
+        List<String> seen = new java.util.ArrayList<>();
+        f.detectors = List.of(o -> {
+            seen.add(o.target().id() + " " + (o.success() ? "ok" : o.errorKind().configName() + " " + (long) o.latencyMs()));
+            return null;
+        });
+        return seen;
+    }
+
+    @Test
+    void the_detectors_see_an_outrun_first_attempt_as_a_timeout_and_a_late_hedge_not_at_all() {
+        List<String> seen = observeAll();
+        f.hedging = hedging(Duration.ofMillis(50), 1.0);
+        Future<EngineResult<ChatResponse>> won = f.chat();
+        f.scheduler.advanceMillis(50);
+        f.scheduler.advanceMillis(30);
+        f.adapterB.<ChatResponse>last().succeed(EngineFixture.answer("from b"));
+        assertEquals("from b", won.result().value().text());
+        assertEquals(List.of("a/m timeout 80", "b/m ok"), seen);
+        assertEquals(0, f.a.errorRate(), "outrun is no failure of the target's own statistics");
+
+        seen.clear();
+        Future<EngineResult<ChatResponse>> lost = f.chat();
+        f.scheduler.advanceMillis(60);
+        f.adapterA.<ChatResponse>last().succeed(EngineFixture.answer("from a"));
+        assertEquals("from a", lost.result().value().text());
+        assertEquals(List.of("a/m ok"), seen, "the hedge had less time: it says nothing about b");
+    }
+
     @Test
     void the_client_leaving_cancels_both_racing_attempts() {
         f.hedging = hedging(Duration.ofMillis(50), 1.0);
