@@ -308,6 +308,42 @@ class HedgeTest {
     }
 
     @Test
+    void a_slow_unhealthy_target_keeps_its_probe_share_and_its_breaker_stays_closed() {
+        // A strict breaker (half the calls failing, of 5, opens it) on a target that never answers
+        // its probes: each probe loses to its hedge, which is no failure, so the probes go on at
+        // probe_share instead of the breaker shutting the target out for a cooldown.
+        GatewayConfig.Breaker strict = new GatewayConfig.Breaker(0.5, 5, Duration.ofSeconds(30), Duration.ofSeconds(30));
+        dev.detour.core.health.TargetRuntime slow = dev.detour.core.health.Targets.target("a", "m", f.clock, strict,
+                EngineFixture.STEADY, dev.detour.core.health.HealthEvents.NONE);
+        slow.signal(new Signal("latency", slow.id(), 0.9, "slow"));
+        f.targets = List.of(slow, f.b);
+        f.degradation = new GatewayConfig.Degradation(true, 0.1, Duration.ofSeconds(5), Duration.ofSeconds(10));
+        FailoverEngine engine = new FailoverEngine(java.util.Map.of("a", f.adapterA, "b", f.adapterB),
+                new dev.detour.core.envelope.EnvelopeGuard(GatewayConfig.Envelope.OPEN), new Scrubber(java.util.Set.of()),
+                f.scheduler, f.clock, java.util.random.RandomGeneratorFactory.of("L64X128MixRandom").create(42),
+                EngineListener.NONE);
+        int n = 400;
+        for (int i = 0; i < n; i++) {
+            int probes = f.adapterA.calls.size();
+            Future<EngineResult<ChatResponse>> r = engine.chat(f.route(), EngineFixture.REQUEST, EngineFixture.context(false),
+                    new AbortSignal());
+            if (f.adapterA.calls.size() > probes) {
+                f.scheduler.advanceMillis(Hedging.DEFAULT_PROBE_WAIT_MS);
+            }
+            f.adapterB.<ChatResponse>last().succeed(EngineFixture.answer("from b"));
+            assertEquals("from b", r.result().value().text());
+            f.scheduler.advanceMillis(50); // 20 requests a second
+        }
+        int probes = f.adapterA.calls.size();
+        // probe_share 0.1 of 400, plus one per probe_interval (5 s) of a run of about 20 s
+        assertTrue(probes >= 30 && probes <= 60, probes + " probes of " + n);
+        assertEquals(dev.detour.api.view.CircuitState.CLOSED, slow.breaker().state());
+        for (EngineFixture.Pending<?> p : f.adapterA.calls) {
+            assertNotNull(p.cancelledWith, "every probe was cancelled by its hedge");
+        }
+    }
+
+    @Test
     void a_recovered_probe_answers_before_its_hedge_is_sent() {
         f.degradation = new GatewayConfig.Degradation(true, 0.1, Duration.ofSeconds(5), Duration.ofSeconds(10));
         f.a.signal(new Signal("latency", f.a.id(), 0.9, "slow"));
