@@ -34,6 +34,7 @@ public final class Hedging {
     private long cachedAt;
     private long cachedWait;
 
+    /** A route's hedging, with an empty share window: one per route, kept for the route's life. */
     public Hedging(GatewayConfig.Hedge config) {
         this.config = config;
         java.util.Arrays.fill(bucketStart, Long.MIN_VALUE);
