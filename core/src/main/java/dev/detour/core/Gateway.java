@@ -22,6 +22,7 @@ import dev.detour.core.envelope.EnvelopeGuard;
 import dev.detour.core.admin.EventLog;
 import dev.detour.core.failover.EngineListener;
 import dev.detour.core.failover.FailoverEngine;
+import dev.detour.core.failover.Hedging;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.Scrubber;
 import dev.detour.core.failover.Timers;
@@ -134,7 +135,8 @@ public final class Gateway {
                         new DetectorContext(r.name(), clock)));
             }
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
-                    detectors, r.qualityGate(), r.degradation(), r.stream(), false));
+                    detectors, r.qualityGate(), r.degradation(), r.stream(), false,
+                    r.hedge() == null ? null : new Hedging(r.hedge())));
         }
         Set<String> secrets = new HashSet<>();
         config.providers().values().forEach(p -> secrets(p, secrets));

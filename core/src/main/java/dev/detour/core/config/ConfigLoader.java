@@ -71,7 +71,8 @@ public final class ConfigLoader {
             "keys", "telemetry", "cluster");
     private static final Set<String> POLICY_KEYS = Set.of("retry", "fallback_on", "circuit_breaker", "timeouts");
     private static final Set<String> ROUTE_KEYS = Set.of("strategy", "targets", "retry", "fallback_on",
-            "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails");
+            "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails",
+            "hedge");
 
     private ConfigLoader() {
     }
@@ -582,7 +583,29 @@ public final class ConfigLoader {
             streamPolicy = new GatewayConfig.StreamPolicy(stream.get("min_tokens_per_s").number(0.0, 0, 1e6),
                     stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()));
         }
-        return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy);
+        return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy,
+                hedge(n.get("hedge")));
+    }
+
+    /** {@code hedge: { after: 2s | p95, max_share: 0.05 }}, or null when absent. */
+    private static GatewayConfig.Hedge hedge(Node n) {
+        if (!n.present()) {
+            return null;
+        }
+        if (!n.expectMap(Set.of("after", "max_share"))) {
+            return null;
+        }
+        Node after = n.get("after");
+        boolean p95 = !after.present() || "p95".equals(after.raw().asText());
+        Duration wait = null;
+        if (!p95) {
+            wait = after.duration(null);
+            if (wait != null && (wait.isNegative() || wait.isZero())) {
+                after.problem("must be a positive duration or p95 (was '" + after.raw().asText() + "')");
+            }
+        }
+        double share = n.get("max_share").number(GatewayConfig.Hedge.DEFAULT_MAX_SHARE, 0, 1);
+        return new GatewayConfig.Hedge(wait, p95, share);
     }
 
     /** The route's policy keys alone, so the shared policy reader can check them. */

@@ -130,7 +130,25 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     /** One entry of {@code routes:}. */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream) {
+                        StreamPolicy stream, Hedge hedge) {
+
+        /** A route without hedging. */
+        public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
+                     Set<String> qualityGate, Degradation degradation, StreamPolicy stream) {
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null);
+        }
+    }
+
+    /**
+     * {@code hedge:}: when a request's first attempt has no first content after {@code after}, the
+     * request also goes to the next target of its plan; the first to produce content wins.
+     *
+     * @param after    the fixed wait, or null with {@code p95}
+     * @param p95      wait the first target's recent 95th percentile time to first content instead
+     * @param maxShare the most of the route's requests (over a sliding minute) that may be hedged
+     */
+    public record Hedge(Duration after, boolean p95, double maxShare) {
+        public static final double DEFAULT_MAX_SHARE = 0.05;
     }
 
     /**

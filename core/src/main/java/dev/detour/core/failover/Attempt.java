@@ -29,6 +29,14 @@ final class Attempt<T> {
     final long startedAt;
     /** When its first content arrived (clock nanos), or -1. */
     long firstTokenAt = -1;
+    /** Which call to its target this is, for the retry policy: 1 for the first. */
+    int tries = 1;
+    /** Whether it was sent as a hedge, while an earlier attempt still waited for its first content. */
+    boolean hedge;
+    /** Whether it lost a hedged race: cancelled because the other attempt produced content first. */
+    boolean lost;
+    /** The stream's gate its chunks pass through, or null when not streamed. */
+    StreamGate gate;
 
     private final GatewayConfig.Timeouts timeouts;
     /** The request's total deadline (clock nanos), shared by all its attempts. */

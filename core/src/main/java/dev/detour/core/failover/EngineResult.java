@@ -29,6 +29,11 @@ public record EngineResult<T>(T value, TargetRuntime target, List<AttemptRecord>
         return calls(attempts);
     }
 
+    /** Whether a hedge was sent for the request ({@code x-detour-hedged: true}). */
+    public boolean hedged() {
+        return AttemptRecord.hedged(attempts);
+    }
+
     /** Number of upstream calls among {@code attempts}. */
     static int calls(List<AttemptRecord> attempts) {
         int n = 0;

@@ -6,6 +6,7 @@ import dev.detour.api.model.ChatRequest;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderAdapter;
+import dev.detour.api.view.HealthState;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.health.CircuitBreaker;
@@ -26,6 +27,17 @@ import java.util.function.BiFunction;
  * attempt serves or the plan is exhausted. The pieces: {@link Planner}, the target's breaker,
  * {@link Attempt} (with the {@link StreamGate} when streamed), {@link OutcomeRecorder},
  * {@link RetryPolicy} and {@link FallbackPolicy}. Runs on the event loop; never blocks.
+ *
+ * <p>Hedging ({@link Hedging}): when the first attempt has no first content after the route's
+ * {@code hedge.after} (or, for a probe of a demoted target, after the healthy target's p95), and
+ * the route's {@code max_share} allows (a probe's hedge is bounded by {@code probe_share}
+ * instead), the request also goes to the next target the plan permits, through the same
+ * permission checks as any attempt. Then two attempts race, each with its own gate: the first to
+ * produce content (to commit its stream, or to answer) wins, and the other is cancelled at once
+ * ({@link #lose}): its connection is closed, nothing of it reaches the client, its breaker
+ * permission is given back. A failure while the other still runs ends only that attempt; the
+ * request decides (retry, fall back, return) when no attempt is left running. One hedge per
+ * request at most.
  *
  * @param <Q> the request
  * @param <T> the answer ({@code Void} for a stream, whose chunks go through the gate)
@@ -55,12 +67,21 @@ final class FailoverLoop<Q, T> {
     private List<TargetRuntime> plan;
     private TargetRuntime first;
     private int index = -1;
-    /** Calls made to the current target. */
-    private int tries;
     private long deadline;
     private ProviderException lastFailure;
     private List<String> skips;
+    /** The attempt in flight on the plan's way (null while none is). */
     private Attempt<T> current;
+    /** The hedge in flight beside {@link #current} (null while none is). */
+    private Attempt<T> hedge;
+    /** Fires the hedge; null when none is armed. */
+    private Timers.Timer hedgeTimer;
+    /** Whether the request's first call has been launched (only it may be hedged). */
+    private boolean launched;
+    /** Whether the hedge is a probe's (not counted against {@code max_share}). */
+    private boolean probeHedge;
+    /** Where the serving attempt's entry is in {@link #attempts}, or -1. */
+    private int servedIndex = -1;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
@@ -74,8 +95,12 @@ final class FailoverLoop<Q, T> {
         this.prepare = prepare;
         this.invoker = invoker;
         this.streamListener = streamListener;
-        this.gate = streamListener == null ? null : new StreamGate(streamListener, route.stream(), engine.scrubber(),
-                engine.clock, !route.detectors().isEmpty(), this::committed);
+        this.gate = streamListener == null ? null : newGate();
+    }
+
+    private StreamGate newGate() {
+        return new StreamGate(streamListener, route.stream(), engine.scrubber(), engine.clock,
+                !route.detectors().isEmpty(), this::committed);
     }
 
     Future<EngineResult<T>> start() {
@@ -89,6 +114,9 @@ final class FailoverLoop<Q, T> {
                     + "' has no target inside the envelope"));
         } else {
             first = plan.get(0);
+            if (route.hedging() != null) {
+                route.hedging().request(engine.clock.nanos());
+            }
             next();
         }
         return result.future();
@@ -96,12 +124,17 @@ final class FailoverLoop<Q, T> {
 
     /** The client left or the shutdown grace ran out: the call in flight is abandoned and ends the request. */
     private void aborted() {
+        cancelHedgeTimer();
+        // The adapter's outcome is ignored once cancelled: failing the attempt here gives its
+        // target's in-flight count and breaker permission back, and ends the request (with an
+        // answer, when the gateway is the one giving up).
+        String why = abort.byShutdown() ? "the gateway is shutting down" : "client closed the connection";
+        Attempt<T> h = hedge;
         if (current != null) {
-            // The adapter's outcome is ignored once cancelled: failing the attempt here gives its
-            // target's in-flight count and breaker permission back, and ends the request (with an
-            // answer, when the gateway is the one giving up).
-            current.fail(new ProviderException(ErrorKind.CONNECTION, 0, abort.byShutdown()
-                    ? "the gateway is shutting down" : "client closed the connection"));
+            current.fail(new ProviderException(ErrorKind.CONNECTION, 0, why));
+        }
+        if (h != null) {
+            h.fail(new ProviderException(ErrorKind.CONNECTION, 0, why));
         }
     }
 
@@ -121,17 +154,22 @@ final class FailoverLoop<Q, T> {
                 return;
             }
             TargetRuntime t = plan.get(index);
-            tries = 0;
-            String why = engine.envelope.outside(t);
-            if (why == null && request instanceof ChatRequest chat) {
-                why = t.capabilities().refusal(chat, Tokens.promptEstimate(chat));
-            }
+            String why = refusal(t);
             if (why == null) {
-                attempt(t);
+                attempt(t, 1);
                 return;
             }
             skip(t, why);
         }
+    }
+
+    /** Why {@code t} cannot take the request at all (outside the envelope, or a feature it lacks), or null. */
+    private String refusal(TargetRuntime t) {
+        String why = engine.envelope.outside(t);
+        if (why == null && request instanceof ChatRequest chat) {
+            why = t.capabilities().refusal(chat, Tokens.promptEstimate(chat));
+        }
+        return why;
     }
 
     private void skip(TargetRuntime t, String why) {
@@ -145,40 +183,78 @@ final class FailoverLoop<Q, T> {
         engine.listener.failover(route, t, why);
     }
 
-    /** Permission, then one call to {@code t}; its outcome goes to {@link #finished}. */
-    private void attempt(TargetRuntime t) {
-        long now = engine.clock.nanos();
-        if (now >= deadline) {
-            fail(FallbackPolicy.failure(504, "upstream_timeout", "request to route '" + route.name() + "' timed out after "
-                    + EngineResult.calls(attempts) + " upstream calls"));
+    /** Permission, then call {@code tries} to {@code t}; its outcome goes to {@link #finished}. */
+    private void attempt(TargetRuntime t, int tries) {
+        if (timedOut()) {
             return;
         }
-        CircuitBreaker.Grant grant = t.atCapacity() ? null : t.breaker().tryAcquire();
+        CircuitBreaker.Grant grant = permit(t);
         if (grant == null) {
-            skip(t, t.atCapacity() ? "at its concurrency limit of " + t.concurrencyLimit() : "circuit open");
             next();
             return;
         }
-        tries++;
+        launch(t, grant, tries, false);
+    }
+
+    /** Ends the request with a timeout when its total deadline has passed. */
+    private boolean timedOut() {
+        if (engine.clock.nanos() < deadline) {
+            return false;
+        }
+        fail(FallbackPolicy.failure(504, "upstream_timeout", "request to route '" + route.name() + "' timed out after "
+                + EngineResult.calls(attempts) + " upstream calls"));
+        return true;
+    }
+
+    /** The breaker's permission for a call to {@code t}, or null (the skip recorded) at its concurrency limit or with its breaker open. */
+    private CircuitBreaker.Grant permit(TargetRuntime t) {
+        CircuitBreaker.Grant grant = t.atCapacity() ? null : t.breaker().tryAcquire();
+        if (grant == null) {
+            skip(t, t.atCapacity() ? "at its concurrency limit of " + t.concurrencyLimit() : "circuit open");
+        }
+        return grant;
+    }
+
+    /** One call to {@code t}, permitted: the request's first, a retry, a fallback's, or (with {@code asHedge}) a hedge. */
+    private void launch(TargetRuntime t, CircuitBreaker.Grant grant, int tries, boolean asHedge) {
         Overrides.Prepared<Q> prepared;
         try {
             prepared = prepare.apply(t, request);
         } catch (RuntimeException e) {
             t.breaker().release(grant);
+            if (asHedge) {
+                // The hedge is an extra: the attempt it backs up keeps the request.
+                LOG.debug("no hedge for {}: the overrides of {} fail: {}", ctx.requestId(), t.id(), e.getMessage());
+                return;
+            }
             fail(FallbackPolicy.failure(400, "invalid_request", "the overrides of target '" + t.id()
                     + "' make an invalid request: " + e.getMessage()));
             return;
         }
         GatewayConfig.Timeouts timeouts = policy.timeouts().over(t.providerConfig().timeouts())
                 .over(GatewayConfig.Timeouts.DEFAULTS);
+        long now = engine.clock.nanos();
         Attempt<T> a = new Attempt<>(t, grant, ctx.requestId(), timeouts, now, deadline, engine.timers, engine.clock,
                 prepared.inbound());
-        current = a;
+        a.tries = tries;
+        a.hedge = asHedge;
+        if (asHedge) {
+            hedge = a;
+        } else {
+            current = a;
+        }
         abort.flowTo(a.call);
+        if (gate != null) {
+            a.gate = asHedge ? newGate() : gate;
+        }
         @SuppressWarnings("unchecked")
-        ChunkSink sink = gate == null ? null : gate.begin((Attempt<Void>) a);
+        ChunkSink sink = a.gate == null ? null : a.gate.begin((Attempt<Void>) a);
         t.callStarted();
         a.armFirstToken();
+        if (!asHedge && !launched) {
+            launched = true;
+            armHedge(t, grant);
+        }
         Future<T> f;
         try {
             f = invoker.invoke(engine.adapters.get(t.provider()), prepared.request(), a.call, sink);
@@ -189,18 +265,153 @@ final class FailoverLoop<Q, T> {
         a.outcome().onComplete(ar -> finished(a, ar.succeeded() ? ar.result() : null, ar.succeeded() ? null : ar.cause()));
     }
 
-    /** The stream is committed to {@code a}: it is recorded as the serving attempt and the client is told. */
+    /**
+     * Arms the hedge of the request's first attempt, on {@code t}: a probe (of a target the
+     * graduated shift demoted as unhealthy, or its breaker's half-open probe) is hedged to the
+     * first healthy target after it, after the route's fixed {@code hedge.after} or that target's
+     * recent p95; any other first attempt after the route's {@code hedge.after} when the route
+     * hedges. Nothing when no other target is planned.
+     */
+    private void armHedge(TargetRuntime t, CircuitBreaker.Grant grant) {
+        if (route.direct() || index >= plan.size() - 1) {
+            return;
+        }
+        boolean stream = gate != null;
+        long wait = -1;
+        TargetRuntime healthy = grant == CircuitBreaker.Grant.PROBE || t.state() == HealthState.UNHEALTHY
+                ? firstHealthyAfter(index) : null;
+        if (healthy != null) {
+            probeHedge = true;
+            wait = Hedging.probeWaitMs(route.hedging(), healthy, stream);
+        } else if (route.hedging() != null) {
+            wait = route.hedging().waitMs(t, stream, engine.clock.nanos());
+        }
+        if (wait >= 0) {
+            hedgeTimer = engine.timers.schedule(wait, this::sendHedge);
+        }
+    }
+
+    private TargetRuntime firstHealthyAfter(int i) {
+        for (int k = i + 1; k < plan.size(); k++) {
+            if (plan.get(k).state() == HealthState.HEALTHY) {
+                return plan.get(k);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first attempt has had no content for the hedge's wait: unless it has content by now or
+     * {@code max_share} is reached, the request also goes to the next target the plan permits
+     * (those it passes on the way are skipped and recorded, as on the plan's way).
+     */
+    private void sendHedge() {
+        hedgeTimer = null;
+        Attempt<T> a = current;
+        if (a == null || !a.live() || a.firstTokenAt >= 0 || result.future().isComplete() || abort.aborted()
+                || engine.clock.nanos() >= deadline) {
+            return;
+        }
+        if (!probeHedge && !route.hedging().tryHedge(engine.clock.nanos())) {
+            return;
+        }
+        while (++index < plan.size()) {
+            TargetRuntime t = plan.get(index);
+            String why = refusal(t);
+            if (why != null) {
+                skip(t, why);
+                continue;
+            }
+            CircuitBreaker.Grant grant = permit(t);
+            if (grant != null) {
+                LOG.debug("{}: no first content from {} yet, hedged to {}", ctx.requestId(), a.target.id(), t.id());
+                launch(t, grant, 1, true);
+                return;
+            }
+        }
+    }
+
+    private void cancelHedgeTimer() {
+        if (hedgeTimer != null) {
+            hedgeTimer.cancel();
+            hedgeTimer = null;
+        }
+    }
+
+    /** The attempt still running beside {@code a}, or null. */
+    private Attempt<T> other(Attempt<?> a) {
+        return a == current ? hedge : a == hedge ? current : current != null ? current : hedge;
+    }
+
+    /**
+     * {@code loser} lost the race to {@code winner}: it is cancelled at once (its connection
+     * closed, nothing of it reaches the client) and recorded as {@code cancelled}. It gives its
+     * breaker permission back: being slower than another target is no failure, and a slow target
+     * is only demoted, never closed. The one exception is a half-open breaker's probe that started
+     * first: the probe asks whether the target answers, and it did not while another did, so the
+     * breaker opens for another cooldown rather than make every next client wait on a new probe.
+     * The detectors see the loser as what it was, a call with no first content for as long as it
+     * ran, when it started first (it had more time than the winner and still had nothing); a hedge
+     * that lost after less time says nothing about its target.
+     */
+    private void lose(Attempt<T> loser, Attempt<?> winner) {
+        TargetRuntime t = loser.target;
+        loser.lost = true;
+        if (loser == current) {
+            current = null;
+        } else if (loser == hedge) {
+            hedge = null;
+        }
+        long now = engine.clock.nanos();
+        long latencyMs = loser.latencyMs(now);
+        ProviderException e = new ProviderException(ErrorKind.TIMEOUT, 0, "no first content after " + latencyMs
+                + " ms; cancelled: " + winner.target.id() + " answered first");
+        loser.fail(e);
+        loser.end();
+        t.callEnded();
+        boolean outrun = loser.startedAt < winner.startedAt;
+        if (outrun && loser.grant == CircuitBreaker.Grant.PROBE) {
+            t.breaker().onFailure(loser.grant);
+        } else {
+            t.breaker().release(loser.grant);
+        }
+        AttemptRecord rec = new AttemptRecord(t.id(), 0, AttemptRecord.CANCELLED, latencyMs, null, e.getMessage(),
+                loser.hedge);
+        attempts.add(rec);
+        engine.listener.attempt(route, t, rec);
+        if (outrun) {
+            OutcomeRecorder.observe(route, loser, request, ctx.requestId(), now, loser.gate, e, latencyMs, null);
+        }
+    }
+
+    /** The stream is committed to {@code a}: the other attempt loses, {@code a} is recorded as serving and the client is told. */
+    @SuppressWarnings("unchecked")
     private void committed(Attempt<Void> a, long latencyMs) {
-        attempts.add(new AttemptRecord(a.target.id(), 200, null, latencyMs, null, null));
+        cancelHedgeTimer();
+        Attempt<T> other = other(a);
+        if (other != null && other != a) {
+            lose(other, a);
+        }
+        abort.flowTo(a.call);
+        servedIndex = attempts.size();
+        attempts.add(new AttemptRecord(a.target.id(), 200, null, latencyMs, null, null, a.hedge));
         streamListener.commit(a.target, Collections.unmodifiableList(attempts), a.target != first);
     }
 
     /** Record the attempt's outcome, then decide: serve, retry, fall back, return the failure or give up. */
     private void finished(Attempt<T> a, T value, Throwable cause) {
+        if (a.lost) {
+            return; // recorded when it lost (lose)
+        }
         TargetRuntime t = a.target;
         a.end();
         t.callEnded();
-        current = null;
+        if (a == current) {
+            current = null;
+        } else if (a == hedge) {
+            hedge = null;
+        }
+        StreamGate gate = a.gate;
         if (gate != null && (cause == null || gate.committed())) {
             gate.release();
         }
@@ -223,29 +434,42 @@ final class FailoverLoop<Q, T> {
             OutcomeRecorder.observe(route, a, request, ctx.requestId(), engine.clock.nanos(), gate, e, latencyMs, null);
         }
         lastFailure = e;
-        AttemptRecord rec = new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs, null, e.getMessage());
+        AttemptRecord rec = new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs, null, e.getMessage(),
+                a.hedge);
         if (gate != null && gate.committed()) {
             // One upstream call, one entry: the committed attempt's record now says how it ended.
-            attempts.set(attempts.size() - 1, rec);
+            attempts.set(servedIndex, rec);
             engine.listener.attempt(route, t, rec);
             complete(t, null, FallbackPolicy.interrupted(t, e));
             return;
         }
         attempts.add(rec);
         engine.listener.attempt(route, t, rec);
-        LOG.debug("attempt {} of {} on {} failed: {}", tries, ctx.requestId(), t.id(), e);
-        decide(t, e);
+        LOG.debug("attempt {} of {} on {} failed: {}", a.tries, ctx.requestId(), t.id(), e);
+        if (current != null || hedge != null) {
+            // The other attempt of a hedged request still runs: it may yet answer.
+            return;
+        }
+        cancelHedgeTimer();
+        decide(a, e);
     }
 
     private void served(Attempt<T> a, T value, long latencyMs) {
         OutcomeRecorder.success(a, latencyMs);
+        StreamGate gate = a.gate;
         if (gate == null) {
-            attempts.add(new AttemptRecord(a.target.id(), 200, null, latencyMs, null, null));
+            cancelHedgeTimer();
+            Attempt<T> other = other(a);
+            if (other != null) {
+                lose(other, a);
+            }
+            servedIndex = attempts.size();
+            attempts.add(new AttemptRecord(a.target.id(), 200, null, latencyMs, null, null, a.hedge));
         } else if (!gate.committed()) {
             // It ended within its probe window, or without any content (an empty answer): it answered.
             gate.commitAtEnd(latencyMs);
         }
-        AttemptRecord servedBy = attempts.get(attempts.size() - 1);
+        AttemptRecord servedBy = attempts.get(servedIndex);
         // The answer goes out first (completing the result writes it); the bookkeeping that
         // only shapes later requests follows, in the same event-loop task, off the latency.
         result.tryComplete(new EngineResult<>(value, a.target, List.copyOf(attempts), a.target != first, null,
@@ -254,14 +478,16 @@ final class FailoverLoop<Q, T> {
         engine.listener.attempt(route, a.target, servedBy);
     }
 
-    private void decide(TargetRuntime t, ProviderException e) {
-        long delay = engine.retry.nextDelay(policy.retry(), tries, e);
+    private void decide(Attempt<T> a, ProviderException e) {
+        TargetRuntime t = a.target;
+        long delay = engine.retry.nextDelay(policy.retry(), a.tries, e);
         if (delay != RetryPolicy.NO_RETRY && engine.clock.nanos() + delay * 1_000_000 < deadline) {
+            int tries = a.tries + 1;
             engine.timers.schedule(delay, () -> {
                 if (abort.aborted()) {
                     failAborted();
                 } else {
-                    attempt(t);
+                    attempt(t, tries);
                 }
             });
             return;

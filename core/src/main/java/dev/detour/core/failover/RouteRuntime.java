@@ -12,17 +12,30 @@ import java.util.Map;
 
 /**
  * A route ready to serve: its strategy instance, its targets (shared runtimes, config order), its
- * policy, per-target overrides and its detectors. A direct {@code provider/model} call uses a
+ * policy, per-target overrides, its detectors and its hedging. A direct {@code provider/model} call uses a
  * one-target route with no fallback.
  */
 public record RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
                            GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
                            List<QualityDetector> detectors, java.util.Set<String> qualityGate,
                            GatewayConfig.Degradation degradation, GatewayConfig.StreamPolicy stream,
-                           boolean direct) implements RouteView {
+                           boolean direct, Hedging hedging) implements RouteView {
 
+    /**
+     * @param hedging the route's {@code hedge:} with its share window, or null when it does not hedge
+     *                (its probes of a demoted target are hedged all the same)
+     */
     public RouteRuntime {
         runtimes = List.copyOf(runtimes);
+    }
+
+    /** A route that does not hedge. */
+    public RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
+                        GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
+                        List<QualityDetector> detectors, java.util.Set<String> qualityGate,
+                        GatewayConfig.Degradation degradation, GatewayConfig.StreamPolicy stream, boolean direct) {
+        this(name, strategyType, strategy, runtimes, policy, targetConfigs, detectors, qualityGate, degradation, stream,
+                direct, null);
     }
 
     @Override

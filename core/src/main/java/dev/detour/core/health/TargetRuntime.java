@@ -130,6 +130,25 @@ public final class TargetRuntime implements TargetView, TargetHealth {
         return percentile(ttftSorted, 0.5);
     }
 
+    /**
+     * The 95th percentile of recent times to first content (streams), or -1 with fewer than
+     * {@code minSamples} of them: what a hedge waits for with {@code after: p95}.
+     */
+    public double ttftP95Ms(int minSamples) {
+        if (Math.min(ttftCount, RING) < minSamples) {
+            return -1;
+        }
+        if (ttftSorted == null) {
+            ttftSorted = sorted(ttfts, ttftCount);
+        }
+        return percentile(ttftSorted, 0.95);
+    }
+
+    /** The 95th percentile of recent whole-answer latencies, or -1 with fewer than {@code minSamples} of them. */
+    public double latencyP95Ms(int minSamples) {
+        return Math.min(latencyCount, RING) < minSamples ? -1 : percentile(latencySorted(), 0.95);
+    }
+
     @Override
     public double errorRate() {
         int n = Math.min(outcomeCount, RING);

@@ -63,7 +63,7 @@ final class ChatHandler {
                 if (r.failure() != null) {
                     responder.failed(resp, r);
                 } else {
-                    Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
+                    Responder.successHeaders(resp, r);
                     if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)

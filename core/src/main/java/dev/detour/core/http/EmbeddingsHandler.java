@@ -37,7 +37,7 @@ final class EmbeddingsHandler {
             if (r.failure() != null) {
                 responder.failed(resp, r);
             } else {
-                Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
+                Responder.successHeaders(resp, r);
                 responder.json(resp, 200, OpenAiJson.writeEmbeddingResponse(r.value(), request.encodingFormat()));
             }
             responder.done(route, resp, start);

@@ -69,6 +69,9 @@ final class ErrorResponses {
                 o.put("kind", r.kind());
             }
             o.put("latency_ms", r.latencyMs());
+            if (r.hedge()) {
+                o.put("hedge", true);
+            }
             if (r.message() != null) {
                 o.put("message", r.message());
             }

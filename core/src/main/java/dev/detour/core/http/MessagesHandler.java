@@ -57,7 +57,7 @@ final class MessagesHandler {
             if (r.failure() != null) {
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
-                Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
+                Responder.successHeaders(resp, r);
                 responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
                 responder.answered(ex, route, r);
             }

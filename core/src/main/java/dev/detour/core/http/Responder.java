@@ -30,6 +30,7 @@ final class Responder implements AdminRoutes.Replies {
     static final CharSequence TARGET = HttpHeaders.createOptimized("x-detour-target");
     static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-detour-attempts");
     static final CharSequence FAILOVER = HttpHeaders.createOptimized("x-detour-failover");
+    static final CharSequence HEDGED = HttpHeaders.createOptimized("x-detour-hedged");
     private static final CharSequence ONE = HttpHeaders.createOptimized("1");
     private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
     static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
@@ -110,6 +111,14 @@ final class Responder implements AdminRoutes.Replies {
         }
     }
 
+    /** The headers of a served request: {@link #successHeaders}, and {@code x-detour-hedged} when a hedge was sent. */
+    static void successHeaders(HttpServerResponse resp, EngineResult<?> r) {
+        successHeaders(resp, r.target(), r.calls(), r.failover());
+        if (r.hedged()) {
+            resp.putHeader(HEDGED, TRUE);
+        }
+    }
+
     /** A whole answer was sent (with {@link #successHeaders}): who served it (for feedback), token metrics. */
     void answered(Exchange ex, RouteRuntime route, EngineResult<ChatResponse> r) {
         gateway.served(ex.requestId, route, r.target(), ex.keyName);
@@ -129,6 +138,9 @@ final class Responder implements AdminRoutes.Replies {
         }
         gateway.metrics().ttft(target.id(), (System.nanoTime() - ex.start) / 1e9);
         successHeaders(resp, target, calls, failover);
+        if (AttemptRecord.hedged(attempts)) {
+            resp.putHeader(HEDGED, TRUE);
+        }
         gateway.served(ex.requestId, route, target, ex.keyName);
         resp.setStatusCode(200).setChunked(true)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")

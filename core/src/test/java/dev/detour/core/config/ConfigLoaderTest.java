@@ -95,6 +95,34 @@ class ConfigLoaderTest {
         assertTrue(problems("server: { busy_poll: fast }\n" + ROUTES).contains("server.busy_poll: 'fast' is not a duration"));
     }
 
+    static final String HEDGED = """
+            providers:
+              p: { type: openai, region: us-east-1 }
+            routes:
+              r:
+                targets: [ { provider: p, model: m }, { provider: p, model: n } ]
+            """;
+
+    @Test
+    void hedge_takes_a_duration_or_p95_and_a_max_share() throws Exception {
+        assertEquals(null, load(HEDGED, Map.of()).routes().get("r").hedge(), "no hedge: not hedged");
+        GatewayConfig.Hedge h = load(HEDGED + "    hedge: { after: 2s, max_share: 0.1 }\n", Map.of()).routes().get("r").hedge();
+        assertEquals(new GatewayConfig.Hedge(Duration.ofSeconds(2), false, 0.1), h);
+        h = load(HEDGED + "    hedge: { after: p95 }\n", Map.of()).routes().get("r").hedge();
+        assertEquals(new GatewayConfig.Hedge(null, true, 0.05), h, "max_share defaults to 0.05");
+        assertEquals(new GatewayConfig.Hedge(null, true, 0.05),
+                load(HEDGED + "    hedge: {}\n", Map.of()).routes().get("r").hedge(), "after defaults to p95");
+
+        String p = problems(HEDGED + "    hedge: { after: soon, max_share: 2, hedges: 3 }\n");
+        assertTrue(p.contains("routes.r.hedge.after: 'soon' is not a duration"), p);
+        assertTrue(p.contains("routes.r.hedge.max_share: must be"), p);
+        assertTrue(p.contains("routes.r.hedge.hedges: unknown key (known: after, max_share)"), p);
+        p = problems(HEDGED + "    hedge: { after: 0s }\n");
+        assertTrue(p.contains("routes.r.hedge.after: must be a positive duration or p95 (was '0s')"), p);
+        p = problems(HEDGED + "    hedge: 2s\n");
+        assertTrue(p.contains("routes.r.hedge: must be a map"), p);
+    }
+
     @Test
     void reports_every_problem_with_its_yaml_path() {
         String p = problems("""

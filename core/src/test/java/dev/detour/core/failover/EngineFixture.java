@@ -57,11 +57,15 @@ final class EngineFixture {
     GatewayConfig.Timeouts timeouts = GatewayConfig.Timeouts.NONE;
     GatewayConfig.StreamPolicy stream = GatewayConfig.StreamPolicy.DEFAULTS;
     List<TargetRuntime> targets = List.of(a, b);
+    /** The route's hedging (kept across requests, as a route keeps it), or null. */
+    Hedging hedging;
+    GatewayConfig.Degradation degradation = STEADY;
+    List<dev.detour.api.detector.QualityDetector> detectors = List.of();
 
     RouteRuntime route() {
         GatewayConfig.Policy policy = new GatewayConfig.Policy(retry, GatewayConfig.FallbackOn.DEFAULTS, LENIENT, timeouts);
-        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), List.of(), Set.of(), STEADY,
-                stream, false);
+        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), detectors, Set.of(),
+                degradation, stream, false, hedging);
     }
 
     Future<EngineResult<ChatResponse>> chat() {
@@ -169,6 +173,12 @@ final class EngineFixture {
         @Override
         public long nextLong() {
             throw new AssertionError("the engine draws bounded values only");
+        }
+
+        /** The probes' draw: 0, so a demoted target due by {@code probe_share} is always probed. */
+        @Override
+        public double nextDouble() {
+            return 0;
         }
 
         @Override
