@@ -127,10 +127,33 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         }
     }
 
-    /** One entry of {@code routes:}. */
+    /**
+     * One entry of {@code routes:}.
+     *
+     * @param guardrails {@code guardrails:}, in the order they run (empty for none)
+     */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream) {
+                        StreamPolicy stream, List<GuardrailRef> guardrails) {
+        public Route {
+            guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
+        }
+
+        /** A route without guardrails. */
+        public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
+                     Set<String> qualityGate, Degradation degradation, StreamPolicy stream) {
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, List.of());
+        }
+    }
+
+    /**
+     * One entry of a route's {@code guardrails:}: the plugin (its {@code on} taken out of the
+     * options, which core reads itself) and where it runs.
+     *
+     * @param input  whether it judges requests ({@code on: input | both})
+     * @param output whether it judges answers, whole and streamed ({@code on: output | both})
+     */
+    public record GuardrailRef(PluginRef plugin, boolean input, boolean output) {
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.envelope.EnvelopeGuard;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Future;
 
@@ -86,22 +87,45 @@ public final class FailoverEngine {
     /** A non-streamed chat completion. */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                                    AbortSignal abort) {
+        return chat(route, request, ctx, abort, null);
+    }
+
+    /**
+     * A non-streamed chat completion under the request's guardrails.
+     *
+     * @param guard the request's guardrails (the targets they allow, the judging of each answer), or null
+     */
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
+                                                   AbortSignal abort, RequestGuard guard) {
         return new FailoverLoop<ChatRequest, ChatResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> Overrides.forTarget(route, t, r), (a, r, call, sink) -> a.chat(r, call)).start();
+                (t, r) -> Overrides.forTarget(route, t, r), (a, r, call, sink) -> a.chat(r, call)).guarded(guard)
+                .start();
     }
 
     /** A streamed chat completion; chunks reach {@code listener} once committed. */
     public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                              AbortSignal abort, StreamListener streamListener) {
+        return stream(route, request, ctx, abort, streamListener, null);
+    }
+
+    /** A streamed chat completion under the request's guardrails (or null), as {@link #chat}. */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
+                                             AbortSignal abort, StreamListener streamListener, RequestGuard guard) {
         return new FailoverLoop<ChatRequest, Void>(this, route, ctx, abort, request, streamListener,
-                (t, r) -> Overrides.forTarget(route, t, r), ProviderAdapter::stream).start();
+                (t, r) -> Overrides.forTarget(route, t, r), ProviderAdapter::stream).guarded(guard).start();
     }
 
     /** Embeddings. */
     public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
                                                          RequestContext ctx, AbortSignal abort) {
+        return embed(route, request, ctx, abort, null);
+    }
+
+    /** Embeddings under the request's guardrails (or null), as {@link #chat}. */
+    public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
+                                                         RequestContext ctx, AbortSignal abort, RequestGuard guard) {
         return new FailoverLoop<EmbeddingRequest, EmbeddingResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> r.withModel(t.model()), (a, r, call, sink) -> a.embed(r, call)).start();
+                (t, r) -> r.withModel(t.model()), (a, r, call, sink) -> a.embed(r, call)).guarded(guard).start();
     }
 
     /** The failure as the engine reports it: a {@link ProviderException} with its message scrubbed. */

@@ -8,6 +8,7 @@ import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.CircuitBreaker;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Future;
@@ -61,6 +62,8 @@ final class FailoverLoop<Q, T> {
     private ProviderException lastFailure;
     private List<String> skips;
     private Attempt<T> current;
+    /** The request's guardrails, or null. */
+    private RequestGuard guard;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Q> prepare, Invoker<Q, T> invoker) {
@@ -75,6 +78,12 @@ final class FailoverLoop<Q, T> {
         this.streamListener = streamListener;
         this.gate = streamListener == null ? null : new StreamGate(streamListener, route.stream(), engine.scrubber(),
                 engine.clock, !route.detectors().isEmpty(), this::committed);
+    }
+
+    /** Runs under the request's guardrails: the targets they allow, each answer judged by them. */
+    FailoverLoop<Q, T> guarded(RequestGuard g) {
+        this.guard = g;
+        return this;
     }
 
     Future<EngineResult<T>> start() {
@@ -124,6 +133,9 @@ final class FailoverLoop<Q, T> {
             String why = engine.envelope.outside(t);
             if (why == null && request instanceof ChatRequest chat) {
                 why = t.capabilities().refusal(chat, Tokens.promptEstimate(chat));
+            }
+            if (why == null && guard != null) {
+                why = guard.refusal(t);
             }
             if (why == null) {
                 attempt(t);
@@ -175,6 +187,9 @@ final class FailoverLoop<Q, T> {
         abort.flowTo(a.call);
         @SuppressWarnings("unchecked")
         ChunkSink sink = gate == null ? null : gate.begin((Attempt<Void>) a);
+        if (sink != null && guard != null) {
+            sink = guard.watch(sink, a::fail);
+        }
         t.callStarted();
         a.armFirstToken();
         Future<T> f;
@@ -182,6 +197,9 @@ final class FailoverLoop<Q, T> {
             f = invoker.invoke(engine.adapters.get(t.provider()), prepared, a.call, sink);
         } catch (RuntimeException e) {
             f = Future.failedFuture(e);
+        }
+        if (guard != null) {
+            f = guard.judge(f, sink);
         }
         a.follow(f);
         a.outcome().onComplete(ar -> finished(a, ar.succeeded() ? ar.result() : null, ar.succeeded() ? null : ar.cause()));
@@ -226,7 +244,7 @@ final class FailoverLoop<Q, T> {
             // One upstream call, one entry: the committed attempt's record now says how it ended.
             attempts.set(attempts.size() - 1, rec);
             engine.listener.attempt(route, t, rec);
-            complete(t, null, FallbackPolicy.interrupted(t, e));
+            complete(t, null, RequestGuard.refused(e) ? RequestGuard.interrupted(e) : FallbackPolicy.interrupted(t, e));
             return;
         }
         attempts.add(rec);

@@ -11,6 +11,7 @@ import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.buffer.Buffer;
@@ -53,10 +54,28 @@ final class ChatHandler {
         long start = a.start();
         AbortSignal abort = a.abort();
         RequestContext ctx = admission.context(ex, route, request.stream(), "openai");
+        RequestGuard guard = gateway.guard(route, ctx);
+        if (guard == null) {
+            serve(ex, route, request, ctx, abort, start, null);
+            return;
+        }
+        guard.input(request).onComplete(ar -> {
+            if (ar.failed()) {
+                GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
+                responder.done(route, ex.response, start);
+            } else {
+                serve(ex, route, guard.withoutClientBody(ar.result()), ctx, abort, start, guard);
+            }
+        });
+    }
+
+    private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
+                       long start, RequestGuard guard) {
         HttpServerResponse resp = ex.response;
         if (!request.stream()) {
-            gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+            gateway.engine().chat(route, request, ctx, abort, guard).onComplete(ar -> {
                 EngineResult<ChatResponse> r = ar.result();
+                GuardReplies.header(resp, guard);
                 if (r.failure() != null) {
                     responder.failed(resp, r);
                 } else {
@@ -80,6 +99,7 @@ final class ChatHandler {
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
+                GuardReplies.header(resp, guard);
                 responder.streamCommitted(ex, route, target, attempts, failover);
             }
 
@@ -97,13 +117,14 @@ final class ChatHandler {
                 }
                 out.add(c);
             }
-        }).onComplete(ar -> {
+        }, guard).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
+                GuardReplies.header(resp, guard);
                 responder.failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
-                    out.add(ErrorResponses.openAi("gateway_error", "stream_interrupted", r.failure().message(),
+                    out.add(ErrorResponses.openAi(r.failure().type(), r.failure().code(), r.failure().message(),
                             null, r.attempts()));
                 }
                 out.end();
