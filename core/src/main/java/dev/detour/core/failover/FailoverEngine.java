@@ -8,6 +8,7 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.provider.ProviderAdapter;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.envelope.EnvelopeGuard;
 import dev.detour.core.guard.RequestGuard;
@@ -84,35 +85,57 @@ public final class FailoverEngine {
         return planner.plan(route, ctx);
     }
 
-    /** A non-streamed chat completion. */
+    /** A non-streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                                    AbortSignal abort) {
-        return chat(route, request, ctx, abort, null);
+        return chat(route, request, null, ctx, abort, null);
+    }
+
+    /** A non-streamed chat completion without guardrails, as {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal, RequestGuard)}. */
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                                   RequestContext ctx, AbortSignal abort) {
+        return chat(route, request, inbound, ctx, abort, null);
     }
 
     /**
-     * A non-streamed chat completion under the request's guardrails.
+     * A non-streamed chat completion.
      *
-     * @param guard the request's guardrails (the targets they allow, the judging of each answer), or null
+     * @param inbound the client's body {@code request} was parsed from, exactly, or null: each
+     *                attempt hands it to its adapter while the target's overrides leave the request
+     *                as parsed (see {@link dev.detour.api.provider.Call#inbound()})
+     * @param guard   the request's guardrails (the targets they allow, the judging of each answer),
+     *                or null
      */
-    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
-                                                   AbortSignal abort, RequestGuard guard) {
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                                   RequestContext ctx, AbortSignal abort, RequestGuard guard) {
         return new FailoverLoop<ChatRequest, ChatResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> Overrides.forTarget(route, t, r), (a, r, call, sink) -> a.chat(r, call)).guarded(guard)
-                .start();
+                (t, r) -> Overrides.forTarget(route, t, r, inbound), (a, r, call, sink) -> a.chat(r, call))
+                .guarded(guard).start();
     }
 
-    /** A streamed chat completion; chunks reach {@code listener} once committed. */
+    /** A streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                              AbortSignal abort, StreamListener streamListener) {
-        return stream(route, request, ctx, abort, streamListener, null);
+        return stream(route, request, null, ctx, abort, streamListener, null);
     }
 
-    /** A streamed chat completion under the request's guardrails (or null), as {@link #chat}. */
-    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
-                                             AbortSignal abort, StreamListener streamListener, RequestGuard guard) {
+    /** A streamed chat completion without guardrails. */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener) {
+        return stream(route, request, inbound, ctx, abort, streamListener, null);
+    }
+
+    /**
+     * A streamed chat completion; chunks reach {@code listener} once committed.
+     *
+     * @param inbound as for {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal, RequestGuard)}
+     * @param guard   the request's guardrails, or null
+     */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener,
+                                             RequestGuard guard) {
         return new FailoverLoop<ChatRequest, Void>(this, route, ctx, abort, request, streamListener,
-                (t, r) -> Overrides.forTarget(route, t, r), ProviderAdapter::stream).guarded(guard).start();
+                (t, r) -> Overrides.forTarget(route, t, r, inbound), ProviderAdapter::stream).guarded(guard).start();
     }
 
     /** Embeddings. */
@@ -125,7 +148,8 @@ public final class FailoverEngine {
     public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
                                                          RequestContext ctx, AbortSignal abort, RequestGuard guard) {
         return new FailoverLoop<EmbeddingRequest, EmbeddingResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> r.withModel(t.model()), (a, r, call, sink) -> a.embed(r, call)).guarded(guard).start();
+                (t, r) -> new Overrides.Prepared<>(r.withModel(t.model()), null),
+                (a, r, call, sink) -> a.embed(r, call)).guarded(guard).start();
     }
 
     /** The failure as the engine reports it: a {@link ProviderException} with its message scrubbed. */

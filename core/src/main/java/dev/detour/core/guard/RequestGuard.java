@@ -7,7 +7,9 @@ import dev.detour.api.guardrail.GuardrailVerdict;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
+import dev.detour.api.provider.Call;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.TargetView;
 import dev.detour.core.failover.EngineResult;
 import io.vertx.core.Future;
@@ -71,8 +73,6 @@ public final class RequestGuard {
     private List<String> changes;
     private List<Narrowing> narrowing;
     private boolean rewrote;
-    /** The stream watch of the latest streamed attempt, or null. */
-    private StreamWatch watch;
 
     RequestGuard(RouteGuards.Configured[] configured, GuardrailCheck[] checks) {
         this.configured = configured;
@@ -180,15 +180,11 @@ public final class RequestGuard {
     }
 
     /**
-     * {@code chatRequest} without the client's original bytes when a guardrail replaced it, so no
-     * attempt can forward the body the client sent instead of the replacement.
+     * The client's body as the attempts may forward it: {@code inbound} itself, or null once an
+     * input guardrail replaced the request (the body still holds what the guardrail took out).
      */
-    public ChatRequest withoutClientBody(ChatRequest request) {
-        if (!rewrote || request.raw() == null) {
-            return request;
-        }
-        // Any change through the builder but the model and stream flags drops the client's body.
-        return request.toBuilder().extra(request.extra()).build();
+    public static WireBody inbound(RequestGuard guard, WireBody inbound) {
+        return guard != null && guard.rewrote ? null : inbound;
     }
 
     /** The value of {@code x-detour-guardrails}: what changed so far, or null when nothing did. */
@@ -240,17 +236,14 @@ public final class RequestGuard {
 
     /**
      * Watches one streamed attempt's chunks ({@code down} is where they go next), or returns
-     * {@code down} itself when no output guardrail looks at streams. The previous attempt's watch,
-     * if any, is closed: the checks see each choice of the new attempt's answer from its start.
+     * {@code down} itself when no output guardrail looks at streams. The watch is closed when its
+     * attempt ends ({@link #judge}): the checks see each choice of the next attempt's answer from
+     * its start.
      *
      * @param fail fails the attempt: before the stream is committed that is a failed attempt like
      *             any other, after it the stream ends with a {@code guardrail_denied} error event
      */
     public ChunkSink watch(ChunkSink down, Consumer<ProviderException> fail) {
-        if (watch != null) {
-            watch.abandon();
-            watch = null;
-        }
         List<Integer> stages = new ArrayList<>(checks.length);
         for (int i = 0; i < checks.length; i++) {
             if (configured[i].output() && window(i) >= 0) {
@@ -260,8 +253,7 @@ public final class RequestGuard {
         if (stages.isEmpty()) {
             return down;
         }
-        watch = new StreamWatch(this, stages, down, fail);
-        return watch;
+        return new StreamWatch(this, stages, down, fail);
     }
 
     /** A check's stream window, or -1 when it does not look at streams (or fails to say). */
@@ -278,11 +270,22 @@ public final class RequestGuard {
      * replaced), a stream's held-back text judged at its end and sent. A denied whole answer fails
      * with a client error ({@link #DENIED}, returned to the client as 400, no fallback), a
      * {@link GuardrailVerdict.Action#FALL_BACK} with a failure that moves on to the next target.
+     * A stream's watch is closed when its attempt is cancelled or fails.
+     *
+     * @param sink the attempt's sink as {@link #watch} returned it (null when not streamed)
+     * @param call the attempt: its answer's upstream bytes are withdrawn when a guardrail changed the answer
      */
     @SuppressWarnings("unchecked")
-    public <T> Future<T> judge(Future<T> upstream, ChunkSink sink) {
+    public <T> Future<T> judge(Future<T> upstream, ChunkSink sink, Call call) {
         if (sink instanceof StreamWatch w) {
-            return upstream.compose(v -> w.end().map(v));
+            call.onCancel(e -> w.abandon());
+            return upstream.transform(ar -> {
+                if (ar.failed()) {
+                    w.abandon();
+                    return Future.failedFuture(ar.cause());
+                }
+                return w.end().map(ar.result());
+            });
         }
         boolean any = false;
         for (RouteGuards.Configured c : configured) {
@@ -291,7 +294,13 @@ public final class RequestGuard {
         if (!any) {
             return upstream;
         }
-        return upstream.compose(v -> v instanceof ChatResponse r ? (Future<T>) output(0, r, null) : Future.succeededFuture(v));
+        return upstream.compose(v -> v instanceof ChatResponse r ? (Future<T>) output(0, r, null).map(out -> {
+            if (out != r) {
+                // The upstream's bytes say what the answer said before a guardrail changed it.
+                call.answerWire(null);
+            }
+            return out;
+        }) : Future.succeededFuture(v));
     }
 
     private Future<ChatResponse> output(int from, ChatResponse response, List<String> changed) {
@@ -330,10 +339,6 @@ public final class RequestGuard {
             for (String c : ch) {
                 changed(c.substring(0, c.indexOf(':')), c);
             }
-        }
-        if (r != response && r.raw() != null) {
-            // The upstream's bytes say what the answer said before a guardrail changed it.
-            r = r.withRaw(null);
         }
         return Future.succeededFuture(r);
     }

@@ -5,6 +5,7 @@ import dev.detour.api.guardrail.GuardrailCheck;
 import dev.detour.api.guardrail.GuardrailVerdict;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.WireBody;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
@@ -50,6 +51,8 @@ final class StreamWatch implements ChunkSink {
     /** One chunk (or a choice's end) going through the stages. */
     private static final class Step {
         final ChatChunk chunk;
+        /** The upstream event of {@link #chunk}, passed on with it only if the chunk goes on unchanged. */
+        WireBody wire;
         final int choice;
         final boolean end;
         String text;
@@ -77,6 +80,11 @@ final class StreamWatch implements ChunkSink {
 
     @Override
     public void next(ChatChunk chunk) {
+        next(chunk, null);
+    }
+
+    @Override
+    public void next(ChatChunk chunk, WireBody wire) {
         if (dead || ending) {
             return;
         }
@@ -90,6 +98,7 @@ final class StreamWatch implements ChunkSink {
             step = new Step(chunk, chunk.index(), text == null ? "" : text, end);
             last = chunk;
         }
+        step.wire = wire;
         submit(step);
     }
 
@@ -111,12 +120,12 @@ final class StreamWatch implements ChunkSink {
     }
 
     /**
-     * The attempt was given up before its end: each check is told its choices ended, so a check's
-     * state for this attempt's answer does not carry over into the next attempt's. The verdicts go
-     * nowhere.
+     * The attempt was given up before its end (cancelled, failed, or refused): each check is told
+     * the choices it holds text of ended, so a check's state for this attempt's answer does not
+     * carry over into the next attempt's. The verdicts go nowhere. Idempotent.
      */
     void abandon() {
-        if (ending && !dead) {
+        if (dead || ending && held.isEmpty()) {
             return;
         }
         dead = true;
@@ -134,6 +143,7 @@ final class StreamWatch implements ChunkSink {
             }
         }
         held.clear();
+        settle();
     }
 
     private void submit(Step step) {
@@ -203,9 +213,7 @@ final class StreamWatch implements ChunkSink {
     private boolean apply(Step step, int s, String pending, GuardrailVerdict<String> v, Throwable failure) {
         String type = guard.configured[stages[s]].type();
         if (v == null || !v.allowed()) {
-            dead = true;
-            queue = null;
-            held.clear();
+            abandon();
             String why = v == null ? "failed to judge the answer"
                     + (failure == null ? "" : " (" + failure.getClass().getSimpleName() + ")")
                     : "denied the answer: " + v.reason();
@@ -254,7 +262,12 @@ final class StreamWatch implements ChunkSink {
             return;
         }
         if (text == null || text.equals(c.text())) {
-            down.next(c); // unchanged: the very chunk the adapter delivered
+            // Unchanged: the very chunk the adapter delivered, with its upstream bytes.
+            if (step.wire != null) {
+                down.next(c, step.wire);
+            } else {
+                down.next(c);
+            }
             return;
         }
         String t = text.isEmpty() ? null : text;

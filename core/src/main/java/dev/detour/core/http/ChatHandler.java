@@ -3,6 +3,7 @@ package dev.detour.core.http;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
@@ -40,7 +41,7 @@ final class ChatHandler {
     /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
     private static ChatRequest chatRequest(byte[] body) {
         ChatRequest plain = OpenAiJson.parsePlainRequest(body);
-        return plain != null ? plain : OpenAiJson.parseRequest(Admission.parseJson(body), body);
+        return plain != null ? plain : OpenAiJson.parseRequest(Admission.parseJson(body));
     }
 
     void handle(Exchange ex) {
@@ -64,7 +65,7 @@ final class ChatHandler {
                 GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
                 responder.done(route, ex.response, start);
             } else {
-                serve(ex, route, guard.withoutClientBody(ar.result()), ctx, abort, start, guard);
+                serve(ex, route, ar.result(), ctx, abort, start, guard);
             }
         });
     }
@@ -72,19 +73,21 @@ final class ChatHandler {
     private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
                        long start, RequestGuard guard) {
         HttpServerResponse resp = ex.response;
+        // The client's bytes go with the request: an OpenAI-compatible upstream may get them as they
+        // are, unless a guardrail replaced the request they were parsed into.
+        WireBody inbound = RequestGuard.inbound(guard, new WireBody(WireBody.OPENAI, ex.body));
         if (!request.stream()) {
-            gateway.engine().chat(route, request, ctx, abort, guard).onComplete(ar -> {
+            gateway.engine().chat(route, request, inbound, ctx, abort, guard).onComplete(ar -> {
                 EngineResult<ChatResponse> r = ar.result();
                 GuardReplies.header(resp, guard);
                 if (r.failure() != null) {
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
-                    byte[] raw = r.value().raw();
-                    if (raw != null) {
+                    if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)
-                                .end(Buffer.buffer(responder.scrubber.scrub(raw)));
+                                .end(Buffer.buffer(responder.scrubber.scrub(r.wire().bytes())));
                     } else {
                         responder.json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
@@ -96,7 +99,7 @@ final class ChatHandler {
         }
         boolean includeUsage = request.includeUsage();
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
-        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+        gateway.engine().stream(route, request, inbound, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
                 GuardReplies.header(resp, guard);
@@ -105,6 +108,11 @@ final class ChatHandler {
 
             @Override
             public void chunk(ChatChunk c) {
+                chunk(c, null);
+            }
+
+            @Override
+            public void chunk(ChatChunk c, WireBody wire) {
                 if (resp.closed()) {
                     return;
                 }
@@ -114,8 +122,9 @@ final class ChatHandler {
                     }
                     c = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
                             c.toolCalls(), c.finishReason(), null, c.refusal());
+                    wire = null;   // the upstream's event has the usage the client did not ask for
                 }
-                out.add(c);
+                out.add(c, wire);
             }
         }, guard).onComplete(ar -> {
             EngineResult<Void> r = ar.result();

@@ -58,7 +58,7 @@ final class MessagesHandler {
                 GuardReplies.refused(responder, ex, ErrorStyle.ANTHROPIC, guard, ar.cause());
                 responder.done(route, ex.response, start);
             } else {
-                serve(ex, route, guard.withoutClientBody(ar.result()), ctx, abort, start, guard);
+                serve(ex, route, ar.result(), ctx, abort, start, guard);
             }
         });
     }
@@ -70,7 +70,7 @@ final class MessagesHandler {
             stream(ex, route, request, ctx, abort, start, guard);
             return;
         }
-        gateway.engine().chat(route, request, ctx, abort, guard).onComplete(ar -> {
+        gateway.engine().chat(route, request, null, ctx, abort, guard).onComplete(ar -> {
             EngineResult<ChatResponse> r = ar.result();
             GuardReplies.header(resp, guard);
             if (r.failure() != null) {
@@ -89,7 +89,7 @@ final class MessagesHandler {
         HttpServerResponse resp = ex.response;
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
         AnthropicStreamEncoder[] encoder = {null};
-        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+        gateway.engine().stream(route, request, null, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
                 GuardReplies.header(resp, guard);

@@ -196,15 +196,21 @@ class StreamWatchTest {
     }
 
     @Test
-    void a_new_attempt_closes_the_previous_attempts_open_choices() {
+    void an_attempt_that_fails_closes_its_open_choices_before_the_next_one() {
         Replacing check = new Replacing("SECRET", "[X]");
         RequestGuard g = guard(check);
-        ChunkSink first = g.watch(new Out(), e -> { });
+        Out lost = new Out();
+        ChunkSink first = g.watch(lost, e -> { });
         first.next(text(0, "partial answer"));
         int before = check.calls.size();
+        Future<Void> outcome = g.judge(Future.failedFuture(new IllegalStateException("connection reset")), first,
+                new RequestGuardTest.RecordingCall());
+        assertTrue(outcome.failed());
+        assertEquals("0:answer|end", check.calls.get(before), "the check hears the abandoned choice end");
+        first.next(text(0, " late"));
+        assertEquals("partial ", lost.text(0), "nothing goes on from an abandoned attempt");
         Out out = new Out();
         ChunkSink second = g.watch(out, e -> { });
-        assertEquals("0:answer|end", check.calls.get(before), "the check hears the abandoned choice end");
         second.next(text(0, "fresh"));
         assertTrue(((StreamWatch) second).end().succeeded());
         assertEquals("fresh", out.text(0));
