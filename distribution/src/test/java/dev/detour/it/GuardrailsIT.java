@@ -138,6 +138,8 @@ class GuardrailsIT {
         Reply ok = call("Tell me about the weather", false);
         assertEquals(200, ok.status(), ok.body());
         assertNull(ok.header("x-detour-guardrails"), "nothing changed");
+        assertEquals("default", ok.json().path("service_tier").asText(),
+                "an answer no guardrail changed is still forwarded as the upstream sent it");
     }
 
     @Test
@@ -161,6 +163,26 @@ class GuardrailsIT {
         assertEquals(200, s.status(), s.body());
         assertEquals("I will write to " + EMAIL + " today.", streamedText(s));
         assertFalse(primary.bodies.get(1).toString().contains(EMAIL));
+        assertTrue(s.header("x-detour-guardrails").contains("pii:redacted"), "what changed before the first byte");
+    }
+
+    @Test
+    void an_anthropic_stream_is_redacted_across_chunks_too() {
+        primary.always(pieces(List.of("Write to jane.d", "oe@exam", "ple.com or call.")));
+        gw = Harness.start(vertx, config("- { type: pii, action: redact, on: output }"));
+        Reply r = post(vertx, gw.port(), "/v1/messages", "{\"model\":\"support\",\"max_tokens\":50,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Who?\"}]}");
+        assertEquals(200, r.status(), r.body());
+        assertFalse(r.body().contains("jane"), r.body());
+        StringBuilder text = new StringBuilder();
+        for (String e : r.events()) {
+            JsonNode n = parse(e);
+            if (n.path("type").asText().equals("content_block_delta")) {
+                text.append(n.at("/delta/text").asText(""));
+            }
+        }
+        assertEquals("Write to [EMAIL_1] or call.", text.toString());
+        assertTrue(r.body().contains("message_stop"), "the stream ends as Anthropic's does");
     }
 
     @Test

@@ -27,11 +27,12 @@ import java.util.random.RandomGenerator;
  *       outside the envelope, then the graduated shift demotes targets in poor health
  *       ({@link Planner});</li>
  *   <li>permission: a planned target is skipped (recorded in the attempts list) if it is outside
- *       the envelope, cannot honour the request, is at its concurrency limit, or its breaker
- *       refuses;</li>
+ *       the envelope, cannot honour the request, is not allowed by the request's guardrails, is
+ *       at its concurrency limit, or its breaker refuses;</li>
  *   <li>attempt: the target's prompt and parameter overrides are applied ({@link Overrides}) and its
  *       adapter called under the first-token, idle and total timeouts (total is one deadline across
- *       all attempts) ({@link Attempt}); a stream passes through a {@link StreamGate};</li>
+ *       all attempts) ({@link Attempt}); a stream passes through a {@link StreamGate} (behind the
+ *       guardrails' stream watch, when there are any); the output guardrails judge the answer;</li>
  *   <li>record: breaker, target statistics, detectors ({@link OutcomeRecorder}); an answer that
  *       fails the route's {@link QualityGate} is a failure;</li>
  *   <li>decide: retry on the same target when the route's retry policy says so (exponential

@@ -165,10 +165,26 @@ public final class RequestGuard {
         if (changes == null) {
             changes = new ArrayList<>(2);
         }
-        String c = reason.startsWith(type + ":") ? reason : type + ":" + reason;
+        String c = headerSafe(reason.startsWith(type + ":") ? reason : type + ":" + reason);
         if (!changes.contains(c)) {
             changes.add(c);
         }
+    }
+
+    /** A plugin's reason as a header value may carry it: printable ASCII only. */
+    private static String headerSafe(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch > 0x7e) {
+                StringBuilder sb = new StringBuilder(s.length());
+                for (int j = 0; j < s.length(); j++) {
+                    char x = s.charAt(j);
+                    sb.append(x < 0x20 || x > 0x7e ? '?' : x);
+                }
+                return sb.toString();
+            }
+        }
+        return s;
     }
 
     /**
