@@ -198,9 +198,14 @@ class GuardrailsIT {
         Reply plain = call("No personal data here", false);
         assertEquals("primary/gpt-4o", plain.header("x-detour-target"), "without PII the route's plan is whole");
 
-        // Narrowed to a category the route has no target of: nothing is called, the skips say why.
+        // Narrowed to a category only a provider outside the envelope has: the narrowing cannot widen
+        // the route or the envelope, so nothing is called and the skips say why.
         await(gw.stop());
-        gw = Harness.start(vertx, config("- { type: pii, action: route_to, categories: [on-prem] }"));
+        FakeUpstream onPrem = await(new FakeUpstream(vertx, "on-prem").start());
+        gw = Harness.start(vertx, config("- { type: pii, action: route_to, categories: [on-prem] }")
+                .replace("routes:\n", "  onprem: { type: openai, base_url: \"" + onPrem.baseUrl()
+                        + "\", api_key: sk-onprem-1234, category: on-prem }\n"
+                        + "envelope: { categories: [closed, self-hosted] }\nroutes:\n"));
         int before = primary.calls() + backup.calls();
         Reply none = call("My address is " + EMAIL, false);
         assertEquals(503, none.status(), none.body());
@@ -212,6 +217,8 @@ class GuardrailsIT {
         }
         assertFalse(none.body().contains(EMAIL));
         assertEquals(before, primary.calls() + backup.calls());
+        assertEquals(0, onPrem.calls(), "the envelope holds whatever a guardrail allows");
+        onPrem.close();
     }
 
     @Test
