@@ -190,7 +190,12 @@ final class FailoverLoop<Q, T> {
         @SuppressWarnings("unchecked")
         ChunkSink sink = gate == null ? null : gate.begin((Attempt<Void>) a);
         if (sink != null && guard != null) {
-            sink = guard.watch(sink, a::fail);
+            // Text a guardrail holds back still shows the upstream alive (the idle timeout watches that).
+            sink = guard.watch(sink, a::fail, () -> {
+                if (gate.committed()) {
+                    a.alive();
+                }
+            });
         }
         t.callStarted();
         a.armFirstToken();

@@ -256,10 +256,11 @@ public final class RequestGuard {
      * attempt ends ({@link #judge}): the checks see each choice of the next attempt's answer from
      * its start.
      *
-     * @param fail fails the attempt: before the stream is committed that is a failed attempt like
-     *             any other, after it the stream ends with a {@code guardrail_denied} error event
+     * @param fail  fails the attempt: before the stream is committed that is a failed attempt like
+     *              any other, after it the stream ends with a {@code guardrail_denied} error event
+     * @param alive told when a chunk arrived but all of its text is held back (nothing went on)
      */
-    public ChunkSink watch(ChunkSink down, Consumer<ProviderException> fail) {
+    public ChunkSink watch(ChunkSink down, Consumer<ProviderException> fail, Runnable alive) {
         List<Integer> stages = new ArrayList<>(checks.length);
         for (int i = 0; i < checks.length; i++) {
             if (configured[i].output() && window(i) >= 0) {
@@ -269,7 +270,7 @@ public final class RequestGuard {
         if (stages.isEmpty()) {
             return down;
         }
-        return new StreamWatch(this, stages, down, fail);
+        return new StreamWatch(this, stages, down, fail, alive);
     }
 
     /** A check's stream window, or -1 when it does not look at streams (or fails to say). */

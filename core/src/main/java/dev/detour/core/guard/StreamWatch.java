@@ -37,6 +37,7 @@ final class StreamWatch implements ChunkSink {
     private final int[] windows;
     private final ChunkSink down;
     private final Consumer<ProviderException> fail;
+    private final Runnable alive;
     /** Per choice: what each stage holds back (index = stage). */
     private final Map<Integer, String[]> held = new HashMap<>(2);
     /** Chunks waiting behind a verdict that has not arrived, or null. */
@@ -66,7 +67,9 @@ final class StreamWatch implements ChunkSink {
         }
     }
 
-    StreamWatch(RequestGuard guard, List<Integer> stages, ChunkSink down, Consumer<ProviderException> fail) {
+    StreamWatch(RequestGuard guard, List<Integer> stages, ChunkSink down, Consumer<ProviderException> fail,
+                Runnable alive) {
+        this.alive = alive;
         this.guard = guard;
         this.stages = new int[stages.size()];
         this.windows = new int[stages.size()];
@@ -273,7 +276,8 @@ final class StreamWatch implements ChunkSink {
         String t = text.isEmpty() ? null : text;
         if (t == null && c.role() == null && c.reasoning() == null && c.toolCalls().isEmpty()
                 && c.finishReason() == null && c.usage() == null && c.refusal() == null) {
-            return; // all of its text is held back, and it carried nothing else
+            alive.run(); // all of its text is held back, and it carried nothing else
+            return;
         }
         down.next(new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), t, c.reasoning(), c.toolCalls(),
                 c.finishReason(), c.usage(), c.refusal()));

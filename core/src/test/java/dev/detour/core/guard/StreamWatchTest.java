@@ -104,7 +104,7 @@ class StreamWatchTest {
             Replacing check = new Replacing("SECRET", "[X]");
             Out out = new Out();
             List<ProviderException> failed = new ArrayList<>();
-            ChunkSink w = guard(check).watch(out, failed::add);
+            ChunkSink w = guard(check).watch(out, failed::add, () -> { });
             w.next(text(0, text.substring(0, cut)));
             w.next(text(0, text.substring(cut)));
             w.next(finish(0));
@@ -123,7 +123,7 @@ class StreamWatchTest {
     void only_the_window_is_held_back_and_unchanged_other_parts_pass_in_order() {
         Replacing check = new Replacing("SECRET", "[X]");
         Out out = new Out();
-        ChunkSink w = guard(check).watch(out, e -> { });
+        ChunkSink w = guard(check).watch(out, e -> { }, () -> { });
         ChatChunk role = new ChatChunk("id", "m", 1, 0, "assistant", "", null, List.of(), null, null, null);
         w.next(role);
         assertEquals(List.of(role), out.chunks, "a chunk without text is passed on as it is");
@@ -138,11 +138,23 @@ class StreamWatchTest {
     }
 
     @Test
+    void a_chunk_whose_text_is_all_held_back_still_shows_the_upstream_alive() {
+        int[] alive = {0};
+        Out out = new Out();
+        ChunkSink w = guard(new Replacing("SECRET", "[X]")).watch(out, e -> { }, () -> alive[0]++);
+        w.next(text(0, "Hi"));
+        assertTrue(out.chunks.isEmpty());
+        assertEquals(1, alive[0], "held back, but the upstream sent something: the idle timeout must hear of it");
+        w.next(text(0, " there, all"));
+        assertEquals(1, alive[0], "text went on: the gate hears of it itself");
+    }
+
+    @Test
     void late_verdicts_keep_the_chunks_in_order() {
         Replacing check = new Replacing("SECRET", "[X]");
         check.late = new ArrayList<>();
         Out out = new Out();
-        ChunkSink w = guard(check).watch(out, e -> { });
+        ChunkSink w = guard(check).watch(out, e -> { }, () -> { });
         w.next(text(0, "one SECRET two "));
         w.next(text(0, "three SECRET four"));
         w.next(finish(0));
@@ -162,7 +174,7 @@ class StreamWatchTest {
         Replacing first = new Replacing("SECRET", "TOKEN");
         Replacing second = new Replacing("TOKEN", "[T]");
         Out out = new Out();
-        ChunkSink w = guard(first, second).watch(out, e -> { });
+        ChunkSink w = guard(first, second).watch(out, e -> { }, () -> { });
         w.next(text(0, "a SEC"));
         w.next(text(1, "b SECRET"));
         w.next(text(0, "RET a"));
@@ -182,7 +194,7 @@ class StreamWatchTest {
         check.deny = true;
         Out out = new Out();
         List<ProviderException> failed = new ArrayList<>();
-        ChunkSink w = guard(check).watch(out, failed::add);
+        ChunkSink w = guard(check).watch(out, failed::add, () -> { });
         w.next(text(0, "fine text here, and then "));
         String before = out.text(0);
         w.next(text(0, "the SECRET"));
@@ -200,7 +212,7 @@ class StreamWatchTest {
         Replacing check = new Replacing("SECRET", "[X]");
         RequestGuard g = guard(check);
         Out lost = new Out();
-        ChunkSink first = g.watch(lost, e -> { });
+        ChunkSink first = g.watch(lost, e -> { }, () -> { });
         first.next(text(0, "partial answer"));
         int before = check.calls.size();
         Future<Void> outcome = g.judge(Future.failedFuture(new IllegalStateException("connection reset")), first,
@@ -210,7 +222,7 @@ class StreamWatchTest {
         first.next(text(0, " late"));
         assertEquals("partial ", lost.text(0), "nothing goes on from an abandoned attempt");
         Out out = new Out();
-        ChunkSink second = g.watch(out, e -> { });
+        ChunkSink second = g.watch(out, e -> { }, () -> { });
         second.next(text(0, "fresh"));
         assertTrue(((StreamWatch) second).end().succeeded());
         assertEquals("fresh", out.text(0));
@@ -221,10 +233,10 @@ class StreamWatchTest {
         GuardrailCheck blind = new GuardrailCheck() {
         };
         Out out = new Out();
-        assertTrue(guard(blind).watch(out, e -> { }) == out);
+        assertTrue(guard(blind).watch(out, e -> { }, () -> { }) == out);
         assertNull(guard(blind).header());
         RequestGuard g = guard(new Replacing("SECRET", "[X]"));
-        ChunkSink w = g.watch(new Out(), e -> { });
+        ChunkSink w = g.watch(new Out(), e -> { }, () -> { });
         w.next(text(0, "a SECRET b"));
         ((StreamWatch) w).end();
         assertNotNull(g.header());
