@@ -24,6 +24,12 @@ import dev.detour.core.failover.EngineListener;
 import dev.detour.core.failover.FailoverEngine;
 import dev.detour.core.failover.Hedging;
 import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.guard.RequestGuard;
+import dev.detour.core.guard.RouteGuards;
+import dev.detour.api.guardrail.Guardrail;
+import dev.detour.api.guardrail.GuardrailContext;
+import dev.detour.api.guardrail.GuardrailFactory;
+import dev.detour.api.view.RequestContext;
 import dev.detour.core.failover.Scrubber;
 import dev.detour.core.failover.Timers;
 import dev.detour.core.health.CircuitBreaker;
@@ -63,11 +69,14 @@ public final class Gateway {
     private final List<Service> services;
     private final RoutingStrategy directStrategy = (req, candidates) -> candidates;
     private final EventLog events;
+    /** Each route's guardrails, by route name; routes without any are absent. */
+    private final Map<String, RouteGuards> guards;
 
     private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
                     Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
-                    Metrics metrics, List<Service> services, EventLog events) {
+                    Metrics metrics, List<Service> services, EventLog events, Map<String, RouteGuards> guards) {
         this.events = events;
+        this.guards = guards;
         this.config = config;
         this.vertx = vertx;
         this.clock = clock;
@@ -115,6 +124,7 @@ public final class Gateway {
         }
         Map<String, TargetRuntime> targets = new LinkedHashMap<>();
         Map<String, RouteRuntime> routes = new LinkedHashMap<>();
+        Map<String, RouteGuards> guards = new HashMap<>();
         for (GatewayConfig.Route r : config.routes().values()) {
             List<TargetRuntime> rts = new ArrayList<>();
             Map<String, GatewayConfig.Target> cfgs = new LinkedHashMap<>();
@@ -134,6 +144,10 @@ public final class Gateway {
                 detectors.add(df.create(OptionsBinder.bind(d.options(), df.optionsType(), d.path()),
                         new DetectorContext(r.name(), clock)));
             }
+            RouteGuards rg = guards(r, plugins, vertx, clock);
+            if (rg != null) {
+                guards.put(r.name(), rg);
+            }
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
                     detectors, r.qualityGate(), r.degradation(), r.stream(), false,
                     r.hedge() == null ? null : new Hedging(r.hedge())));
@@ -149,7 +163,28 @@ public final class Gateway {
             services.add(f.create(OptionsBinder.bind(block, f.optionsType(), type),
                     new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
         });
-        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events);
+        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards);
+    }
+
+    /** A route's guardrails, each created by its factory with its options, or null when it has none. */
+    private static RouteGuards guards(GatewayConfig.Route r, PluginHost plugins, Vertx vertx, Clock clock) {
+        List<RouteGuards.Configured> configured = new ArrayList<>();
+        for (GatewayConfig.GuardrailRef g : r.guardrails()) {
+            GuardrailFactory<Object> gf = plugins.factory(Kind.GUARDRAIL, g.plugin().type());
+            Guardrail guardrail = gf.create(OptionsBinder.bind(g.plugin().options(), gf.optionsType(),
+                    g.plugin().path()), new GuardrailContext(r.name(), vertx, clock));
+            configured.add(new RouteGuards.Configured(g.plugin().type(), guardrail, g.input(), g.output()));
+        }
+        return RouteGuards.of(configured);
+    }
+
+    /**
+     * Opens the guardrails of {@code route} for one request, or returns null when the route has none
+     * (a direct {@code provider/model} call has none).
+     */
+    public RequestGuard guard(RouteRuntime route, RequestContext ctx) {
+        RouteGuards g = route.direct() ? null : guards.get(route.name());
+        return g == null ? null : g.open(ctx);
     }
 
     /**

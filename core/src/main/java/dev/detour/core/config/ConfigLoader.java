@@ -569,7 +569,8 @@ public final class ConfigLoader {
                     dg.get("probe_interval").duration(Degradation.DEFAULTS.probeInterval()),
                     dg.get("hold").duration(Degradation.DEFAULTS.hold()));
         }
-        for (String later : List.of("cache", "guardrails")) {
+        List<GatewayConfig.GuardrailRef> guardrails = guardrails(n.get("guardrails"), ext);
+        for (String later : List.of("cache")) {
             if (n.get(later).present()) {
                 n.get(later).problem("'" + later + "' is not available yet in this version");
             }
@@ -584,7 +585,7 @@ public final class ConfigLoader {
                     stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()));
         }
         return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy,
-                hedge(n.get("hedge")));
+                hedge(n.get("hedge")), guardrails);
     }
 
     /** {@code hedge: { after: 2s | p95, max_share: 0.05 }}, or null when absent. */
@@ -606,6 +607,43 @@ public final class ConfigLoader {
         }
         double share = n.get("max_share").number(GatewayConfig.Hedge.DEFAULT_MAX_SHARE, 0, 1);
         return new GatewayConfig.Hedge(wait, p95, share);
+    }
+
+    /**
+     * {@code guardrails:}: a list of guardrail types, or maps with {@code type}, {@code on}
+     * ({@code input | output | both}, default both) and the plugin's options.
+     */
+    private static List<GatewayConfig.GuardrailRef> guardrails(Node n, Extensions ext) {
+        List<GatewayConfig.GuardrailRef> out = new ArrayList<>();
+        if (!n.present()) {
+            return out;
+        }
+        if (!n.raw().isArray()) {
+            n.problem("must be a list of guardrails (e.g. [{type: pii, action: redact}])");
+            return out;
+        }
+        for (Node g : n.items()) {
+            Node plugin = g;
+            boolean input = true;
+            boolean output = true;
+            if (g.raw().isObject() && g.raw().has("on")) {
+                String on = g.get("on").text("both");
+                switch (on) {
+                    case "input" -> output = false;
+                    case "output" -> input = false;
+                    case "both" -> { }
+                    default -> g.get("on").problem("must be input, output or both (was '" + on + "')");
+                }
+                ObjectNode rest = ((ObjectNode) g.raw()).deepCopy();
+                rest.remove("on");
+                plugin = g.withRaw(rest);
+            }
+            PluginRef ref = pluginRef(plugin, null, Kind.GUARDRAIL, ext);
+            if (ref != null) {
+                out.add(new GatewayConfig.GuardrailRef(ref, input, output));
+            }
+        }
+        return out;
     }
 
     /** The route's policy keys alone, so the shared policy reader can check them. */

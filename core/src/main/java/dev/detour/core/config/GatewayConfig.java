@@ -127,15 +127,28 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         }
     }
 
-    /** One entry of {@code routes:}. */
+    /**
+     * One entry of {@code routes:}.
+     *
+     * @param guardrails {@code guardrails:}, in the order they run (empty for none)
+     */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream, Hedge hedge) {
+                        StreamPolicy stream, Hedge hedge, List<GuardrailRef> guardrails) {
+        public Route {
+            guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
+        }
 
-        /** A route without hedging. */
+        /** A route without hedging or guardrails. */
         public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
                      Set<String> qualityGate, Degradation degradation, StreamPolicy stream) {
-            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null);
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of());
+        }
+
+        /** A route without guardrails. */
+        public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
+                     Set<String> qualityGate, Degradation degradation, StreamPolicy stream, Hedge hedge) {
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, hedge, List.of());
         }
     }
 
@@ -149,6 +162,16 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      */
     public record Hedge(Duration after, boolean p95, double maxShare) {
         public static final double DEFAULT_MAX_SHARE = 0.05;
+    }
+
+    /**
+     * One entry of a route's {@code guardrails:}: the plugin (its {@code on} taken out of the
+     * options, which core reads itself) and where it runs.
+     *
+     * @param input  whether it judges requests ({@code on: input | both})
+     * @param output whether it judges answers, whole and streamed ({@code on: output | both})
+     */
+    public record GuardrailRef(PluginRef plugin, boolean input, boolean output) {
     }
 
     /**

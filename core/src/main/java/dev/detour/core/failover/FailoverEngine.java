@@ -11,6 +11,7 @@ import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.envelope.EnvelopeGuard;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Future;
 
@@ -26,11 +27,12 @@ import java.util.random.RandomGenerator;
  *       outside the envelope, then the graduated shift demotes targets in poor health
  *       ({@link Planner});</li>
  *   <li>permission: a planned target is skipped (recorded in the attempts list) if it is outside
- *       the envelope, cannot honour the request, is at its concurrency limit, or its breaker
- *       refuses;</li>
+ *       the envelope, cannot honour the request, is not allowed by the request's guardrails, is
+ *       at its concurrency limit, or its breaker refuses;</li>
  *   <li>attempt: the target's prompt and parameter overrides are applied ({@link Overrides}) and its
  *       adapter called under the first-token, idle and total timeouts (total is one deadline across
- *       all attempts) ({@link Attempt}); a stream passes through a {@link StreamGate};</li>
+ *       all attempts) ({@link Attempt}); a stream passes through a {@link StreamGate} (behind the
+ *       guardrails' stream watch, when there are any); the output guardrails judge the answer;</li>
  *   <li>record: breaker, target statistics, detectors ({@link OutcomeRecorder}); an answer that
  *       fails the route's {@link QualityGate} is a failure;</li>
  *   <li>decide: retry on the same target when the route's retry policy says so (exponential
@@ -87,7 +89,13 @@ public final class FailoverEngine {
     /** A non-streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                                    AbortSignal abort) {
-        return chat(route, request, null, ctx, abort);
+        return chat(route, request, null, ctx, abort, null);
+    }
+
+    /** A non-streamed chat completion without guardrails, as {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal, RequestGuard)}. */
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                                   RequestContext ctx, AbortSignal abort) {
+        return chat(route, request, inbound, ctx, abort, null);
     }
 
     /**
@@ -96,36 +104,53 @@ public final class FailoverEngine {
      * @param inbound the client's body {@code request} was parsed from, exactly, or null: each
      *                attempt hands it to its adapter while the target's overrides leave the request
      *                as parsed (see {@link dev.detour.api.provider.Call#inbound()})
+     * @param guard   the request's guardrails (the targets they allow, the judging of each answer),
+     *                or null
      */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, WireBody inbound,
-                                                   RequestContext ctx, AbortSignal abort) {
+                                                   RequestContext ctx, AbortSignal abort, RequestGuard guard) {
         return new FailoverLoop<ChatRequest, ChatResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> Overrides.forTarget(route, t, r, inbound), (a, r, call, sink) -> a.chat(r, call)).start();
+                (t, r) -> Overrides.forTarget(route, t, r, inbound), (a, r, call, sink) -> a.chat(r, call))
+                .guarded(guard).start();
     }
 
     /** A streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                              AbortSignal abort, StreamListener streamListener) {
-        return stream(route, request, null, ctx, abort, streamListener);
+        return stream(route, request, null, ctx, abort, streamListener, null);
+    }
+
+    /** A streamed chat completion without guardrails. */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener) {
+        return stream(route, request, inbound, ctx, abort, streamListener, null);
     }
 
     /**
      * A streamed chat completion; chunks reach {@code listener} once committed.
      *
-     * @param inbound as for {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal)}
+     * @param inbound as for {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal, RequestGuard)}
+     * @param guard   the request's guardrails, or null
      */
     public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, WireBody inbound,
-                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener) {
+                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener,
+                                             RequestGuard guard) {
         return new FailoverLoop<ChatRequest, Void>(this, route, ctx, abort, request, streamListener,
-                (t, r) -> Overrides.forTarget(route, t, r, inbound), ProviderAdapter::stream).start();
+                (t, r) -> Overrides.forTarget(route, t, r, inbound), ProviderAdapter::stream).guarded(guard).start();
     }
 
     /** Embeddings. */
     public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
                                                          RequestContext ctx, AbortSignal abort) {
+        return embed(route, request, ctx, abort, null);
+    }
+
+    /** Embeddings under the request's guardrails (or null), as {@link #chat}. */
+    public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
+                                                         RequestContext ctx, AbortSignal abort, RequestGuard guard) {
         return new FailoverLoop<EmbeddingRequest, EmbeddingResponse>(this, route, ctx, abort, request, null,
                 (t, r) -> new Overrides.Prepared<>(r.withModel(t.model()), null),
-                (a, r, call, sink) -> a.embed(r, call)).start();
+                (a, r, call, sink) -> a.embed(r, call)).guarded(guard).start();
     }
 
     /** The failure as the engine reports it: a {@link ProviderException} with its message scrubbed. */

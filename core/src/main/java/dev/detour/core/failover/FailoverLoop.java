@@ -9,6 +9,7 @@ import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.view.HealthState;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.CircuitBreaker;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Future;
@@ -82,6 +83,8 @@ final class FailoverLoop<Q, T> {
     private boolean probeHedge;
     /** Where the serving attempt's entry is in {@link #attempts}, or -1. */
     private int servedIndex = -1;
+    /** The request's guardrails, or null. */
+    private RequestGuard guard;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
@@ -101,6 +104,12 @@ final class FailoverLoop<Q, T> {
     private StreamGate newGate() {
         return new StreamGate(streamListener, route.stream(), engine.scrubber(), engine.clock,
                 !route.detectors().isEmpty(), this::committed);
+    }
+
+    /** Runs under the request's guardrails: the targets they allow, each answer judged by them. */
+    FailoverLoop<Q, T> guarded(RequestGuard g) {
+        this.guard = g;
+        return this;
     }
 
     Future<EngineResult<T>> start() {
@@ -168,6 +177,9 @@ final class FailoverLoop<Q, T> {
         String why = engine.envelope.outside(t);
         if (why == null && request instanceof ChatRequest chat) {
             why = t.capabilities().refusal(chat, Tokens.promptEstimate(chat));
+        }
+        if (why == null && guard != null) {
+            why = guard.refusal(t);
         }
         return why;
     }
@@ -249,6 +261,15 @@ final class FailoverLoop<Q, T> {
         }
         @SuppressWarnings("unchecked")
         ChunkSink sink = a.gate == null ? null : a.gate.begin((Attempt<Void>) a);
+        if (sink != null && guard != null) {
+            // Text a guardrail holds back still shows the upstream alive (the idle timeout watches that).
+            StreamGate g = a.gate;
+            sink = guard.watch(sink, a::fail, () -> {
+                if (g.committed()) {
+                    a.alive();
+                }
+            });
+        }
         t.callStarted();
         a.armFirstToken();
         if (!asHedge && !launched) {
@@ -260,6 +281,9 @@ final class FailoverLoop<Q, T> {
             f = invoker.invoke(engine.adapters.get(t.provider()), prepared.request(), a.call, sink);
         } catch (RuntimeException e) {
             f = Future.failedFuture(e);
+        }
+        if (guard != null) {
+            f = guard.judge(f, sink, a.call);
         }
         a.follow(f);
         a.outcome().onComplete(ar -> finished(a, ar.succeeded() ? ar.result() : null, ar.succeeded() ? null : ar.cause()));
@@ -273,10 +297,10 @@ final class FailoverLoop<Q, T> {
      * hedges. Nothing when no other target is planned.
      */
     private void armHedge(TargetRuntime t, CircuitBreaker.Grant grant) {
-        if (route.direct() || index >= plan.size() - 1) {
+        boolean stream = gate != null;
+        if (route.direct() || index >= plan.size() - 1 || stream && guard != null && guard.watchesStreams()) {
             return;
         }
-        boolean stream = gate != null;
         long wait = -1;
         TargetRuntime healthy = grant == CircuitBreaker.Grant.PROBE || t.state() == HealthState.UNHEALTHY
                 ? firstHealthyAfter(index) : null;
@@ -440,7 +464,7 @@ final class FailoverLoop<Q, T> {
             // One upstream call, one entry: the committed attempt's record now says how it ended.
             attempts.set(servedIndex, rec);
             engine.listener.attempt(route, t, rec);
-            complete(t, null, FallbackPolicy.interrupted(t, e));
+            complete(t, null, RequestGuard.refused(e) ? RequestGuard.interrupted(e) : FallbackPolicy.interrupted(t, e));
             return;
         }
         attempts.add(rec);

@@ -77,6 +77,9 @@ final class FallbackPolicy {
             return failure(503, "no_target_available", "no target of route '" + route.name() + "' could be called"
                     + (skips == null ? "" : " (" + String.join("; ", skips) + ")"));
         }
+        if (last != null && dev.detour.core.guard.RequestGuard.refused(last)) {
+            return dev.detour.core.guard.RequestGuard.exhausted(route.name(), last);
+        }
         if (onlyRefused(attempts, last)) {
             // Every target refused the request itself (a feature or a form none of them can
             // take): the request is at fault, not the upstreams, and no other target helps.

@@ -12,6 +12,7 @@ import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.buffer.Buffer;
@@ -54,12 +55,31 @@ final class ChatHandler {
         long start = a.start();
         AbortSignal abort = a.abort();
         RequestContext ctx = admission.context(ex, route, request.stream(), "openai");
+        RequestGuard guard = gateway.guard(route, ctx);
+        if (guard == null) {
+            serve(ex, route, request, ctx, abort, start, null);
+            return;
+        }
+        guard.input(request).onComplete(ar -> {
+            if (ar.failed()) {
+                GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
+                responder.done(route, ex.response, start);
+            } else {
+                serve(ex, route, ar.result(), ctx, abort, start, guard);
+            }
+        });
+    }
+
+    private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
+                       long start, RequestGuard guard) {
         HttpServerResponse resp = ex.response;
-        // The client's bytes go with the request: an OpenAI-compatible upstream may get them as they are.
-        WireBody inbound = new WireBody(WireBody.OPENAI, ex.body);
+        // The client's bytes go with the request: an OpenAI-compatible upstream may get them as they
+        // are, unless a guardrail replaced the request they were parsed into.
+        WireBody inbound = RequestGuard.inbound(guard, new WireBody(WireBody.OPENAI, ex.body));
         if (!request.stream()) {
-            gateway.engine().chat(route, request, inbound, ctx, abort).onComplete(ar -> {
+            gateway.engine().chat(route, request, inbound, ctx, abort, guard).onComplete(ar -> {
                 EngineResult<ChatResponse> r = ar.result();
+                GuardReplies.header(resp, guard);
                 if (r.failure() != null) {
                     responder.failed(resp, r);
                 } else {
@@ -82,6 +102,7 @@ final class ChatHandler {
         gateway.engine().stream(route, request, inbound, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
+                GuardReplies.header(resp, guard);
                 responder.streamCommitted(ex, route, target, attempts, failover);
             }
 
@@ -105,13 +126,14 @@ final class ChatHandler {
                 }
                 out.add(c, wire);
             }
-        }).onComplete(ar -> {
+        }, guard).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
+                GuardReplies.header(resp, guard);
                 responder.failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
-                    out.add(ErrorResponses.openAi("gateway_error", "stream_interrupted", r.failure().message(),
+                    out.add(ErrorResponses.openAi(r.failure().type(), r.failure().code(), r.failure().message(),
                             null, r.attempts()));
                 }
                 out.end();

@@ -4,7 +4,10 @@ import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
+import dev.detour.api.view.RequestContext;
+import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.EngineResult;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.wire.openai.OpenAiJson;
 import io.vertx.core.http.HttpServerResponse;
@@ -30,10 +33,28 @@ final class EmbeddingsHandler {
         EmbeddingRequest request = a.request();
         RouteRuntime route = a.route();
         long start = a.start();
+        RequestContext ctx = admission.context(ex, route, false, "openai");
+        RequestGuard guard = gateway.guard(route, ctx);
+        if (guard == null) {
+            serve(ex, route, request, ctx, a.abort(), start, null);
+            return;
+        }
+        guard.input(request).onComplete(ar -> {
+            if (ar.failed()) {
+                GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
+                responder.done(route, ex.response, start);
+            } else {
+                serve(ex, route, ar.result(), ctx, a.abort(), start, guard);
+            }
+        });
+    }
+
+    private void serve(Exchange ex, RouteRuntime route, EmbeddingRequest request, RequestContext ctx,
+                       AbortSignal abort, long start, RequestGuard guard) {
         HttpServerResponse resp = ex.response;
-        gateway.engine().embed(route, request, admission.context(ex, route, false, "openai"), a.abort())
-                .onComplete(ar -> {
+        gateway.engine().embed(route, request, ctx, abort, guard).onComplete(ar -> {
             EngineResult<EmbeddingResponse> r = ar.result();
+            GuardReplies.header(resp, guard);
             if (r.failure() != null) {
                 responder.failed(resp, r);
             } else {

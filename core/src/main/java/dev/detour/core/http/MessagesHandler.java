@@ -11,6 +11,7 @@ import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.wire.anthropic.AnthropicCodec;
 import dev.detour.wire.anthropic.AnthropicStreamEncoder;
@@ -47,13 +48,31 @@ final class MessagesHandler {
         long start = a.start();
         AbortSignal abort = a.abort();
         RequestContext ctx = admission.context(ex, route, request.stream(), "anthropic");
-        HttpServerResponse resp = ex.response;
-        if (request.stream()) {
-            stream(ex, route, request, ctx, abort, start);
+        RequestGuard guard = gateway.guard(route, ctx);
+        if (guard == null) {
+            serve(ex, route, request, ctx, abort, start, null);
             return;
         }
-        gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+        guard.input(request).onComplete(ar -> {
+            if (ar.failed()) {
+                GuardReplies.refused(responder, ex, ErrorStyle.ANTHROPIC, guard, ar.cause());
+                responder.done(route, ex.response, start);
+            } else {
+                serve(ex, route, ar.result(), ctx, abort, start, guard);
+            }
+        });
+    }
+
+    private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
+                       long start, RequestGuard guard) {
+        HttpServerResponse resp = ex.response;
+        if (request.stream()) {
+            stream(ex, route, request, ctx, abort, start, guard);
+            return;
+        }
+        gateway.engine().chat(route, request, null, ctx, abort, guard).onComplete(ar -> {
             EngineResult<ChatResponse> r = ar.result();
+            GuardReplies.header(resp, guard);
             if (r.failure() != null) {
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
@@ -66,13 +85,14 @@ final class MessagesHandler {
     }
 
     private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
-                        AbortSignal abort, long start) {
+                        AbortSignal abort, long start, RequestGuard guard) {
         HttpServerResponse resp = ex.response;
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
         AnthropicStreamEncoder[] encoder = {null};
-        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+        gateway.engine().stream(route, request, null, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
+                GuardReplies.header(resp, guard);
                 responder.streamCommitted(ex, route, target, attempts, failover);
                 encoder[0] = new AnthropicStreamEncoder(target.model());
             }
@@ -84,9 +104,10 @@ final class MessagesHandler {
                 }
                 out.write(encoder[0].chunk(c));
             }
-        }).onComplete(ar -> {
+        }, guard).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
+                GuardReplies.header(resp, guard);
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]

@@ -26,6 +26,9 @@ class ConfigLoaderTest {
         }
     }
 
+    record PiiLikeOptions(String action) {
+    }
+
     static final Extensions EXT = new Extensions() {
         @Override
         public Map<String, Class<?>> types(Kind kind) {
@@ -33,6 +36,7 @@ class ConfigLoaderTest {
                 case PROVIDER -> Map.of("openai", OpenAiLikeOptions.class, "anthropic", NoOptions.class,
                         "bedrock", PairOptions.class);
                 case STRATEGY -> Map.of("priority", NoOptions.class, "weighted", NoOptions.class);
+                case GUARDRAIL -> Map.of("pii", PiiLikeOptions.class, "max_input", NoOptions.class);
                 default -> Map.of();
             };
         }
@@ -246,5 +250,57 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofMinutes(5), Units.duration("5m"));
         assertEquals(10L * 1024 * 1024, Units.size("10MB"));
         assertThrows(IllegalArgumentException.class, () -> Units.duration("5"));
+    }
+
+    @Test
+    void guardrails_run_in_order_with_on_read_by_core_and_the_rest_bound_as_options() throws Exception {
+        GatewayConfig c = load("""
+                providers:
+                  p: { type: openai, region: us-east-1 }
+                routes:
+                  r:
+                    targets: [ { provider: p, model: m } ]
+                    guardrails:
+                      - { type: pii, action: redact }
+                      - type: pii
+                        on: input
+                        action: deny
+                      - max_input
+                      - { type: pii, on: output }
+                """, Map.of());
+        List<GatewayConfig.GuardrailRef> g = c.routes().get("r").guardrails();
+        assertEquals(4, g.size());
+        assertEquals("redact", g.get(0).plugin().options().path("action").asText());
+        assertTrue(g.get(0).input() && g.get(0).output(), "default: both");
+        assertTrue(g.get(1).input() && !g.get(1).output());
+        assertEquals("deny", g.get(1).plugin().options().path("action").asText());
+        assertTrue(!g.get(1).plugin().options().has("on"), "on is core's, not the plugin's");
+        assertEquals("max_input", g.get(2).plugin().type());
+        assertTrue(!g.get(3).input() && g.get(3).output());
+        assertEquals(List.of(), load(ROUTES, Map.of()).routes().get("r").guardrails(), "no guardrails by default");
+    }
+
+    @Test
+    void guardrail_problems_name_their_yaml_path() {
+        String p = problems("""
+                providers:
+                  p: { type: openai, region: us-east-1 }
+                routes:
+                  r:
+                    targets: [ { provider: p, model: m } ]
+                    guardrails:
+                      - { type: pii, on: sideways }
+                      - { type: piii }
+                      - { type: pii, acton: redact }
+                  s:
+                    targets: [ { provider: p, model: m } ]
+                    guardrails: { type: pii }
+                """);
+        assertTrue(p.contains("routes.r.guardrails[0].on: must be input, output or both (was 'sideways')"), p);
+        assertTrue(p.contains("routes.r.guardrails[1]: unknown guardrail 'piii' (known: max_input, pii"), p);
+        assertTrue(p.contains("routes.r.guardrails[2]"), p);
+        assertTrue(p.contains("acton"), p);
+        assertTrue(p.contains("routes.s.guardrails: must be a list of guardrails"), p);
+        assertTrue(!p.contains("not available yet"), p);
     }
 }
