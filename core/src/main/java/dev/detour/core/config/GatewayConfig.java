@@ -127,10 +127,32 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         }
     }
 
-    /** One entry of {@code routes:}. */
+    /**
+     * One entry of {@code routes:}.
+     *
+     * @param cache its {@code cache:} block, or null for none
+     */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream) {
+                        StreamPolicy stream, Cache cache) {
+    }
+
+    /**
+     * A route's {@code cache:} block: the keys core reads itself; every other key is the plugin's
+     * (in {@code plugin.options()}).
+     *
+     * @param plugin              the cache {@code type:} and its own options
+     * @param ttl                 how long a stored answer is served as fresh (positive)
+     * @param maxStale            how long past its TTL an answer is kept to be served when every
+     *                            target failed (zero without {@code serve_stale_on_failure})
+     * @param serveStaleOnFailure whether an expired answer may answer a request every target failed
+     * @param perKey              {@code scope: key} (each virtual key has its own entries) rather than
+     *                            {@code scope: route}
+     */
+    public record Cache(PluginRef plugin, Duration ttl, Duration maxStale, boolean serveStaleOnFailure,
+                        boolean perKey) {
+        public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+        public static final Duration DEFAULT_MAX_STALE = Duration.ofHours(24);
     }
 
     /**

@@ -6,6 +6,9 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
+import dev.detour.core.cache.CacheCall;
+import dev.detour.core.cache.RouteCache;
+import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
@@ -29,11 +32,13 @@ final class ChatHandler {
     private final Gateway gateway;
     private final ApiAdmission admission;
     private final Responder responder;
+    private final CachedAnswers answers;
 
     ChatHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
         this.gateway = gateway;
         this.admission = admission;
         this.responder = responder;
+        this.answers = new CachedAnswers(gateway, responder);
     }
 
     /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
@@ -48,6 +53,22 @@ final class ChatHandler {
         if (a == null) {
             return;
         }
+        // Input guardrails run here, before the cache: the lookup must see the request as the targets would.
+        RouteCache rc = gateway.cache(a.route());
+        if (rc == null) {
+            serve(ex, a, null);
+            return;
+        }
+        ChatRequest req = a.request();
+        answers.lookup(ex, a.route(), rc, ErrorStyle.OPENAI, c -> c.lookup(req),
+                found -> answers.chat(ex, found, req.stream(), req.includeUsage()), c -> serve(ex, a, c));
+    }
+
+    /**
+     * The request through the engine. With a cache ({@code cache}, else null) a whole answer is
+     * stored once sent, and a failure of every target may be answered with a stale one.
+     */
+    private void serve(Exchange ex, ApiAdmission.Admitted<ChatRequest> a, CacheCall cache) {
         ChatRequest request = a.request();
         RouteRuntime route = a.route();
         long start = a.start();
@@ -58,6 +79,10 @@ final class ChatHandler {
             gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
                 EngineResult<ChatResponse> r = ar.result();
                 if (r.failure() != null) {
+                    if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                            found -> answers.chat(ex, found, false, false), () -> responder.failed(resp, r))) {
+                        return;
+                    }
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
@@ -71,12 +96,16 @@ final class ChatHandler {
                     }
                     responder.answered(ex, route, r);
                 }
+                if (cache != null && r.failure() == null) {
+                    cache.store(request, r.value(), r.target().id());
+                }
                 responder.done(route, resp, start);
             });
             return;
         }
         boolean includeUsage = request.includeUsage();
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
+        StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
@@ -87,6 +116,10 @@ final class ChatHandler {
             public void chunk(ChatChunk c) {
                 if (resp.closed()) {
                     return;
+                }
+                if (recorder != null) {
+                    // What the client is sent (usage included, which the cache keeps for every client).
+                    recorder.add(c);
                 }
                 if (c.usage() != null && !includeUsage) {
                     if (c.role() == null && !c.hasContent() && c.finishReason() == null) {
@@ -100,6 +133,10 @@ final class ChatHandler {
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.chat(ex, found, true, includeUsage), () -> responder.failed(resp, r))) {
+                    return;
+                }
                 responder.failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
@@ -107,6 +144,10 @@ final class ChatHandler {
                             null, r.attempts()));
                 }
                 out.end();
+            }
+            if (recorder != null && r.failure() == null) {
+                // Only a stream that ended well: a cut one is never stored.
+                cache.store(request, recorder.response(), r.target().id());
             }
             responder.done(route, resp, start);
         });

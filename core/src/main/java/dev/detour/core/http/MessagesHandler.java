@@ -6,6 +6,9 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
+import dev.detour.core.cache.CacheCall;
+import dev.detour.core.cache.RouteCache;
+import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
@@ -29,11 +32,13 @@ final class MessagesHandler {
     private final Gateway gateway;
     private final ApiAdmission admission;
     private final Responder responder;
+    private final CachedAnswers answers;
 
     MessagesHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
         this.gateway = gateway;
         this.admission = admission;
         this.responder = responder;
+        this.answers = new CachedAnswers(gateway, responder);
     }
 
     void handle(Exchange ex) {
@@ -42,6 +47,23 @@ final class MessagesHandler {
         if (a == null) {
             return;
         }
+        // Input guardrails run here, before the cache: the lookup must see the request as the targets would.
+        RouteCache rc = gateway.cache(a.route());
+        if (rc == null) {
+            serve(ex, a, null);
+            return;
+        }
+        ChatRequest req = a.request();
+        answers.lookup(ex, a.route(), rc, ErrorStyle.ANTHROPIC, c -> c.lookup(req),
+                found -> answers.message(ex, found, req.stream()), c -> serve(ex, a, c));
+    }
+
+    /**
+     * The request through the engine. With a cache ({@code cache}, else null) a whole answer is
+     * stored once sent (canonical, so it serves chat completions too), and a failure of every
+     * target may be answered with a stale one.
+     */
+    private void serve(Exchange ex, ApiAdmission.Admitted<ChatRequest> a, CacheCall cache) {
         ChatRequest request = a.request();
         RouteRuntime route = a.route();
         long start = a.start();
@@ -49,26 +71,35 @@ final class MessagesHandler {
         RequestContext ctx = admission.context(ex, route, request.stream(), "anthropic");
         HttpServerResponse resp = ex.response;
         if (request.stream()) {
-            stream(ex, route, request, ctx, abort, start);
+            stream(ex, route, request, ctx, abort, start, cache);
             return;
         }
         gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
             EngineResult<ChatResponse> r = ar.result();
             if (r.failure() != null) {
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.message(ex, found, false),
+                        () -> responder.failed(resp, r, ErrorStyle.ANTHROPIC))) {
+                    return;
+                }
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
                 Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
                 responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
                 responder.answered(ex, route, r);
+                if (cache != null) {
+                    cache.store(request, r.value().withModel(r.target().model()), r.target().id());
+                }
             }
             responder.done(route, resp, start);
         });
     }
 
     private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
-                        AbortSignal abort, long start) {
+                        AbortSignal abort, long start, CacheCall cache) {
         HttpServerResponse resp = ex.response;
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
+        StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
             @Override
@@ -82,17 +113,30 @@ final class MessagesHandler {
                 if (resp.closed() || encoder[0] == null) {
                     return;
                 }
+                if (recorder != null) {
+                    recorder.add(c);
+                }
                 out.write(encoder[0].chunk(c));
             }
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.message(ex, found, true),
+                        () -> responder.failed(resp, r, ErrorStyle.ANTHROPIC))) {
+                    return;
+                }
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
                 out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic("gateway_error", r.failure().code(),
                         r.failure().message(), r.attempts())) : enc.finish());
+            }
+            if (recorder != null && r.failure() == null) {
+                // Only a stream that ended well: a cut one is never stored.
+                ChatResponse whole = recorder.response();
+                cache.store(request, whole == null ? null : whole.withModel(r.target().model()), r.target().id());
             }
             responder.done(route, resp, start);
         });
