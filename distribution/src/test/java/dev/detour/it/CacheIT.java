@@ -463,9 +463,14 @@ class CacheIT {
     }
 
     static long gauge(String metrics, String series) {
+        return (long) gaugeValue(metrics, series);
+    }
+
+    /** The value of one series in Prometheus text. */
+    static double gaugeValue(String metrics, String series) {
         for (String line : metrics.split("\n")) {
             if (line.startsWith(series + " ")) {
-                return (long) Double.parseDouble(line.substring(series.length() + 1).trim());
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
             }
         }
         throw new AssertionError("no " + series + " in\n" + metrics);

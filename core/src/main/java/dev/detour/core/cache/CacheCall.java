@@ -186,8 +186,15 @@ public final class CacheCall {
         });
     }
 
-    /** An exception for a log line: its type only, since a plugin's message could quote a request. */
+    /**
+     * A failure for a log line: its type only, since a plugin's message could quote a request;
+     * the JVM's own errors (a class or native library a plugin could not load) with their message,
+     * which names what is missing.
+     */
     private static String what(Throwable e) {
+        if (e instanceof LinkageError || e instanceof VirtualMachineError) {
+            return e.toString() + (e.getCause() != null ? " (cause: " + e.getCause() + ")" : "");
+        }
         return e.getClass().getName();
     }
 }
