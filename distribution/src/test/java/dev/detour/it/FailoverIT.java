@@ -88,6 +88,21 @@ class FailoverIT {
     }
 
     @Test
+    void the_clients_own_body_reaches_every_target_with_only_its_model_changed() {
+        primary.always(Behaviour.status(503, "server_error", null, "The server is overloaded"));
+        gw = Harness.start(vertx, config("", ""));
+        Reply r = post(vertx, gw.port(), "/v1/chat/completions", "{\"model\":\"support\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"Say hello\",\"x_part\":{\"cache\":true}}],\"service_tier\":\"flex\"}");
+        assertEquals(200, r.status(), r.body());
+        for (var sent : List.of(primary.bodies.get(0), primary.bodies.get(1), backup.bodies.get(0))) {
+            assertTrue(sent.at("/messages/0/x_part/cache").asBoolean(), "a field the gateway does not model travels: " + sent);
+            assertEquals("flex", sent.path("service_tier").asText());
+        }
+        assertEquals("gpt-4o", primary.bodies.get(1).path("model").asText());
+        assertEquals("gpt-4o-mini", backup.bodies.get(0).path("model").asText());
+    }
+
+    @Test
     void falls_back_to_backup_after_the_configured_attempts_when_primary_returns_503() {
         primary.always(Behaviour.status(503, "server_error", null, "The server is overloaded"));
         gw = Harness.start(vertx, config("", ""));
@@ -149,7 +164,10 @@ class FailoverIT {
     @Test
     void first_token_timeout_fails_over_to_backup() {
         primary.always(Behaviour.hang());
-        gw = Harness.start(vertx, config("", ", timeouts: { first_token: 300ms }").replace("attempts: 2", "attempts: 1"));
+        // The primary's own timeout only: the backup is judged on the default, so a loaded machine
+        // cannot make the backup miss a 300 ms window too.
+        gw = Harness.start(vertx, config("", "").replace("attempts: 2", "attempts: 1")
+                .replace("region: us-east-1, category: closed", "region: us-east-1, category: closed, timeouts: { first_token: 300ms }"));
         Reply r = call(true);
         assertEquals(200, r.status(), r.body());
         assertEquals("backup/gpt-4o-mini", r.header("x-detour-target"));

@@ -62,6 +62,7 @@ class PluginJarsIT {
         assertTrue(p.stream().anyMatch(s -> s.contains("shared package")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("extensions.idx")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("Plugin-Id")), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.contains("Plugin-Requires")), p.toString());
         assertThrows(AssertionError.class, () -> assertEquals(List.of(), p));
     }
 
@@ -85,8 +86,61 @@ class PluginJarsIT {
             if (id == null) {
                 problems.add(jar.getFileName() + ": no Plugin-Id in the manifest");
             }
+            if (jf.getManifest() == null || jf.getManifest().getMainAttributes().getValue("Plugin-Requires") == null) {
+                problems.add(jar.getFileName() + ": no Plugin-Requires in the manifest (the plugin-api versions it runs on)");
+            }
         }
         return problems;
+    }
+
+    @Test
+    void every_plugin_requires_the_plugin_api_minor_version_it_was_built_against() throws IOException {
+        String api = Cli.run("version").out();   // "detour <version>": plugin-api is versioned with it
+        java.util.regex.Matcher v = java.util.regex.Pattern.compile("detour (\\d+)\\.(\\d+)\\.(\\d+)").matcher(api);
+        assertTrue(v.find(), api);
+        String expected = ">=" + v.group(1) + "." + v.group(2) + "." + v.group(3) + " & <" + v.group(1) + "."
+                + (Integer.parseInt(v.group(2)) + 1) + ".0";
+        for (Path jar : jars()) {
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                assertEquals(expected, jf.getManifest().getMainAttributes().getValue("Plugin-Requires"), jar.toString());
+            }
+        }
+    }
+
+    @Test
+    void a_plugin_built_for_another_plugin_api_stops_detour_with_its_name_and_both_versions() throws IOException {
+        // Given a real bundled plugin whose manifest says it needs a plugin-api this Detour is not
+        Path dir = Files.createTempDirectory("detour-plugins");
+        Path original = jars().stream().filter(p -> p.getFileName().toString().startsWith("routing-basic")).findFirst()
+                .orElseThrow();
+        Path future = dir.resolve(original.getFileName());
+        try (JarFile in = new JarFile(original.toFile());
+             var out = new java.util.jar.JarOutputStream(Files.newOutputStream(future), withRequires(in, ">=9.0.0 & <9.1.0"))) {
+            Enumeration<JarEntry> entries = in.entries();
+            while (entries.hasMoreElements()) {
+                JarEntry e = entries.nextElement();
+                if (!e.getName().equals("META-INF/MANIFEST.MF")) {
+                    out.putNextEntry(new JarEntry(e.getName()));
+                    in.getInputStream(e).transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+
+        // When detour loads it
+        Cli.Result r = Cli.run("plugins", "--dir", dir.toString());
+
+        // Then it refuses to go on, naming the plugin, what it requires and what this Detour provides
+        assertEquals(1, r.exit(), r.out());
+        String version = Cli.run("version").out().trim().substring("detour ".length());
+        assertTrue(r.err().contains("plugin 'routing-basic' (" + future.getFileName() + ") requires plugin-api "
+                + ">=9.0.0 & <9.1.0, but this Detour provides plugin-api " + version), r.err());
+    }
+
+    private static java.util.jar.Manifest withRequires(JarFile jar, String requires) throws IOException {
+        java.util.jar.Manifest m = new java.util.jar.Manifest(jar.getManifest());
+        m.getMainAttributes().putValue("Plugin-Requires", requires);
+        return m;
     }
 
     @Test

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
+import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.WireBody;
 import dev.detour.wire.openai.OpenAiJson;
 import dev.detour.wire.openai.OpenAiStreamDecoder;
 import io.vertx.core.Promise;
@@ -28,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Stream-chunk translation as the OpenAI adapter and the gateway do it for plain events: an
- * upstream event read without a JSON tree into a canonical chunk that keeps its text
- * ({@code parsePlainChunk}), the chunk framed for the client from that text (GatewayServer's
+ * upstream event read without a JSON tree into a canonical chunk, its bytes kept beside it
+ * ({@code parsePlainChunk}), the event framed for the client from those bytes (GatewayServer's
  * SseWriter, whose framing is reproduced here because it is package-private), and a whole
  * 20-chunk stream through the adapter's real decoder ({@link OpenAiStreamDecoder}: SSE decoding,
  * chunk reading) and the framing. The {@code tree*} benchmarks are the fallback that other
@@ -46,38 +48,48 @@ public class StreamBench {
     private static final byte[] END = Samples.bytes("\n\n");
 
     private String chunkData;
+    private byte[] chunkBytes;
     private ChatChunk chunk;
     private Buffer stream;
 
     @Setup
     public void setUp() {
         chunkData = Samples.CHUNK;
-        chunk = OpenAiJson.parsePlainChunk(chunkData);
-        if (chunk == null || chunk.raw() == null) {
+        chunkBytes = chunkData.getBytes(StandardCharsets.UTF_8);
+        chunk = OpenAiJson.parsePlainChunk(chunkBytes);
+        if (chunk == null) {
             throw new IllegalStateException("the sample chunk must take the plain path, as the benchmark's do");
         }
         stream = Buffer.buffer(Samples.STREAM);
     }
 
-    /** One event's data → canonical chunk. */
+    /** One event's data (as the SSE decoder gives it) → its bytes (kept) → canonical chunk. */
     @Benchmark
     public ChatChunk parseChunk() {
-        return OpenAiJson.parsePlainChunk(chunkData);
+        return OpenAiJson.parsePlainChunk(chunkData.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** One chunk → the SSE frame the client receives: the upstream's text as it came. */
+    /** One chunk → the SSE frame the client receives: the upstream's bytes as they came. */
     @Benchmark
     public Buffer writeChunk() {
-        return frame(chunk.raw().getBytes(StandardCharsets.UTF_8));
+        return frame(chunkBytes);
     }
 
     /** A whole 20-chunk stream: the adapter's decoder (SSE, chunk reading) and the client's frames. */
     @Benchmark
     public void wholeStream(Blackhole bh) {
         Promise<Void> done = Promise.promise();
-        OpenAiStreamDecoder decoder = new OpenAiStreamDecoder(
-                c -> bh.consume(frame(c.raw().getBytes(StandardCharsets.UTF_8))), done,
-                error -> new ProviderException(ErrorKind.SERVER_ERROR, 0, "unexpected error event"));
+        OpenAiStreamDecoder decoder = new OpenAiStreamDecoder(new ChunkSink() {
+            @Override
+            public void next(ChatChunk c) {
+                throw new IllegalStateException("a plain event comes with its bytes");
+            }
+
+            @Override
+            public void next(ChatChunk c, WireBody wire) {
+                bh.consume(frame(wire.bytes()));
+            }
+        }, done, error -> new ProviderException(ErrorKind.SERVER_ERROR, 0, "unexpected error event"));
         decoder.feed(stream);
         decoder.end();
         if (!done.future().succeeded()) {

@@ -76,8 +76,9 @@ public class WireBench {
     @Benchmark
     public byte[] wholeRequest() {
         byte[] out = splice(OpenAiJson.parsePlainRequest(requestBytes));
-        byte[] back = OpenAiJson.parsePlainResponse(completionBytes).raw();
-        return out.length > back.length ? out : back;
+        // The answer is read; its bytes go back to the client as they are, beside it.
+        return OpenAiJson.parsePlainResponse(completionBytes) == null || out.length > completionBytes.length
+                ? out : completionBytes;
     }
 
     /** Fallback, inbound: bytes → tree → canonical request. */
@@ -106,7 +107,8 @@ public class WireBench {
         return WireJson.MAPPER.writeValueAsBytes(OpenAiJson.writeResponse(response));
     }
 
-    private static byte[] splice(ChatRequest in) {
-        return OpenAiJson.spliceRequest(in.toBuilder().model(TARGET_MODEL).build());
+    /** The client's bytes with the target's model spliced in, as the adapter sends them (the attempt carries them). */
+    private byte[] splice(ChatRequest in) {
+        return OpenAiJson.spliceRequest(in.toBuilder().model(TARGET_MODEL).build(), requestBytes);
     }
 }

@@ -94,8 +94,8 @@ public final class CacheCall {
     /**
      * Stores a whole answer that passed the quality gate (the engine succeeded) and was sent to
      * the client, unless the client sent {@code no-store} or it does not hold every choice asked
-     * for ({@code n}). The pass-through bytes are not kept: the cache holds the canonical answer,
-     * which serves both inbound APIs.
+     * for ({@code n}). The cache holds the canonical answer (the upstream's bytes travel beside it,
+     * not in it), which serves both inbound APIs.
      *
      * @param target the id of the target that produced it
      */
@@ -103,9 +103,7 @@ public final class CacheCall {
         if (!store || !storable(request, response)) {
             return;
         }
-        ChatResponse canonical = new ChatResponse(response.id(), response.model(), response.created(),
-                response.choices(), response.usage(), response.systemFingerprint());
-        stored(() -> route.cache.put(namespace, request, canonical, target, route.config.ttl(),
+        stored(() -> route.cache.put(namespace, request, response, target, route.config.ttl(),
                 route.config.maxStale()));
     }
 

@@ -41,11 +41,15 @@ final class Attempt<T> {
     private long lastChunkAt;
     private boolean ended;
 
+    /**
+     * @param inbound the client's body when this attempt's request still says exactly the same but
+     *                for the model and the stream flags (see {@link dev.detour.api.provider.Call#inbound()}), else null
+     */
     Attempt(TargetRuntime target, CircuitBreaker.Grant grant, String requestId, GatewayConfig.Timeouts timeouts,
-            long startedAt, long deadline, Timers timers, Clock clock) {
+            long startedAt, long deadline, Timers timers, Clock clock, dev.detour.api.provider.WireBody inbound) {
         this.target = target;
         this.grant = grant;
-        this.call = new AttemptCall(target, requestId, timeouts.connect(), timeouts.idle());
+        this.call = new AttemptCall(target, requestId, timeouts.connect(), timeouts.idle(), inbound);
         this.timeouts = timeouts;
         this.startedAt = startedAt;
         this.deadline = deadline;

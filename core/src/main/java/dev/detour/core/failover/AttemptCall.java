@@ -1,11 +1,14 @@
 package dev.detour.core.failover;
 
 import dev.detour.api.ProviderException;
+import dev.detour.api.model.ChatChunk;
 import dev.detour.api.provider.Call;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.TargetView;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -15,17 +18,60 @@ final class AttemptCall implements Call {
     private final String requestId;
     private final Duration connect;
     private final Duration idle;
+    private final WireBody inbound;
+    private WireBody answer;
+    /**
+     * The upstream bytes of streamed chunks not yet passed on, by chunk identity: a chunk that
+     * reaches the client as the very instance the adapter delivered is unchanged, so its bytes
+     * still say what it says; one that scrubbing rewrote is another instance and goes without them.
+     * Taken out as each chunk is passed on, so it holds only what is held back; no allocation per
+     * chunk (open addressing).
+     */
+    private IdentityHashMap<ChatChunk, WireBody> chunkWires;
     private List<Consumer<ProviderException>> cancelHandlers;
     private ProviderException cancelledWith;
     private Runnable pause;
     private Runnable resume;
     private boolean paused;
 
-    AttemptCall(TargetView target, String requestId, Duration connect, Duration idle) {
+    /**
+     * @param inbound the client's body when the attempt's request is still exactly what was parsed
+     *                from it but for the model and the stream flags (see {@link Call#inbound()}), else null
+     */
+    AttemptCall(TargetView target, String requestId, Duration connect, Duration idle, WireBody inbound) {
         this.target = target;
         this.requestId = requestId;
         this.connect = connect;
         this.idle = idle;
+        this.inbound = inbound;
+    }
+
+    @Override
+    public WireBody inbound() {
+        return inbound;
+    }
+
+    @Override
+    public void answerWire(WireBody body) {
+        answer = body;
+    }
+
+    /** The upstream's bytes of the whole answer, as the adapter handed them back, or null. */
+    WireBody answer() {
+        return answer;
+    }
+
+    /** Notes the upstream bytes of a streamed chunk, to go with it if it is passed on unchanged. */
+    void chunkWire(ChatChunk chunk, WireBody wire) {
+        if (chunkWires == null) {
+            chunkWires = new IdentityHashMap<>(4);
+        }
+        chunkWires.put(chunk, wire);
+    }
+
+    /** The upstream bytes of {@code chunk} if the adapter delivered this very instance with them, or null. */
+    WireBody takeChunkWire(ChatChunk chunk) {
+        return chunkWires == null ? null : chunkWires.remove(chunk);
     }
 
     @Override public TargetView target() { return target; }

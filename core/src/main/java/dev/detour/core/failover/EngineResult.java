@@ -1,5 +1,6 @@
 package dev.detour.core.failover;
 
+import dev.detour.api.provider.WireBody;
 import dev.detour.core.health.TargetRuntime;
 
 import java.util.List;
@@ -12,9 +13,16 @@ import java.util.List;
  * @param attempts every attempt made or skipped, in order
  * @param failover whether a target other than the plan's first served
  * @param failure  why it failed, or null on success
+ * @param wire     the serving upstream's own bytes of {@code value}, when its adapter handed them back
+ *                 ({@link dev.detour.api.provider.Call#answerWire}), else null
  */
 public record EngineResult<T>(T value, TargetRuntime target, List<AttemptRecord> attempts, boolean failover,
-                              Failure failure) {
+                              Failure failure, WireBody wire) {
+
+    /** A result without upstream bytes. */
+    public EngineResult(T value, TargetRuntime target, List<AttemptRecord> attempts, boolean failover, Failure failure) {
+        this(value, target, attempts, failover, failure, null);
+    }
 
     /** Number of upstream calls made. */
     public int calls() {

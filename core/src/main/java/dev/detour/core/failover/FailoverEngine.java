@@ -8,6 +8,7 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.provider.ProviderAdapter;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.envelope.EnvelopeGuard;
 import dev.detour.core.health.TargetRuntime;
@@ -83,25 +84,48 @@ public final class FailoverEngine {
         return planner.plan(route, ctx);
     }
 
-    /** A non-streamed chat completion. */
+    /** A non-streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                                    AbortSignal abort) {
-        return new FailoverLoop<ChatRequest, ChatResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> Overrides.forTarget(route, t, r), (a, r, call, sink) -> a.chat(r, call)).start();
+        return chat(route, request, null, ctx, abort);
     }
 
-    /** A streamed chat completion; chunks reach {@code listener} once committed. */
+    /**
+     * A non-streamed chat completion.
+     *
+     * @param inbound the client's body {@code request} was parsed from, exactly, or null: each
+     *                attempt hands it to its adapter while the target's overrides leave the request
+     *                as parsed (see {@link dev.detour.api.provider.Call#inbound()})
+     */
+    public Future<EngineResult<ChatResponse>> chat(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                                   RequestContext ctx, AbortSignal abort) {
+        return new FailoverLoop<ChatRequest, ChatResponse>(this, route, ctx, abort, request, null,
+                (t, r) -> Overrides.forTarget(route, t, r, inbound), (a, r, call, sink) -> a.chat(r, call)).start();
+    }
+
+    /** A streamed chat completion of a request that came with no body an adapter could reuse. */
     public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, RequestContext ctx,
                                              AbortSignal abort, StreamListener streamListener) {
+        return stream(route, request, null, ctx, abort, streamListener);
+    }
+
+    /**
+     * A streamed chat completion; chunks reach {@code listener} once committed.
+     *
+     * @param inbound as for {@link #chat(RouteRuntime, ChatRequest, WireBody, RequestContext, AbortSignal)}
+     */
+    public Future<EngineResult<Void>> stream(RouteRuntime route, ChatRequest request, WireBody inbound,
+                                             RequestContext ctx, AbortSignal abort, StreamListener streamListener) {
         return new FailoverLoop<ChatRequest, Void>(this, route, ctx, abort, request, streamListener,
-                (t, r) -> Overrides.forTarget(route, t, r), ProviderAdapter::stream).start();
+                (t, r) -> Overrides.forTarget(route, t, r, inbound), ProviderAdapter::stream).start();
     }
 
     /** Embeddings. */
     public Future<EngineResult<EmbeddingResponse>> embed(RouteRuntime route, EmbeddingRequest request,
                                                          RequestContext ctx, AbortSignal abort) {
         return new FailoverLoop<EmbeddingRequest, EmbeddingResponse>(this, route, ctx, abort, request, null,
-                (t, r) -> r.withModel(t.model()), (a, r, call, sink) -> a.embed(r, call)).start();
+                (t, r) -> new Overrides.Prepared<>(r.withModel(t.model()), null),
+                (a, r, call, sink) -> a.embed(r, call)).start();
     }
 
     /** The failure as the engine reports it: a {@link ProviderException} with its message scrubbed. */

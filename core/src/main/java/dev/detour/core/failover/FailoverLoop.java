@@ -45,7 +45,7 @@ final class FailoverLoop<Q, T> {
     private final AbortSignal abort;
     private final Q request;
     private final GatewayConfig.Policy policy;
-    private final BiFunction<TargetRuntime, Q, Q> prepare;
+    private final BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare;
     private final Invoker<Q, T> invoker;
     /** The stream's gate, or null when the answer is not streamed. */
     private final StreamGate gate;
@@ -63,7 +63,8 @@ final class FailoverLoop<Q, T> {
     private Attempt<T> current;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
-                 StreamListener streamListener, BiFunction<TargetRuntime, Q, Q> prepare, Invoker<Q, T> invoker) {
+                 StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
+                 Invoker<Q, T> invoker) {
         this.engine = engine;
         this.route = route;
         this.ctx = ctx;
@@ -159,7 +160,7 @@ final class FailoverLoop<Q, T> {
             return;
         }
         tries++;
-        Q prepared;
+        Overrides.Prepared<Q> prepared;
         try {
             prepared = prepare.apply(t, request);
         } catch (RuntimeException e) {
@@ -170,7 +171,8 @@ final class FailoverLoop<Q, T> {
         }
         GatewayConfig.Timeouts timeouts = policy.timeouts().over(t.providerConfig().timeouts())
                 .over(GatewayConfig.Timeouts.DEFAULTS);
-        Attempt<T> a = new Attempt<>(t, grant, ctx.requestId(), timeouts, now, deadline, engine.timers, engine.clock);
+        Attempt<T> a = new Attempt<>(t, grant, ctx.requestId(), timeouts, now, deadline, engine.timers, engine.clock,
+                prepared.inbound());
         current = a;
         abort.flowTo(a.call);
         @SuppressWarnings("unchecked")
@@ -179,7 +181,7 @@ final class FailoverLoop<Q, T> {
         a.armFirstToken();
         Future<T> f;
         try {
-            f = invoker.invoke(engine.adapters.get(t.provider()), prepared, a.call, sink);
+            f = invoker.invoke(engine.adapters.get(t.provider()), prepared.request(), a.call, sink);
         } catch (RuntimeException e) {
             f = Future.failedFuture(e);
         }
@@ -246,7 +248,8 @@ final class FailoverLoop<Q, T> {
         AttemptRecord servedBy = attempts.get(attempts.size() - 1);
         // The answer goes out first (completing the result writes it); the bookkeeping that
         // only shapes later requests follows, in the same event-loop task, off the latency.
-        complete(a.target, value, null);
+        result.tryComplete(new EngineResult<>(value, a.target, List.copyOf(attempts), a.target != first, null,
+                a.call.answer()));
         OutcomeRecorder.observe(route, a, request, ctx.requestId(), engine.clock.nanos(), gate, null, latencyMs, value);
         engine.listener.attempt(route, a.target, servedBy);
     }

@@ -96,7 +96,18 @@ final class StreamGate {
         chars = 0;
         usage = null;
         finish = null;
-        return chunk -> onChunk(a, chunk);
+        return new ChunkSink() {
+            @Override
+            public void next(ChatChunk chunk) {
+                onChunk(a, chunk);
+            }
+
+            @Override
+            public void next(ChatChunk chunk, dev.detour.api.provider.WireBody wire) {
+                a.call.chunkWire(chunk, wire);
+                onChunk(a, chunk);
+            }
+        };
     }
 
     /** Whether the stream belongs to the current attempt. */
@@ -284,8 +295,11 @@ final class StreamGate {
         }
     }
 
-    /** The one way a chunk reaches the client. */
+    /**
+     * The one way a chunk reaches the client: with its upstream bytes when the adapter delivered
+     * this very instance with them (a chunk the guard rewrote is another instance and goes without).
+     */
     private void forward(ChatChunk chunk) {
-        client.chunk(chunk);
+        client.chunk(chunk, attempt.call.takeChunkWire(chunk));
     }
 }

@@ -1,6 +1,7 @@
 package dev.detour.core.failover;
 
 import dev.detour.api.model.ChatChunk;
+import dev.detour.api.provider.WireBody;
 import dev.detour.core.health.TargetRuntime;
 
 import java.util.List;
@@ -19,4 +20,13 @@ public interface StreamListener {
 
     /** The next chunk of the committed stream (chunks held back before the commit come first). */
     void chunk(ChatChunk chunk);
+
+    /**
+     * The next chunk, with the upstream event it was decoded from when nothing changed it on the
+     * way ({@code wire}, else null): a listener writing the same format may send those bytes as
+     * they are. The default writes the chunk.
+     */
+    default void chunk(ChatChunk chunk, WireBody wire) {
+        chunk(chunk);
+    }
 }

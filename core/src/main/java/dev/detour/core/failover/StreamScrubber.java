@@ -16,11 +16,12 @@ import java.util.List;
  * <p>A chunk whose text, in any text-bearing field (content, reasoning, refusal, a tool call's
  * arguments; per choice), ends with what may be the beginning of a secret is held back, whole and
  * unchanged, with the chunks after it, until the field goes on with something else (all of them
- * then leave as they came, upstream bytes and all) or with the rest of the secret: then the parts
- * of the secret in the held chunks are masked, those chunks rewritten, and they leave without their
- * upstream bytes ({@link ChatChunk#raw()}). A finish reason ends the fields of its choice. Holding
- * whole chunks rather than cutting their text keeps the usual case, a token that ends in a key's
- * first letter, as cheap as any other chunk.
+ * then leave as they came, the same instances, so their upstream bytes still go with them) or with
+ * the rest of the secret: then the parts of the secret in the held chunks are masked, those chunks
+ * rewritten as new instances, which leave without their upstream bytes (those go only with the very
+ * instance an adapter delivered). A finish reason ends the fields of its choice. Holding whole
+ * chunks rather than cutting their text keeps the usual case, a token that ends in a key's first
+ * letter, as cheap as any other chunk.
  *
  * <p>Another field's content releases what is held (so no field waits on another), and so does a
  * long run of held chunks; a field released while it may hold a secret's beginning is remembered,

@@ -136,7 +136,7 @@ final class CachedAnswers {
         }
         SseWriter out = startStream(ex);
         for (ChatChunk c : Replay.chunks(found.response(), false, includeUsage)) {
-            out.add(c);
+            out.add(c, null);
         }
         out.end();
     }

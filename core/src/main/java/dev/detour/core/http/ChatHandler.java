@@ -3,6 +3,7 @@ package dev.detour.core.http;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
@@ -44,7 +45,7 @@ final class ChatHandler {
     /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
     private static ChatRequest chatRequest(byte[] body) {
         ChatRequest plain = OpenAiJson.parsePlainRequest(body);
-        return plain != null ? plain : OpenAiJson.parseRequest(Admission.parseJson(body), body);
+        return plain != null ? plain : OpenAiJson.parseRequest(Admission.parseJson(body));
     }
 
     void handle(Exchange ex) {
@@ -75,8 +76,10 @@ final class ChatHandler {
         AbortSignal abort = a.abort();
         RequestContext ctx = admission.context(ex, route, request.stream(), "openai");
         HttpServerResponse resp = ex.response;
+        // The client's bytes go with the request: an OpenAI-compatible upstream may get them as they are.
+        WireBody inbound = new WireBody(WireBody.OPENAI, ex.body);
         if (!request.stream()) {
-            gateway.engine().chat(route, request, ctx, abort).onComplete(ar -> {
+            gateway.engine().chat(route, request, inbound, ctx, abort).onComplete(ar -> {
                 EngineResult<ChatResponse> r = ar.result();
                 if (r.failure() != null) {
                     if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
@@ -86,11 +89,10 @@ final class ChatHandler {
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r.target(), r.calls(), r.failover());
-                    byte[] raw = r.value().raw();
-                    if (raw != null) {
+                    if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)
-                                .end(Buffer.buffer(responder.scrubber.scrub(raw)));
+                                .end(Buffer.buffer(responder.scrubber.scrub(r.wire().bytes())));
                     } else {
                         responder.json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
@@ -106,7 +108,7 @@ final class ChatHandler {
         boolean includeUsage = request.includeUsage();
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
         StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
-        gateway.engine().stream(route, request, ctx, abort, new StreamListener() {
+        gateway.engine().stream(route, request, inbound, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
                 responder.streamCommitted(ex, route, target, attempts, failover);
@@ -114,6 +116,11 @@ final class ChatHandler {
 
             @Override
             public void chunk(ChatChunk c) {
+                chunk(c, null);
+            }
+
+            @Override
+            public void chunk(ChatChunk c, WireBody wire) {
                 if (resp.closed()) {
                     return;
                 }
@@ -127,8 +134,9 @@ final class ChatHandler {
                     }
                     c = new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(), c.reasoning(),
                             c.toolCalls(), c.finishReason(), null, c.refusal());
+                    wire = null;   // the upstream's event has the usage the client did not ask for
                 }
-                out.add(c);
+                out.add(c, wire);
             }
         }).onComplete(ar -> {
             EngineResult<Void> r = ar.result();

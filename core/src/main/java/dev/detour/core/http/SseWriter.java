@@ -4,6 +4,7 @@ import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
+import dev.detour.api.provider.WireBody;
 import dev.detour.wire.openai.OpenAiJson;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.Scrubber;
@@ -49,10 +50,10 @@ final class SseWriter {
         this.flow = flow;
     }
 
-    /** Queues a chunk. */
-    void add(ChatChunk chunk) {
-        if (chunk.raw() != null) {
-            append(chunk.raw().getBytes(StandardCharsets.UTF_8));
+    /** Queues a chunk: as {@code wire}, the upstream's own event, when it is OpenAI's and given. */
+    void add(ChatChunk chunk, WireBody wire) {
+        if (wire != null && wire.is(WireBody.OPENAI)) {
+            append(wire.bytes());
         } else {
             add(OpenAiJson.writeChunk(chunk));
         }

@@ -31,11 +31,14 @@ import java.util.TreeMap;
 
 /**
  * Loads every plugin JAR or ZIP in one folder with PF4J and indexes their extension factories by
- * kind and {@code type:}. Fails fast, naming the plugin: a plugin that fails to start, contributes
- * no extension, or claims a type another plugin already has is a startup error.
+ * kind and {@code type:}. Fails fast, naming the plugin: a plugin that requires another plugin-api
+ * version (its manifest's {@code Plugin-Requires}, checked against {@link #apiVersion()}), fails to
+ * start, contributes no extension, or claims a type another plugin already has is a startup error.
  */
 public final class PluginHost implements Extensions, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginHost.class);
+    /** Written by plugin-api's build next to its classes: the version that jar is. */
+    private static final String API_VERSION_RESOURCE = "plugin-api.properties";
 
     /** One loaded plugin, for {@code detour plugins}. */
     public record PluginInfo(String id, String version, String description, List<String> types) {
@@ -63,7 +66,19 @@ public final class PluginHost implements Extensions, AutoCloseable {
         if (!Files.isDirectory(abs)) {
             throw new PluginLoadException("plugins folder " + abs + " does not exist", null);
         }
+        List<PluginWrapper> refused = new ArrayList<>(0);
         DefaultPluginManager manager = new DefaultPluginManager(abs) {
+            // PF4J only logs a plugin whose Plugin-Requires the host does not meet, and disables it:
+            // here it is kept to be reported, and refused.
+            @Override
+            protected boolean isPluginValid(PluginWrapper w) {
+                if (super.isPluginValid(w)) {
+                    return true;
+                }
+                refused.add(w);
+                return false;
+            }
+
             @Override
             protected PluginLoader createPluginLoader() {
                 return new CompoundPluginLoader()
@@ -81,9 +96,17 @@ public final class PluginHost implements Extensions, AutoCloseable {
                         });
             }
         };
+        String api = apiVersion();
+        manager.setSystemVersion(systemVersion(api));
         PluginHost host = new PluginHost(abs, manager);
         try {
             manager.loadPlugins();
+            if (!refused.isEmpty()) {
+                PluginWrapper w = refused.get(0);
+                throw new PluginLoadException("plugin '" + w.getPluginId() + "' (" + w.getPluginPath().getFileName()
+                        + ") requires plugin-api " + w.getDescriptor().getRequires().trim() + ", but this Detour provides "
+                        + "plugin-api " + api + ": use a build of the plugin made for plugin-api " + api, null);
+            }
             manager.startPlugins();
         } catch (RuntimeException e) {
             throw new PluginLoadException("cannot load plugins from " + abs + ": " + e.getMessage(), e);
@@ -113,6 +136,45 @@ public final class PluginHost implements Extensions, AutoCloseable {
             }
         }
         return host;
+    }
+
+    /**
+     * The version of the plugin-api this host runs with, as plugin-api's build wrote it beside its
+     * classes: what every plugin's {@code Plugin-Requires} is checked against.
+     *
+     * @throws IllegalStateException when plugin-api's jar lacks it (a broken build)
+     */
+    public static String apiVersion() {
+        try (java.io.InputStream in = DetourExtension.class.getResourceAsStream(API_VERSION_RESOURCE)) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            String v = p.getProperty("version", "");
+            if (v.isEmpty() || v.startsWith("${")) {
+                throw new IllegalStateException("plugin-api carries no version (" + API_VERSION_RESOURCE + ")");
+            }
+            return v;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read plugin-api's " + API_VERSION_RESOURCE, e);
+        }
+    }
+
+    /**
+     * PF4J's system version for {@code apiVersion}: its major.minor.patch, since PF4J's requirement
+     * expressions compare only those, and a pre-release would otherwise fail {@code >=} its own
+     * release (a 0.1.0-SNAPSHOT host would refuse plugins requiring {@code >=0.1.0}).
+     */
+    static String systemVersion(String apiVersion) {
+        int cut = apiVersion.length();
+        for (int i = 0; i < apiVersion.length(); i++) {
+            char c = apiVersion.charAt(i);
+            if (c == '-' || c == '+') {
+                cut = i;
+                break;
+            }
+        }
+        return apiVersion.substring(0, cut);
     }
 
     private String register(Object ext, String pluginId) throws PluginLoadException {

@@ -6,7 +6,9 @@ import java.util.List;
  * One event of a streamed chat completion, in the canonical shape: the deltas of one choice.
  * A chunk "carries content" when it has text, reasoning, a refusal or a tool-call delta; a
  * role-only or usage-only chunk does not. Core commits a stream to its target at the first chunk
- * that carries content: before that any failure fails over invisibly.
+ * that carries content: before that any failure fails over invisibly. A pure value (equal when its
+ * fields are); the upstream event's own bytes travel beside it
+ * ({@link dev.detour.api.provider.ChunkSink#next(ChatChunk, dev.detour.api.provider.WireBody)}).
  *
  * @param id             the provider's response id
  * @param model          the model, as the provider named it
@@ -19,30 +21,13 @@ import java.util.List;
  * @param finishReason   set on the last chunk of a choice, else null
  * @param usage          set on the usage chunk (last), else null
  * @param refusal        a refusal delta, or null
- * @param raw            the OpenAI JSON this chunk was decoded from, or null (see {@link #withRaw(String)})
  */
 public record ChatChunk(String id, String model, long created, int index, String role, String text,
                         String reasoning, List<ToolCallDelta> toolCalls, FinishReason finishReason,
-                        Usage usage, String refusal, String raw) {
+                        Usage usage, String refusal) {
 
     public ChatChunk {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
-    }
-
-    /** A chunk without its wire form. */
-    public ChatChunk(String id, String model, long created, int index, String role, String text, String reasoning,
-                     List<ToolCallDelta> toolCalls, FinishReason finishReason, Usage usage, String refusal) {
-        this(id, model, created, index, role, text, reasoning, toolCalls, finishReason, usage, refusal, null);
-    }
-
-    /**
-     * The same chunk with {@code raw}, the OpenAI {@code chat.completion.chunk} JSON it was decoded
-     * from, when it was exactly one whole upstream event: core then forwards those bytes unchanged to
-     * an OpenAI client instead of writing the chunk again. Any change to a chunk drops it.
-     */
-    public ChatChunk withRaw(String rawJson) {
-        return new ChatChunk(id, model, created, index, role, text, reasoning, toolCalls, finishReason, usage, refusal,
-                rawJson);
     }
 
     /** A text delta. */

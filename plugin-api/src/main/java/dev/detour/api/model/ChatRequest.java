@@ -11,8 +11,11 @@ import java.util.Map;
  * needs to understand them, with every other field kept in {@link #extra()} so an
  * OpenAI-compatible target receives it unchanged.
  *
- * <p>Immutable: adapters translate it afresh on every attempt, and overrides produce copies via
- * {@link #toBuilder()}. Optional numbers are null when the client did not send them.
+ * <p>Immutable and a pure value: two requests with the same fields are equal. Adapters translate it
+ * afresh on every attempt, and overrides produce copies via {@link #toBuilder()}. Optional numbers
+ * are null when the client did not send them. The client's own bytes are not part of it: core hands
+ * them to the attempt ({@link dev.detour.api.provider.Call#inbound()}) while they still say what
+ * this record says.
  *
  * @param model               the model (core replaces the route name with the target's model)
  * @param messages            the conversation, at least one message
@@ -33,75 +36,12 @@ import java.util.Map;
  * @param user                end-user id, or null
  * @param metadata            OpenAI's {@code metadata} (empty if none)
  * @param extra               every other top-level field, passed through to OpenAI-compatible targets
- * @param raw                 the client's OpenAI body this request was parsed from, or null: an
- *                            OpenAI-compatible writer reuses it (with {@code model} and the stream
- *                            flags from this record) instead of writing every message again. Never
- *                            mutate it. Any change through the builder, other than the model and the
- *                            stream flags, drops it.
  */
 public record ChatRequest(String model, List<Message> messages, List<Tool> tools, JsonNode toolChoice,
                           Boolean parallelToolCalls, JsonNode responseFormat, List<String> stop,
                           Double temperature, Double topP, Integer maxTokens, Integer maxCompletionTokens,
                           Long seed, Integer n, boolean stream, boolean includeUsage, String user,
-                          Map<String, String> metadata, ObjectNode extra, Raw raw) {
-
-    /**
-     * The client's OpenAI body: its JSON tree and, when it came over the wire, the exact bytes it
-     * was parsed from, which an OpenAI-compatible upstream can be sent with only the model
-     * replaced, without writing the JSON again. A body read without building a tree has its tree
-     * parsed from the bytes the first time {@link #json()} is asked for. Never mutate either.
-     */
-    public static final class Raw {
-        private static final com.fasterxml.jackson.databind.ObjectMapper PARSER =
-                new com.fasterxml.jackson.databind.ObjectMapper();
-
-        private volatile ObjectNode json;
-        private final byte[] bytes;
-
-        /** A body with its tree, and the bytes it was parsed from (or null). */
-        public Raw(ObjectNode json, byte[] bytes) {
-            this.json = java.util.Objects.requireNonNull(json, "json");
-            this.bytes = bytes;
-        }
-
-        private Raw(byte[] bytes) {
-            this.bytes = java.util.Objects.requireNonNull(bytes, "bytes");
-        }
-
-        /** A body known only by its bytes, which must hold a JSON object; the tree is parsed when needed. */
-        public static Raw ofBytes(byte[] bytes) {
-            return new Raw(bytes);
-        }
-
-        /** The body as a JSON tree. */
-        public ObjectNode json() {
-            ObjectNode j = json;
-            if (j == null) {
-                try {
-                    j = (ObjectNode) PARSER.readTree(bytes);
-                } catch (java.io.IOException | ClassCastException e) {
-                    throw new IllegalStateException("the request body is no longer a JSON object", e);
-                }
-                json = j;
-            }
-            return j;
-        }
-
-        /** The UTF-8 bytes the body was parsed from, or null. */
-        public byte[] bytes() {
-            return bytes;
-        }
-    }
-
-    /** A request without the client's original body. */
-    public ChatRequest(String model, List<Message> messages, List<Tool> tools, JsonNode toolChoice,
-                       Boolean parallelToolCalls, JsonNode responseFormat, List<String> stop, Double temperature,
-                       Double topP, Integer maxTokens, Integer maxCompletionTokens, Long seed, Integer n,
-                       boolean stream, boolean includeUsage, String user, Map<String, String> metadata,
-                       ObjectNode extra) {
-        this(model, messages, tools, toolChoice, parallelToolCalls, responseFormat, stop, temperature, topP, maxTokens,
-                maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra, null);
-    }
+                          Map<String, String> metadata, ObjectNode extra) {
 
     public ChatRequest {
         if (messages == null || messages.isEmpty()) {
@@ -188,7 +128,6 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
         private String user;
         private Map<String, String> metadata;
         private ObjectNode extra;
-        private Raw raw;
 
         private Builder() {
         }
@@ -212,34 +151,31 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
             user = r.user;
             metadata = r.metadata;
             extra = r.extra;
-            raw = r.raw;
         }
 
-        // The model and the stream flags are written from the record whatever the raw body says;
-        // any other change makes the raw body stale, so it is dropped.
         public Builder model(String v) { model = v; return this; }
         public Builder stream(boolean v) { stream = v; return this; }
         public Builder includeUsage(boolean v) { includeUsage = v; return this; }
-        public Builder messages(List<Message> v) { messages = v; raw = null; return this; }
-        public Builder tools(List<Tool> v) { tools = v; raw = null; return this; }
-        public Builder toolChoice(JsonNode v) { toolChoice = v; raw = null; return this; }
-        public Builder parallelToolCalls(Boolean v) { parallelToolCalls = v; raw = null; return this; }
-        public Builder responseFormat(JsonNode v) { responseFormat = v; raw = null; return this; }
-        public Builder stop(List<String> v) { stop = v; raw = null; return this; }
-        public Builder temperature(Double v) { temperature = v; raw = null; return this; }
-        public Builder topP(Double v) { topP = v; raw = null; return this; }
-        public Builder maxTokens(Integer v) { maxTokens = v; raw = null; return this; }
-        public Builder maxCompletionTokens(Integer v) { maxCompletionTokens = v; raw = null; return this; }
-        public Builder seed(Long v) { seed = v; raw = null; return this; }
-        public Builder n(Integer v) { n = v; raw = null; return this; }
-        public Builder user(String v) { user = v; raw = null; return this; }
-        public Builder metadata(Map<String, String> v) { metadata = v; raw = null; return this; }
-        public Builder extra(ObjectNode v) { extra = v; raw = null; return this; }
+        public Builder messages(List<Message> v) { messages = v; return this; }
+        public Builder tools(List<Tool> v) { tools = v; return this; }
+        public Builder toolChoice(JsonNode v) { toolChoice = v; return this; }
+        public Builder parallelToolCalls(Boolean v) { parallelToolCalls = v; return this; }
+        public Builder responseFormat(JsonNode v) { responseFormat = v; return this; }
+        public Builder stop(List<String> v) { stop = v; return this; }
+        public Builder temperature(Double v) { temperature = v; return this; }
+        public Builder topP(Double v) { topP = v; return this; }
+        public Builder maxTokens(Integer v) { maxTokens = v; return this; }
+        public Builder maxCompletionTokens(Integer v) { maxCompletionTokens = v; return this; }
+        public Builder seed(Long v) { seed = v; return this; }
+        public Builder n(Integer v) { n = v; return this; }
+        public Builder user(String v) { user = v; return this; }
+        public Builder metadata(Map<String, String> v) { metadata = v; return this; }
+        public Builder extra(ObjectNode v) { extra = v; return this; }
 
         public ChatRequest build() {
             return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, responseFormat, stop,
                     temperature, topP, maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user,
-                    metadata, extra, raw);
+                    metadata, extra);
         }
     }
 }

@@ -3,7 +3,8 @@ package dev.detour.api.model;
 import java.util.List;
 
 /**
- * A whole (non-streamed) chat completion.
+ * A whole (non-streamed) chat completion; a pure value (equal when its fields are). The upstream's
+ * own bytes travel beside it, per attempt ({@link dev.detour.api.provider.Call#answerWire}).
  *
  * @param id      the provider's response id
  * @param model   the model that answered, as the provider named it
@@ -11,27 +12,11 @@ import java.util.List;
  * @param choices the answers (at least one)
  * @param usage   token counts, or null when the provider sent none
  * @param systemFingerprint OpenAI's system fingerprint, or null
- * @param raw     the OpenAI JSON body this answer was decoded from, or null (see {@link #withRaw(byte[])})
  */
 public record ChatResponse(String id, String model, long created, List<Choice> choices, Usage usage,
-                           String systemFingerprint, byte[] raw) {
+                           String systemFingerprint) {
     public ChatResponse {
         choices = choices == null ? List.of() : List.copyOf(choices);
-    }
-
-    /** An answer without its wire form. */
-    public ChatResponse(String id, String model, long created, List<Choice> choices, Usage usage,
-                        String systemFingerprint) {
-        this(id, model, created, choices, usage, systemFingerprint, null);
-    }
-
-    /**
-     * The same answer with {@code raw}, the OpenAI {@code chat.completion} JSON body it was decoded
-     * from: core forwards those bytes unchanged to an OpenAI client instead of writing the answer
-     * again. Never mutate the array. Any change to the answer drops it.
-     */
-    public ChatResponse withRaw(byte[] rawJson) {
-        return new ChatResponse(id, model, created, choices, usage, systemFingerprint, rawJson);
     }
 
     /** The first choice's text, or "" when there is none. */

@@ -54,4 +54,32 @@ public interface Call {
      */
     default void onFlowControl(Runnable pause, Runnable resume) {
     }
+
+    /**
+     * The client's own request body, for this attempt, or null. Core hands it over only while the
+     * request passed to the adapter is still exactly what was parsed from it, except for
+     * {@code model} and the stream flags ({@code stream}, {@code stream_options.include_usage}),
+     * which the request says and the body may not: a target's prompt or parameter overrides, or
+     * a request that did not come in as this format, leave it null. So an adapter whose upstream
+     * speaks {@link WireBody#format()} may send these bytes with the model and stream flags set
+     * from the request, instead of writing every message again (the OpenAI-compatible client
+     * does). An adapter for another format ignores it. Never mutate the bytes. The default is null.
+     */
+    default WireBody inbound() {
+        return null;
+    }
+
+    /**
+     * Hands back the upstream's answer exactly as received, beside the canonical answer the
+     * adapter's future completes with, which must say exactly what these bytes say (decoded from
+     * them, nothing dropped that the format carries). Core then sends these bytes as they are to a
+     * client that speaks {@link WireBody#format()}, when nothing on the way changed the answer,
+     * instead of writing the answer again; otherwise it ignores them. Call it before completing the
+     * future; a later call replaces the bytes, and null withdraws them (an adapter that changes an
+     * answer its HTTP client decoded, for instance). Never mutate the bytes afterwards. Whole (non-streamed) answers only:
+     * a stream's events go with their chunks ({@link ChunkSink#next(dev.detour.api.model.ChatChunk,
+     * WireBody)}). The default ignores it.
+     */
+    default void answerWire(WireBody body) {
+    }
 }

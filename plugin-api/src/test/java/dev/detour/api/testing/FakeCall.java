@@ -2,6 +2,7 @@ package dev.detour.api.testing;
 
 import dev.detour.api.ProviderException;
 import dev.detour.api.provider.Call;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.TargetView;
 
 import java.time.Duration;
@@ -30,6 +31,8 @@ public final class FakeCall implements Call {
     private String requestId = "req-test-1";
     private ProviderException cancelledWith;
     private int registrations;
+    private WireBody inbound;
+    private WireBody answer;
 
     /** A call to {@code test/gpt-4o-mini} with the default timeouts. */
     public FakeCall() {
@@ -62,6 +65,27 @@ public final class FakeCall implements Call {
     public FakeCall requestId(String id) {
         this.requestId = id;
         return this;
+    }
+
+    /** Sets the client's body that {@link #inbound()} hands the adapter (null by default). */
+    public FakeCall inbound(WireBody body) {
+        this.inbound = body;
+        return this;
+    }
+
+    @Override
+    public WireBody inbound() {
+        return inbound;
+    }
+
+    @Override
+    public synchronized void answerWire(WireBody body) {
+        this.answer = body;
+    }
+
+    /** What the adapter handed back with {@link #answerWire}, or null. */
+    public synchronized WireBody answerWire() {
+        return answer;
     }
 
     @Override public TargetView target() { return target; }

@@ -12,7 +12,9 @@ import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.ToolCallDelta;
+import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.WireBody;
 import dev.detour.api.testing.FakeCall;
 import dev.detour.api.testing.FakeUpstream;
 import dev.detour.wire.openai.OpenAiJson;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -134,6 +137,73 @@ class OpenAiAdapterTest {
         assertEquals(0.2, sent.get("temperature").asDouble());
         assertFalse(sent.has("stream"), "a non-streamed call must not ask for a stream");
         assertFalse(sent.has("stream_options"));
+    }
+
+    @Test
+    void sends_the_clients_own_bytes_with_the_targets_model_when_the_call_carries_them() throws Exception {
+        // Given the client's body, formatted its own way, with a field the canonical model does not keep
+        String client = "{ \"model\" : \"support\",\n  \"messages\": [{\"role\":\"user\",\"content\":\"Hello!\","
+                + "\"x_part\":{\"cache\":true}}], \"service_tier\":\"flex\" }";
+        ChatRequest request = request(client).toBuilder().model("gpt-4o-mini").build();
+        upstream.respond(200, "application/json", fixture("/openai/chat-completion.json"));
+        FakeCall call = new FakeCall().inbound(new WireBody(WireBody.OPENAI, client.getBytes(StandardCharsets.UTF_8)));
+
+        // When the attempt carries that body
+        await(onContext(loop, () -> adapter.chat(request, call)));
+
+        // Then the upstream gets those very bytes, only the model's value replaced
+        assertEquals(client.replace("\"support\"", "\"gpt-4o-mini\""), upstream.received.get(0).body().toString());
+    }
+
+    @Test
+    void a_stream_sends_the_clients_bytes_asking_for_usage_and_hands_back_each_events_bytes() throws Exception {
+        String client = "{\"model\":\"support\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}";
+        ChatRequest request = request(client).toBuilder().model("gpt-4o-mini").build();
+        String sse = fixture("/openai/stream-text.sse");
+        upstream.onRequest((req, body) -> {
+            HttpServerResponse resp = req.response();
+            sseResponse(resp);
+            resp.end(sse);
+        });
+        FakeCall call = new FakeCall().inbound(new WireBody(WireBody.OPENAI, client.getBytes(StandardCharsets.UTF_8)));
+        List<String> wires = new CopyOnWriteArrayList<>();
+        List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
+
+        await(onContext(loop, () -> adapter.stream(request, call, new ChunkSink() {
+            @Override
+            public void next(ChatChunk chunk) {
+                chunks.add(chunk);
+                wires.add("(none)");
+            }
+
+            @Override
+            public void next(ChatChunk chunk, WireBody wire) {
+                chunks.add(chunk);
+                wires.add(new String(wire.bytes(), StandardCharsets.UTF_8));
+            }
+        })));
+
+        assertEquals("{\"stream_options\":{\"include_usage\":true},\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}", upstream.received.get(0).body().toString());
+        assertEquals(5, chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            assertTrue(sse.contains("data: " + wires.get(i) + "\n"), "event " + i + " comes with its own bytes: " + wires.get(i));
+            assertEquals(OpenAiJson.parseChunk(json(wires.get(i))), List.of(chunks.get(i)), "and they say what the chunk says");
+        }
+    }
+
+    @Test
+    void hands_back_the_upstreams_answer_bytes_beside_the_canonical_answer() throws Exception {
+        String answer = fixture("/openai/chat-completion.json");
+        upstream.respond(200, "application/json", answer);
+        FakeCall call = new FakeCall();
+
+        ChatResponse response = await(onContext(loop, () -> adapter.chat(request(HELLO), call)));
+
+        assertEquals(WireBody.OPENAI, call.answerWire().format());
+        assertEquals(answer, new String(call.answerWire().bytes(), StandardCharsets.UTF_8));
+        assertEquals(OpenAiJson.parseResponse(json(answer)), response, "the bytes say what the answer says");
+        assertNull(new FakeCall().inbound(), "without the client's body the request is written from the record");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.detour.wire.openai;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.WireBody;
 import dev.detour.wire.http.HttpEndpoint;
 import dev.detour.wire.http.HttpExchange;
 import dev.detour.wire.http.RequestChecks;
@@ -59,6 +60,9 @@ import java.util.function.Supplier;
  * compatible servers) goes to the in-band error rule, as does an error event in a stream; a body
  * that is not JSON, or not a valid answer, fails as {@code SERVER_ERROR} (status 200); every
  * failure's message has the API key, when it appears, replaced by {@code [redacted]}.
+ * A chat request is the client's own body ({@link Call#inbound()}) with the target's model spliced
+ * in when the call has it, else written from the canonical request; an answer's body goes back to
+ * core beside it ({@link Call#answerWire}), a stream event's with its chunk.
  * A stream request always asks for {@code stream_options.include_usage} so core gets token counts;
  * a non-stream request never carries stream flags. Streams: an answer with a JSON content type
  * instead of {@code text/event-stream} fails as {@code SERVER_ERROR}; a failed stream resets its
@@ -112,7 +116,8 @@ public final class OpenAiCompatibleClient {
     }
 
     /**
-     * A non-streamed Chat Completion.
+     * A non-streamed Chat Completion. The answer's bytes go to {@link Call#answerWire}: an adapter
+     * that changes the answer before returning it withdraws them ({@code call.answerWire(null)}).
      *
      * @param uri the request URI, e.g. {@code endpoint().uri("/chat/completions")}
      */
@@ -120,23 +125,24 @@ public final class OpenAiCompatibleClient {
         Buffer body;
         try {
             RequestChecks.imageUrls(request);
-            body = chatBody(request, false);
+            body = chatBody(request, call.inbound(), false);
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));
         }
         return exchange(uri, body, JSON, call, (req, resp) -> HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).map(b -> {
-            // Keep the body: an unchanged answer is forwarded to OpenAI clients as these bytes.
             byte[] bytes = b.getBytes();
-            ChatResponse plain = OpenAiJson.parsePlainResponse(bytes);
-            if (plain != null) {
-                return plain;
+            ChatResponse answer = OpenAiJson.parsePlainResponse(bytes);
+            if (answer == null) {
+                JsonNode json = readJson(bytes, "response");
+                try {
+                    answer = OpenAiJson.parseResponse(json);
+                } catch (IllegalArgumentException e) {
+                    throw malformed("response", e);
+                }
             }
-            JsonNode json = readJson(bytes, "response");
-            try {
-                return OpenAiJson.parseResponse(json).withRaw(bytes);
-            } catch (IllegalArgumentException e) {
-                throw malformed("response", e);
-            }
+            // The body goes back beside the answer: core forwards it to OpenAI clients as it is.
+            call.answerWire(new WireBody(WireBody.OPENAI, bytes));
+            return answer;
         }));
     }
 
@@ -148,7 +154,7 @@ public final class OpenAiCompatibleClient {
         Buffer body;
         try {
             RequestChecks.imageUrls(request);
-            body = chatBody(request, true);
+            body = chatBody(request, call.inbound(), true);
         } catch (RuntimeException e) {
             return Future.failedFuture(TransportErrors.classify(e));
         }
@@ -203,18 +209,21 @@ public final class OpenAiCompatibleClient {
 
     /**
      * The Chat Completions body. Unknown client fields travel unchanged; a stream always asks for
-     * usage, a non-stream call never carries stream flags. Never mutates {@code request}.
+     * usage, a non-stream call never carries stream flags. With the client's own OpenAI body
+     * ({@code inbound}, see {@link Call#inbound()}), that body with the request's model and stream
+     * flags. Never mutates {@code request} or {@code inbound}.
      */
-    static Buffer chatBody(ChatRequest request, boolean stream) {
+    static Buffer chatBody(ChatRequest request, WireBody inbound, boolean stream) {
         ChatRequest r = request;
         if (stream && !(request.stream() && request.includeUsage())) {
             r = request.toBuilder().stream(true).includeUsage(true).build();
         } else if (!stream && (request.stream() || request.includeUsage())) {
             r = request.toBuilder().stream(false).includeUsage(false).build();
         }
+        byte[] client = inbound != null && inbound.is(WireBody.OPENAI) ? inbound.bytes() : null;
         // The client's own bytes with the target's model, when nothing else changed: no JSON written.
-        byte[] spliced = OpenAiJson.spliceRequest(r);
-        return spliced != null ? Buffer.buffer(spliced) : write(OpenAiJson.writeRequest(r));
+        byte[] spliced = OpenAiJson.spliceRequest(r, client);
+        return spliced != null ? Buffer.buffer(spliced) : write(OpenAiJson.writeRequest(r, client));
     }
 
     private <T> Future<T> exchange(String uri, Buffer body, String accept, Call call, HttpExchange.OnSuccess<T> onSuccess) {

@@ -32,14 +32,14 @@ final class OpenAiFastPath {
     /** The request in {@code b}, or null when it is not a plain one (then use the tree reader). */
     static ChatRequest request(byte[] b) {
         try (JsonParser p = WireJson.MAPPER.getFactory().createParser(b)) {
-            ChatRequest r = request(p, b);
+            ChatRequest r = request(p);
             return r != null && p.nextToken() == null ? r : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
     }
 
-    private static ChatRequest request(JsonParser p, byte[] b) throws IOException {
+    private static ChatRequest request(JsonParser p) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return null;
         }
@@ -116,8 +116,7 @@ final class OpenAiFastPath {
             return null;
         }
         return new ChatRequest(model, messages, List.of(), null, null, null, List.of(), temperature, topP, maxTokens,
-                maxCompletionTokens, seed, n, stream, includeUsage, user, java.util.Map.of(), null,
-                ChatRequest.Raw.ofBytes(b));
+                maxCompletionTokens, seed, n, stream, includeUsage, user, java.util.Map.of(), null);
     }
 
     /** Plain messages: a role and a text content, maybe a name; anything else is for the tree reader. */
@@ -211,17 +210,17 @@ final class OpenAiFastPath {
     // ---------------------------------------------------------------- stream chunk
 
     /**
-     * The one chunk of a plain stream event (its JSON text, kept as the chunk's raw form): one
-     * choice with a text, role, refusal or reasoning delta, maybe a finish reason and usage; or no
-     * choice and usage. Null for anything else (tool call deltas, several choices, an error, no
-     * chunk at all, anything invalid): then read the tree.
+     * The one chunk of a plain stream event (its JSON, UTF-8): one choice with a text, role,
+     * refusal or reasoning delta, maybe a finish reason and usage; or no choice and usage. Null for
+     * anything else (tool call deltas, several choices, an error, no chunk at all, anything
+     * invalid): then read the tree.
      */
-    static dev.detour.api.model.ChatChunk chunk(String data) {
-        // Parsed as UTF-8 bytes: Jackson's byte parser names fields through a much cheaper symbol
+    static dev.detour.api.model.ChatChunk chunk(byte[] data) {
+        // Bytes, not a String: Jackson's byte parser names fields through a much cheaper symbol
         // table than its char parser does (which took half of this method's time).
-        try (JsonParser p = WireJson.MAPPER.getFactory().createParser(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+        try (JsonParser p = WireJson.MAPPER.getFactory().createParser(data)) {
             dev.detour.api.model.ChatChunk c = chunk(p);
-            return c != null && p.nextToken() == null ? c.withRaw(data) : null;
+            return c != null && p.nextToken() == null ? c : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -461,13 +460,13 @@ final class OpenAiFastPath {
     // ---------------------------------------------------------------- answer
 
     /**
-     * The answer in {@code b}, with {@code b} kept as its raw body, or null when it is not a plain
-     * text answer (tool calls, content parts, an error object, anything unexpected).
+     * The answer in {@code b}, or null when it is not a plain text answer (tool calls, content
+     * parts, an error object, anything unexpected).
      */
     static ChatResponse response(byte[] b) {
         try (JsonParser p = WireJson.MAPPER.getFactory().createParser(b)) {
             ChatResponse r = response(p);
-            return r != null && p.nextToken() == null ? r.withRaw(b) : null;
+            return r != null && p.nextToken() == null ? r : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }

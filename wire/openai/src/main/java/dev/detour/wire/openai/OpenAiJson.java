@@ -70,38 +70,31 @@ public final class OpenAiJson {
 
     // ---------------------------------------------------------------- chat request
 
-    /** Parses a Chat Completions request body. */
-    public static ChatRequest parseRequest(JsonNode body) {
-        return parseRequest(body, null);
-    }
-
     /**
      * The request in {@code body} (UTF-8 bytes) when it is a plain one: text messages and the
      * usual sampling and stream fields, nothing else. It is read without building a JSON tree and
-     * is exactly what {@link #parseRequest(JsonNode, byte[])} would return (its raw body parses
-     * the tree only if it is ever asked for). Null otherwise, including for invalid bodies: then
-     * read the tree, which handles every shape and names every problem.
+     * is exactly what {@link #parseRequest(JsonNode)} would return. Null otherwise, including for
+     * invalid bodies: then read the tree, which handles every shape and names every problem.
      */
     public static ChatRequest parsePlainRequest(byte[] body) {
         return OpenAiFastPath.request(body);
     }
 
     /**
-     * The answer in {@code body} (UTF-8 bytes, kept as its raw body) when it is a plain text answer;
-     * exactly what {@link #parseResponse(JsonNode)} would return, read without building a JSON tree.
-     * Null otherwise (tool calls, content parts, an error object, anything invalid): then read
-     * the tree.
+     * The answer in {@code body} (UTF-8 bytes) when it is a plain text answer; exactly what
+     * {@link #parseResponse(JsonNode)} would return, read without building a JSON tree. Null
+     * otherwise (tool calls, content parts, an error object, anything invalid): then read the tree.
      */
     public static ChatResponse parsePlainResponse(byte[] body) {
         return OpenAiFastPath.response(body);
     }
 
     /**
-     * The one chunk of a plain stream event {@code data} (kept as its raw form), read without a
-     * JSON tree and exactly as {@link #parseChunk} reads it; null for anything else (tool call
-     * deltas, several choices, an error, invalid JSON): then read the tree.
+     * The one chunk of a plain stream event's JSON {@code data} (UTF-8 bytes), read without a JSON
+     * tree and exactly as {@link #parseChunk} reads it; null for anything else (tool call deltas,
+     * several choices, an error, invalid JSON): then read the tree.
      */
-    public static ChatChunk parsePlainChunk(String data) {
+    public static ChatChunk parsePlainChunk(byte[] data) {
         return OpenAiFastPath.chunk(data);
     }
 
@@ -109,12 +102,8 @@ public final class OpenAiJson {
         return ROLES.contains(role);
     }
 
-    /**
-     * Parses a Chat Completions request body that was read from {@code source}, its UTF-8 bytes
-     * (or null): the request keeps them, so that {@link #spliceRequest} can send an
-     * OpenAI-compatible upstream the client's own bytes with only the model replaced.
-     */
-    public static ChatRequest parseRequest(JsonNode body, byte[] source) {
+    /** Parses a Chat Completions request body. */
+    public static ChatRequest parseRequest(JsonNode body) {
         if (body == null || !body.isObject()) {
             throw new WireFormatException(null, "request body must be a JSON object");
         }
@@ -185,8 +174,7 @@ public final class OpenAiJson {
             }
         }
         return new ChatRequest(model, messages, tools, toolChoice, parallel, responseFormat, stop, temperature, topP,
-                maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra,
-                new ChatRequest.Raw((ObjectNode) body, source));
+                maxTokens, maxCompletionTokens, seed, n, stream, includeUsage, user, metadata, extra);
     }
 
     private static Message parseMessage(JsonNode m, String path) {
@@ -333,15 +321,17 @@ public final class OpenAiJson {
             .getBytes(StandardCharsets.US_ASCII);
 
     /**
-     * The body {@link #writeRequest} would write, made from the client's own bytes when the
-     * request still has them ({@link ChatRequest.Raw#bytes()}) and differs from them only in the
+     * The body {@link #writeRequest(ChatRequest, byte[])} would write, made from {@code clientBody},
+     * the client's own bytes that {@code r} was parsed from (see
+     * {@link dev.detour.api.provider.Call#inbound()}), when {@code r} differs from them only in the
      * model and in whether usage is asked for in a stream: the model's value is replaced and, if
      * needed, {@code "stream_options":{"include_usage":true}} inserted, with no JSON written again.
-     * Null when that cannot give the same body (the stream flags differ otherwise, the bytes are
-     * not plain UTF-8 JSON, a name is duplicated or escaped); then use {@link #writeRequest}.
+     * Null when that cannot give the same body (no client body, the stream flags differ otherwise,
+     * the bytes are not plain UTF-8 JSON, a name is duplicated or escaped); then use
+     * {@link #writeRequest(ChatRequest, byte[])}.
      */
-    public static byte[] spliceRequest(ChatRequest r) {
-        byte[] b = r.raw() == null ? null : r.raw().bytes();
+    public static byte[] spliceRequest(ChatRequest r, byte[] clientBody) {
+        byte[] b = clientBody;
         if (b == null) {
             return null;
         }
@@ -363,7 +353,7 @@ public final class OpenAiJson {
             }
             if (hasOptions) {
                 // Kept as they are only when they already say what the record says.
-                if (!r.includeUsage() || !r.raw().json().path("stream_options").path("include_usage").asBoolean(false)) {
+                if (!r.includeUsage() || !clientTree(b).path("stream_options").path("include_usage").asBoolean(false)) {
                     return null;
                 }
             } else {
@@ -396,26 +386,43 @@ public final class OpenAiJson {
     }
 
     /**
-     * Writes a Chat Completions request body (the unknown fields the client sent included). A
-     * request that still has the client's body is written from it, with {@code model} and the
-     * stream flags from the record: a shallow copy, so the messages are not written again.
+     * Writes a Chat Completions request body from {@code clientBody}, the client's own bytes that
+     * {@code r} was parsed from (see {@link dev.detour.api.provider.Call#inbound()}), with
+     * {@code model} and the stream flags from {@code r}: every field the client sent travels as
+     * sent, even where the canonical model keeps less (a message's unknown fields), and the
+     * messages are not written again from the record. Without a client body, as
+     * {@link #writeRequest(ChatRequest)}. Mutates neither.
      */
-    public static ObjectNode writeRequest(ChatRequest r) {
-        if (r.raw() != null) {
-            ObjectNode o = NODES.objectNode();
-            o.setAll(r.raw().json());
-            o.put("model", r.model());
-            JsonNode options = o.remove("stream_options");
-            o.remove("stream");
-            if (r.stream()) {
-                o.put("stream", true);
-                if (r.includeUsage()) {
-                    ObjectNode so = options instanceof ObjectNode so0 ? so0.deepCopy() : NODES.objectNode();
-                    o.set("stream_options", so.put("include_usage", true));
-                }
-            }
-            return o;
+    public static ObjectNode writeRequest(ChatRequest r, byte[] clientBody) {
+        if (clientBody == null) {
+            return writeRequest(r);
         }
+        ObjectNode o = NODES.objectNode();
+        o.setAll(clientTree(clientBody));
+        o.put("model", r.model());
+        JsonNode options = o.remove("stream_options");
+        o.remove("stream");
+        if (r.stream()) {
+            o.put("stream", true);
+            if (r.includeUsage()) {
+                ObjectNode so = options instanceof ObjectNode so0 ? so0.deepCopy() : NODES.objectNode();
+                o.set("stream_options", so.put("include_usage", true));
+            }
+        }
+        return o;
+    }
+
+    /** The client body's tree: it was parsed before (the request came from it), so it is a JSON object. */
+    private static ObjectNode clientTree(byte[] clientBody) {
+        try {
+            return (ObjectNode) MAPPER.readTree(clientBody);
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new IllegalStateException("the client's request body is not a JSON object", e);
+        }
+    }
+
+    /** Writes a Chat Completions request body from the canonical request (the unknown top-level fields included). */
+    public static ObjectNode writeRequest(ChatRequest r) {
         ObjectNode o = NODES.objectNode();
         o.put("model", r.model());
         ArrayNode msgs = o.putArray("messages");

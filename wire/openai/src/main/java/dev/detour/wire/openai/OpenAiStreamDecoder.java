@@ -9,10 +9,12 @@ import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.WireBody;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -155,14 +157,16 @@ public final class OpenAiStreamDecoder {
         if (d.isEmpty()) {
             return;
         }
-        ChatChunk plain = type.equals("error") ? null : OpenAiJson.parsePlainChunk(d);
+        // One copy to bytes, read by the parser and, when the event is one chunk, forwarded as they are.
+        byte[] json = d.getBytes(StandardCharsets.UTF_8);
+        ChatChunk plain = type.equals("error") ? null : OpenAiJson.parsePlainChunk(json);
         if (plain != null) {
-            deliver(List.of(plain));
+            deliverOne(plain, json);
             return;
         }
         JsonNode node;
         try {
-            node = WireJson.MAPPER.readTree(d);
+            node = WireJson.MAPPER.readTree(json);
         } catch (IOException e) {
             fail(new ProviderException(ErrorKind.SERVER_ERROR, 0, "upstream sent a stream event that is not JSON"));
             return;
@@ -180,24 +184,13 @@ public final class OpenAiStreamDecoder {
             return;
         }
         if (chunks.size() == 1) {
-            // One event, one chunk: keep its wire form so an OpenAI client can get these bytes as they are.
-            chunks = List.of(chunks.get(0).withRaw(d));
+            // One event, one chunk: its bytes go with it, so an OpenAI client can get them as they are.
+            deliverOne(chunks.get(0), json);
+            return;
         }
-        deliver(chunks);
-    }
-
-    /** Hands the chunks of one event to the sink, each past the chunk check. */
-    private void deliver(List<ChatChunk> chunks) {
         try {
             for (ChatChunk c : chunks) {
-                ProviderException rejected = chunkCheck == null ? null : chunkCheck.check(c);
-                if (rejected != null) {
-                    // Deliver what this last chunk still carries, then report why the stream ends.
-                    if (c.hasContent()) {
-                        sink.next(new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(),
-                                c.reasoning(), c.toolCalls(), null, null, c.refusal()));
-                    }
-                    fail(rejected);
+                if (!passes(c)) {
                     return;
                 }
                 sink.next(c);
@@ -205,5 +198,34 @@ public final class OpenAiStreamDecoder {
         } catch (RuntimeException e) {
             fail(e);
         }
+    }
+
+    /** Hands the sink the one chunk of an event, with the event's JSON, past the chunk check. */
+    private void deliverOne(ChatChunk c, byte[] json) {
+        try {
+            if (passes(c)) {
+                sink.next(c, new WireBody(WireBody.OPENAI, json));
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /**
+     * Whether {@code c} passes the chunk check; if not, what it still carries is delivered without
+     * its finish reason and usage (and without the event's bytes, which say otherwise), and the
+     * stream fails with the check's reason.
+     */
+    private boolean passes(ChatChunk c) {
+        ProviderException rejected = chunkCheck == null ? null : chunkCheck.check(c);
+        if (rejected == null) {
+            return true;
+        }
+        if (c.hasContent()) {
+            sink.next(new ChatChunk(c.id(), c.model(), c.created(), c.index(), c.role(), c.text(),
+                    c.reasoning(), c.toolCalls(), null, null, c.refusal()));
+        }
+        fail(rejected);
+        return false;
     }
 }

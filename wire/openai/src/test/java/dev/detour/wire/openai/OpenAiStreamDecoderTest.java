@@ -6,6 +6,7 @@ import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.WireBody;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -212,5 +213,62 @@ class OpenAiStreamDecoderTest {
         assertSame(filtered, p.future().cause());
         assertEquals(List.of("Once", " upon"), texts(got));
         assertNull(got.get(1).finishReason());
+    }
+
+    /** Records every delivery: the chunk, and the event's bytes when they came with it. */
+    private static final class Recording implements ChunkSink {
+        final List<ChatChunk> chunks = new ArrayList<>();
+        final List<String> wires = new ArrayList<>();
+
+        @Override
+        public void next(ChatChunk chunk) {
+            chunks.add(chunk);
+            wires.add(null);
+        }
+
+        @Override
+        public void next(ChatChunk chunk, WireBody wire) {
+            assertEquals(WireBody.OPENAI, wire.format());
+            chunks.add(chunk);
+            wires.add(new String(wire.bytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void an_event_that_is_one_chunk_comes_with_its_exact_json() {
+        String plain = "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"H\\u00e9\"},\"finish_reason\":null}]}";
+        String tools = "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"t\","
+                + "\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}";
+        String two = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}},{\"index\":1,\"delta\":{\"content\":\"b\"}}]}";
+        Recording sink = new Recording();
+        Promise<Void> p = Promise.promise();
+        OpenAiStreamDecoder d = decoder(sink, p);
+        d.feed(Buffer.buffer("data:  " + plain + " \n\ndata: " + tools + "\n\ndata: " + two + "\n\ndata: [DONE]\n\n"));
+        d.end();
+
+        assertTrue(p.future().succeeded());
+        assertEquals(4, sink.chunks.size());
+        assertEquals("H\u00e9", sink.chunks.get(0).text());
+        // A plain event (read without a tree) and one read through the tree: each its bytes, as sent.
+        assertEquals(plain, sink.wires.get(0));
+        assertEquals(tools, sink.wires.get(1));
+        // An event that makes two chunks: neither says what the whole event says.
+        assertNull(sink.wires.get(2));
+        assertNull(sink.wires.get(3));
+    }
+
+    @Test
+    void a_chunk_the_check_rewrites_goes_without_the_events_bytes() {
+        ProviderException filtered = new ProviderException(ErrorKind.CONTENT_FILTER, 200, "filtered");
+        Recording sink = new Recording();
+        Promise<Void> p = Promise.promise();
+        OpenAiStreamDecoder d = new OpenAiStreamDecoder(sink, p, CLASSIFY,
+                c -> c.finishReason() == FinishReason.CONTENT_FILTER ? filtered : null);
+        d.feed(Buffer.buffer("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upon\"},\"finish_reason\":\"content_filter\"}]}\n\n"));
+        assertSame(filtered, p.future().cause());
+        assertEquals(List.of("Once", " upon"), texts(sink.chunks));
+        assertEquals("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"}}]}", sink.wires.get(0));
+        assertNull(sink.wires.get(1), "the event says content_filter; the chunk delivered does not");
     }
 }

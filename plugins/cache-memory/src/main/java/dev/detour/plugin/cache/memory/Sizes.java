@@ -65,12 +65,9 @@ public final class Sizes {
         return s == null ? 0 : STRING + 2L * s.length();
     }
 
-    /** An upper estimate of a chat answer's heap size, its wire form included. */
+    /** An upper estimate of a chat answer's heap size. */
     public static long of(ChatResponse r) {
         long n = OBJECT + of(r.id()) + of(r.model()) + of(r.systemFingerprint()) + OBJECT;
-        if (r.raw() != null) {
-            n += 16 + r.raw().length;
-        }
         for (Choice c : r.choices()) {
             n += OBJECT + of(c.message());
         }
