@@ -81,6 +81,10 @@ class CacheIT {
                     targets: [ { provider: up, model: gpt-4o } ]
                     detectors: []
                     cache: { type: memory, ttl: 60s, max_bytes: 64KB }
+                  bymeaning:
+                    targets: [ { provider: up, model: gpt-4o } ]
+                    detectors: []
+                    cache: { type: semantic, ttl: 60s, scope: route, embedder: { route: embed }, embed_timeout: 30s }
                 keys:
                   - { name: team-a, key: "%s" }
                   - { name: team-b, key: "%s" }
@@ -429,6 +433,33 @@ class CacheIT {
         Reply other = post("/v1/embeddings", "{\"model\":\"embed\",\"input\":[\"" + question() + "\"]}", A);
         assertEquals("miss", other.header("x-detour-cache"));
         assertEquals(2, sim.calls("semb"));
+    }
+
+    @Test
+    void aSemanticCacheEmbedsThroughAnEmbeddingsRouteOfTheGateway() {
+        sim.reset("semb");
+        String q = question();
+        up.then(Behaviour.text("by meaning"));
+        assertEquals("miss", chatAs(A, "bymeaning", q).header("x-detour-cache"));
+        // The store embeds the question through route 'embed' (the simulator) once the answer is sent.
+        awaitEntries("bymeaning", 1);
+        assertEquals(1, sim.calls("semb"), "the store's embedding came from the embeddings route");
+        assertEquals("hit", chatAs(B, "bymeaning", q).header("x-detour-cache"), "the same question needs no embedding");
+        assertEquals(1, sim.calls("semb"));
+        chatAs(A, "bymeaning", question());
+        assertTrue(sim.calls("semb") >= 2, "another question is compared by meaning: embedded through the route");
+        awaitEntries("bymeaning", 2);
+    }
+
+    /** Waits until a route's cache holds {@code n} entries (a store by meaning embeds after the answer was sent). */
+    static void awaitEntries(String route, int n) {
+        String series = "detour_cache_entries{route=\"" + route + "\"}";
+        for (int i = 0; i < 6000; i++) {
+            if (gauge(Harness.get(vertx, gw.port(), "/metrics").body(), series) >= n) {
+                return;
+            }
+        }
+        throw new AssertionError("the cache of " + route + " never held " + n + " entries");
     }
 
     @Test
