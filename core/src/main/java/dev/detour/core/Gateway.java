@@ -1,6 +1,15 @@
 package dev.detour.core;
 
 import dev.detour.api.Clock;
+import dev.detour.api.ErrorKind;
+import dev.detour.api.ProviderException;
+import dev.detour.api.cache.CacheContext;
+import dev.detour.api.cache.CacheFactory;
+import dev.detour.api.cache.ResponseCache;
+import dev.detour.api.view.RequestContext;
+import dev.detour.core.admission.RequestContexts;
+import dev.detour.core.cache.RouteCache;
+import dev.detour.core.failover.AbortSignal;
 import dev.detour.api.detector.DetectorContext;
 import dev.detour.api.detector.DetectorFactory;
 import dev.detour.api.detector.QualityDetector;
@@ -71,12 +80,16 @@ public final class Gateway {
     private final EventLog events;
     /** Each route's guardrails, by route name; routes without any are absent. */
     private final Map<String, RouteGuards> guards;
+    /** Each route's cache, by route name; only routes with a {@code cache:} block. */
+    private final Map<String, RouteCache> caches;
 
     private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
                     Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
-                    Metrics metrics, List<Service> services, EventLog events, Map<String, RouteGuards> guards) {
+                    Metrics metrics, List<Service> services, EventLog events, Map<String, RouteGuards> guards,
+                    Map<String, RouteCache> caches) {
         this.events = events;
         this.guards = guards;
+        this.caches = caches;
         this.config = config;
         this.vertx = vertx;
         this.clock = clock;
@@ -163,7 +176,9 @@ public final class Gateway {
             services.add(f.create(OptionsBinder.bind(block, f.optionsType(), type),
                     new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
         });
-        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards);
+        Map<String, RouteCache> caches = caches(config, plugins, vertx, clock, routes, engine, metrics);
+        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards,
+                caches);
     }
 
     /** A route's guardrails, each created by its factory with its options, or null when it has none. */
@@ -185,6 +200,52 @@ public final class Gateway {
     public RequestGuard guard(RouteRuntime route, RequestContext ctx) {
         RouteGuards g = route.direct() ? null : guards.get(route.name());
         return g == null ? null : g.open(ctx);
+    }
+
+    /**
+     * A cache for each route with a {@code cache:} block, with the gateway's embeddings routes for
+     * a cache that compares by meaning, and {@code $DETOUR_HOME/data} as the directory a plugin may
+     * unpack into.
+     */
+    private static Map<String, RouteCache> caches(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
+                                                  Map<String, RouteRuntime> routes, FailoverEngine engine,
+                                                  Metrics metrics) {
+        Map<String, RouteCache> caches = new HashMap<>();
+        CacheContext.Embeddings embeddings = (name, request) -> {
+            RouteRuntime route = routes.get(name);
+            if (route == null) {
+                return Future.failedFuture(new IllegalArgumentException("no route '" + name + "' to embed with"));
+            }
+            RequestContext ctx = RequestContexts.of(io.vertx.core.MultiMap.caseInsensitiveMultiMap(), null, name,
+                    null, config.server().region(), false, "openai");
+            return engine.embed(route, request, ctx, new AbortSignal()).compose(r -> r.failure() == null
+                    ? Future.succeededFuture(r.value())
+                    : Future.failedFuture(new ProviderException(ErrorKind.UNKNOWN, r.failure().status(),
+                            r.failure().message())));
+        };
+        java.nio.file.Path dataDir = dataDir();
+        for (GatewayConfig.Route r : config.routes().values()) {
+            GatewayConfig.Cache c = r.cache();
+            if (c == null) {
+                continue;
+            }
+            CacheFactory<Object> f = plugins.factory(Kind.CACHE, c.plugin().type());
+            ResponseCache cache = f.create(OptionsBinder.bind(c.plugin().options(), f.optionsType(), c.plugin().path()),
+                    new CacheContext(r.name(), vertx, clock, embeddings, dataDir));
+            caches.put(r.name(), new RouteCache(r.name(), cache, c, metrics.cache(r.name(), cache::stats)));
+        }
+        return caches;
+    }
+
+    /** {@code $DETOUR_HOME/data} (the {@code detour.home} property the launcher sets, else the variable), or null. */
+    private static java.nio.file.Path dataDir() {
+        String home = System.getProperty("detour.home", System.getenv("DETOUR_HOME"));
+        return home == null || home.isEmpty() ? null : java.nio.file.Path.of(home).toAbsolutePath().resolve("data");
+    }
+
+    /** The cache of {@code route}, or null when it has none (direct {@code provider/model} routes never do). */
+    public RouteCache cache(RouteRuntime route) {
+        return caches.isEmpty() || route.direct() ? null : caches.get(route.name());
     }
 
     /**
@@ -255,6 +316,7 @@ public final class Gateway {
         List<Future<?>> all = new ArrayList<>();
         adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
         services.forEach(s -> all.add(bounded(s.stop(), "service " + s.getClass().getSimpleName())));
+        caches.forEach((name, c) -> all.add(bounded(c.close(), "the cache of route '" + name + "'")));
         return Future.join(all).mapEmpty();
     }
 

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig.Breaker;
+import dev.detour.core.config.GatewayConfig.Cache;
 import dev.detour.core.config.GatewayConfig.Capabilities;
 import dev.detour.core.config.GatewayConfig.Degradation;
 import dev.detour.core.config.GatewayConfig.Envelope;
@@ -570,11 +571,7 @@ public final class ConfigLoader {
                     dg.get("hold").duration(Degradation.DEFAULTS.hold()));
         }
         List<GatewayConfig.GuardrailRef> guardrails = guardrails(n.get("guardrails"), ext);
-        for (String later : List.of("cache")) {
-            if (n.get(later).present()) {
-                n.get(later).problem("'" + later + "' is not available yet in this version");
-            }
-        }
+        Cache cache = cache(n.get("cache"), ext);
         Node stream = n.get("stream");
         GatewayConfig.StreamPolicy streamPolicy = GatewayConfig.StreamPolicy.DEFAULTS;
         if (stream.expectMap(Set.of("resume", "min_tokens_per_s", "probe_window"))) {
@@ -585,7 +582,7 @@ public final class ConfigLoader {
                     stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()));
         }
         return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy,
-                hedge(n.get("hedge")), guardrails);
+                hedge(n.get("hedge")), guardrails, cache);
     }
 
     /** {@code hedge: { after: 2s | p95, max_share: 0.05 }}, or null when absent. */
@@ -644,6 +641,44 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /** Keys of a {@code cache:} block that core reads; the rest are the plugin's options. */
+    private static final Set<String> CACHE_KEYS = Set.of("ttl", "max_stale", "serve_stale_on_failure", "scope");
+
+    /** A route's {@code cache:} block ({@code type: memory} or a map with {@code type} and options), or null. */
+    private static Cache cache(Node n, Extensions ext) {
+        if (!n.present()) {
+            return null;
+        }
+        ObjectNode own = JsonNodeFactory.instance.objectNode();
+        if (n.raw().isObject()) {
+            n.raw().properties().forEach(e -> {
+                if (!CACHE_KEYS.contains(e.getKey())) {
+                    own.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        PluginRef plugin = pluginRef(n.raw().isObject() ? n.withRaw(own) : n, null, Kind.CACHE, ext);
+        Duration ttl = n.get("ttl").duration(Cache.DEFAULT_TTL);
+        if (ttl != null && (ttl.isZero() || ttl.isNegative())) {
+            n.get("ttl").problem("must be a positive duration such as 10m");
+        }
+        String scope = n.get("scope").text("key");
+        if (!Set.of("key", "route").contains(scope)) {
+            n.get("scope").problem("must be key (each virtual key has its own entries) or route (was '" + scope + "')");
+        }
+        boolean stale = Boolean.TRUE.equals(n.get("serve_stale_on_failure").bool(false));
+        Duration maxStale = n.get("max_stale").duration(stale ? Cache.DEFAULT_MAX_STALE : Duration.ZERO);
+        if (n.get("max_stale").present() && !stale) {
+            n.get("max_stale").problem("has no use without serve_stale_on_failure: true (an expired entry is kept "
+                    + "only to answer a request that every target failed)");
+        }
+        if (maxStale != null && maxStale.isNegative()) {
+            n.get("max_stale").problem("must not be negative");
+        }
+        return plugin == null || ttl == null || maxStale == null ? null
+                : new Cache(plugin, ttl, maxStale, stale, scope.equals("key"));
     }
 
     /** The route's policy keys alone, so the shared policy reader can check them. */

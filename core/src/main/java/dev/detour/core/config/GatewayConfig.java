@@ -131,10 +131,11 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      * One entry of {@code routes:}.
      *
      * @param guardrails {@code guardrails:}, in the order they run (empty for none)
+     * @param cache      its {@code cache:} block, or null for none
      */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream, Hedge hedge, List<GuardrailRef> guardrails) {
+                        StreamPolicy stream, Hedge hedge, List<GuardrailRef> guardrails, Cache cache) {
         public Route {
             guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
         }
@@ -142,13 +143,19 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         /** A route without hedging or guardrails. */
         public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
                      Set<String> qualityGate, Degradation degradation, StreamPolicy stream) {
-            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of());
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), null);
         }
 
         /** A route without guardrails. */
         public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
                      Set<String> qualityGate, Degradation degradation, StreamPolicy stream, Hedge hedge) {
-            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, hedge, List.of());
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, hedge, List.of(), null);
+        }
+
+        /** A route with only a cache. */
+        public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
+                     Set<String> qualityGate, Degradation degradation, StreamPolicy stream, Cache cache) {
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), cache);
         }
     }
 
@@ -172,6 +179,24 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      * @param output whether it judges answers, whole and streamed ({@code on: output | both})
      */
     public record GuardrailRef(PluginRef plugin, boolean input, boolean output) {
+    }
+
+    /**
+     * A route's {@code cache:} block: the keys core reads itself; every other key is the plugin's
+     * (in {@code plugin.options()}).
+     *
+     * @param plugin              the cache {@code type:} and its own options
+     * @param ttl                 how long a stored answer is served as fresh (positive)
+     * @param maxStale            how long past its TTL an answer is kept to be served when every
+     *                            target failed (zero without {@code serve_stale_on_failure})
+     * @param serveStaleOnFailure whether an expired answer may answer a request every target failed
+     * @param perKey              {@code scope: key} (each virtual key has its own entries) rather than
+     *                            {@code scope: route}
+     */
+    public record Cache(PluginRef plugin, Duration ttl, Duration maxStale, boolean serveStaleOnFailure,
+                        boolean perKey) {
+        public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+        public static final Duration DEFAULT_MAX_STALE = Duration.ofHours(24);
     }
 
     /**

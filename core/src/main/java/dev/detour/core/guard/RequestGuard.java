@@ -203,6 +203,15 @@ public final class RequestGuard {
         return guard != null && guard.rewrote ? null : inbound;
     }
 
+    /**
+     * Whether no guardrail changed anything of this request or its answer (or there are none): only
+     * then may the answer be cached, since a guardrail's change (a redaction, a restore of one
+     * client's values) belongs to this request alone.
+     */
+    public static boolean unchanged(RequestGuard guard) {
+        return guard == null || guard.changes == null;
+    }
+
     /** The value of {@code x-detour-guardrails}: what changed so far, or null when nothing did. */
     public String header() {
         return changes == null ? null : String.join(", ", changes);

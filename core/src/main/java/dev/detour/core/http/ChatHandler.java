@@ -7,6 +7,9 @@ import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
+import dev.detour.core.cache.CacheCall;
+import dev.detour.core.cache.RouteCache;
+import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
@@ -31,11 +34,13 @@ final class ChatHandler {
     private final Gateway gateway;
     private final ApiAdmission admission;
     private final Responder responder;
+    private final CachedAnswers answers;
 
     ChatHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
         this.gateway = gateway;
         this.admission = admission;
         this.responder = responder;
+        this.answers = new CachedAnswers(gateway, responder);
     }
 
     /** A chat request: a plain one read straight from its bytes, any other through its JSON tree. */
@@ -50,28 +55,42 @@ final class ChatHandler {
         if (a == null) {
             return;
         }
-        ChatRequest request = a.request();
         RouteRuntime route = a.route();
-        long start = a.start();
-        AbortSignal abort = a.abort();
-        RequestContext ctx = admission.context(ex, route, request.stream(), "openai");
+        RequestContext ctx = admission.context(ex, route, a.request().stream(), "openai");
         RequestGuard guard = gateway.guard(route, ctx);
         if (guard == null) {
-            serve(ex, route, request, ctx, abort, start, null);
+            cached(ex, a, ctx, a.request(), null);
             return;
         }
-        guard.input(request).onComplete(ar -> {
+        guard.input(a.request()).onComplete(ar -> {
             if (ar.failed()) {
                 GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
-                responder.done(route, ex.response, start);
+                responder.done(route, ex.response, a.start());
             } else {
-                serve(ex, route, ar.result(), ctx, abort, start, guard);
+                cached(ex, a, ctx, ar.result(), guard);
             }
         });
     }
 
+    /** The cache lookup, on the request as the targets would get it (after the input guardrails), then the engine. */
+    private void cached(Exchange ex, ApiAdmission.Admitted<ChatRequest> a, RequestContext ctx, ChatRequest req,
+                        RequestGuard guard) {
+        RouteCache rc = gateway.cache(a.route());
+        if (rc == null) {
+            serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, null);
+            return;
+        }
+        answers.lookup(ex, a.route(), rc, ErrorStyle.OPENAI, c -> c.lookup(req),
+                found -> answers.chat(ex, found, req.stream(), req.includeUsage()),
+                c -> serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, c));
+    }
+
+    /**
+     * The request through the engine. With a cache ({@code cache}, else null) a whole answer is
+     * stored once sent, and a failure of every target may be answered with a stale one.
+     */
     private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
-                       long start, RequestGuard guard) {
+                       long start, RequestGuard guard, CacheCall cache) {
         HttpServerResponse resp = ex.response;
         // The client's bytes go with the request: an OpenAI-compatible upstream may get them as they
         // are, unless a guardrail replaced the request they were parsed into.
@@ -81,6 +100,10 @@ final class ChatHandler {
                 EngineResult<ChatResponse> r = ar.result();
                 GuardReplies.header(resp, guard);
                 if (r.failure() != null) {
+                    if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                            found -> answers.chat(ex, found, false, false), () -> responder.failed(resp, r))) {
+                        return;
+                    }
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r);
@@ -93,12 +116,16 @@ final class ChatHandler {
                     }
                     responder.answered(ex, route, r);
                 }
+                if (cache != null && r.failure() == null && RequestGuard.unchanged(guard)) {
+                    cache.store(request, r.value(), r.target().id());
+                }
                 responder.done(route, resp, start);
             });
             return;
         }
         boolean includeUsage = request.includeUsage();
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
+        StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
         gateway.engine().stream(route, request, inbound, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
@@ -116,6 +143,10 @@ final class ChatHandler {
                 if (resp.closed()) {
                     return;
                 }
+                if (recorder != null) {
+                    // What the client is sent (usage included, which the cache keeps for every client).
+                    recorder.add(c);
+                }
                 if (c.usage() != null && !includeUsage) {
                     if (c.role() == null && !c.hasContent() && c.finishReason() == null) {
                         return;
@@ -130,6 +161,10 @@ final class ChatHandler {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
                 GuardReplies.header(resp, guard);
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.chat(ex, found, true, includeUsage), () -> responder.failed(resp, r))) {
+                    return;
+                }
                 responder.failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
@@ -137,6 +172,10 @@ final class ChatHandler {
                             null, r.attempts()));
                 }
                 out.end();
+            }
+            if (recorder != null && r.failure() == null && RequestGuard.unchanged(guard)) {
+                // Only a stream that ended well: a cut one is never stored.
+                cache.store(request, recorder.response(), r.target().id());
             }
             responder.done(route, resp, start);
         });

@@ -6,6 +6,8 @@ import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.failover.AbortSignal;
+import dev.detour.core.cache.CacheCall;
+import dev.detour.core.cache.RouteCache;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.failover.RouteRuntime;
@@ -17,11 +19,13 @@ final class EmbeddingsHandler {
     private final Gateway gateway;
     private final ApiAdmission admission;
     private final Responder responder;
+    private final CachedAnswers answers;
 
     EmbeddingsHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
         this.gateway = gateway;
         this.admission = admission;
         this.responder = responder;
+        this.answers = new CachedAnswers(gateway, responder);
     }
 
     void handle(Exchange ex) {
@@ -30,36 +34,55 @@ final class EmbeddingsHandler {
         if (a == null) {
             return;
         }
-        EmbeddingRequest request = a.request();
         RouteRuntime route = a.route();
-        long start = a.start();
         RequestContext ctx = admission.context(ex, route, false, "openai");
         RequestGuard guard = gateway.guard(route, ctx);
         if (guard == null) {
-            serve(ex, route, request, ctx, a.abort(), start, null);
+            cached(ex, a, ctx, a.request(), null);
             return;
         }
-        guard.input(request).onComplete(ar -> {
+        guard.input(a.request()).onComplete(ar -> {
             if (ar.failed()) {
                 GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
-                responder.done(route, ex.response, start);
+                responder.done(route, ex.response, a.start());
             } else {
-                serve(ex, route, ar.result(), ctx, a.abort(), start, guard);
+                cached(ex, a, ctx, ar.result(), guard);
             }
         });
     }
 
+    /** The cache lookup, on the request as the targets would get it (after the input guardrails), then the engine. */
+    private void cached(Exchange ex, ApiAdmission.Admitted<EmbeddingRequest> a, RequestContext ctx,
+                        EmbeddingRequest req, RequestGuard guard) {
+        RouteCache rc = gateway.cache(a.route());
+        if (rc == null) {
+            serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, null);
+            return;
+        }
+        answers.lookup(ex, a.route(), rc, ErrorStyle.OPENAI, c -> c.lookup(req),
+                found -> answers.embeddings(ex, found, req.encodingFormat()),
+                c -> serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, c));
+    }
+
+    /** The request through the engine; with a cache, the answer is stored, or a stale one replaces a failure. */
     private void serve(Exchange ex, RouteRuntime route, EmbeddingRequest request, RequestContext ctx,
-                       AbortSignal abort, long start, RequestGuard guard) {
+                       AbortSignal abort, long start, RequestGuard guard, CacheCall cache) {
         HttpServerResponse resp = ex.response;
         gateway.engine().embed(route, request, ctx, abort, guard).onComplete(ar -> {
             EngineResult<EmbeddingResponse> r = ar.result();
             GuardReplies.header(resp, guard);
             if (r.failure() != null) {
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.embeddings(ex, found, request.encodingFormat()), () -> responder.failed(resp, r))) {
+                    return;
+                }
                 responder.failed(resp, r);
             } else {
                 Responder.successHeaders(resp, r);
                 responder.json(resp, 200, OpenAiJson.writeEmbeddingResponse(r.value(), request.encodingFormat()));
+                if (cache != null && RequestGuard.unchanged(guard)) {
+                    cache.store(request, r.value(), r.target().id());
+                }
             }
             responder.done(route, resp, start);
         });

@@ -6,6 +6,9 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
+import dev.detour.core.cache.CacheCall;
+import dev.detour.core.cache.RouteCache;
+import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
@@ -30,11 +33,13 @@ final class MessagesHandler {
     private final Gateway gateway;
     private final ApiAdmission admission;
     private final Responder responder;
+    private final CachedAnswers answers;
 
     MessagesHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
         this.gateway = gateway;
         this.admission = admission;
         this.responder = responder;
+        this.answers = new CachedAnswers(gateway, responder);
     }
 
     void handle(Exchange ex) {
@@ -43,51 +48,75 @@ final class MessagesHandler {
         if (a == null) {
             return;
         }
-        ChatRequest request = a.request();
         RouteRuntime route = a.route();
-        long start = a.start();
-        AbortSignal abort = a.abort();
-        RequestContext ctx = admission.context(ex, route, request.stream(), "anthropic");
+        RequestContext ctx = admission.context(ex, route, a.request().stream(), "anthropic");
         RequestGuard guard = gateway.guard(route, ctx);
         if (guard == null) {
-            serve(ex, route, request, ctx, abort, start, null);
+            cached(ex, a, ctx, a.request(), null);
             return;
         }
-        guard.input(request).onComplete(ar -> {
+        guard.input(a.request()).onComplete(ar -> {
             if (ar.failed()) {
                 GuardReplies.refused(responder, ex, ErrorStyle.ANTHROPIC, guard, ar.cause());
-                responder.done(route, ex.response, start);
+                responder.done(route, ex.response, a.start());
             } else {
-                serve(ex, route, ar.result(), ctx, abort, start, guard);
+                cached(ex, a, ctx, ar.result(), guard);
             }
         });
     }
 
+    /** The cache lookup, on the request as the targets would get it (after the input guardrails), then the engine. */
+    private void cached(Exchange ex, ApiAdmission.Admitted<ChatRequest> a, RequestContext ctx, ChatRequest req,
+                        RequestGuard guard) {
+        RouteCache rc = gateway.cache(a.route());
+        if (rc == null) {
+            serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, null);
+            return;
+        }
+        answers.lookup(ex, a.route(), rc, ErrorStyle.ANTHROPIC, c -> c.lookup(req),
+                found -> answers.message(ex, found, req.stream()),
+                c -> serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, c));
+    }
+
+    /**
+     * The request through the engine. With a cache ({@code cache}, else null) a whole answer is
+     * stored once sent (canonical, so it serves chat completions too), and a failure of every
+     * target may be answered with a stale one.
+     */
     private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
-                       long start, RequestGuard guard) {
+                       long start, RequestGuard guard, CacheCall cache) {
         HttpServerResponse resp = ex.response;
         if (request.stream()) {
-            stream(ex, route, request, ctx, abort, start, guard);
+            stream(ex, route, request, ctx, abort, start, guard, cache);
             return;
         }
         gateway.engine().chat(route, request, null, ctx, abort, guard).onComplete(ar -> {
             EngineResult<ChatResponse> r = ar.result();
             GuardReplies.header(resp, guard);
             if (r.failure() != null) {
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.message(ex, found, false),
+                        () -> responder.failed(resp, r, ErrorStyle.ANTHROPIC))) {
+                    return;
+                }
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
                 Responder.successHeaders(resp, r);
                 responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
                 responder.answered(ex, route, r);
+                if (cache != null && RequestGuard.unchanged(guard)) {
+                    cache.store(request, r.value().withModel(r.target().model()), r.target().id());
+                }
             }
             responder.done(route, resp, start);
         });
     }
 
     private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
-                        AbortSignal abort, long start, RequestGuard guard) {
+                        AbortSignal abort, long start, RequestGuard guard, CacheCall cache) {
         HttpServerResponse resp = ex.response;
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
+        StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
         AnthropicStreamEncoder[] encoder = {null};
         gateway.engine().stream(route, request, null, ctx, abort, new StreamListener() {
             @Override
@@ -102,18 +131,31 @@ final class MessagesHandler {
                 if (resp.closed() || encoder[0] == null) {
                     return;
                 }
+                if (recorder != null) {
+                    recorder.add(c);
+                }
                 out.write(encoder[0].chunk(c));
             }
         }, guard).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
                 GuardReplies.header(resp, guard);
+                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
+                        found -> answers.message(ex, found, true),
+                        () -> responder.failed(resp, r, ErrorStyle.ANTHROPIC))) {
+                    return;
+                }
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
                 out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic("gateway_error", r.failure().code(),
                         r.failure().message(), r.attempts())) : enc.finish());
+            }
+            if (recorder != null && r.failure() == null && RequestGuard.unchanged(guard)) {
+                // Only a stream that ended well: a cut one is never stored.
+                ChatResponse whole = recorder.response();
+                cache.store(request, whole == null ? null : whole.withModel(r.target().model()), r.target().id());
             }
             responder.done(route, resp, start);
         });

@@ -1,5 +1,6 @@
 package dev.detour.core.telemetry;
 
+import dev.detour.api.cache.CacheStats;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineListener;
 import dev.detour.core.failover.RouteRuntime;
@@ -36,6 +37,9 @@ public final class Metrics implements EngineListener {
     private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
 
+    /** The cache figures of each route that has a cache (configured routes only, so bounded by the config). */
+    private final Map<String, CacheSeries> caches = new ConcurrentHashMap<>();
+
     private final Set<String> routes = ConcurrentHashMap.newKeySet();
     private final Set<String> targets = ConcurrentHashMap.newKeySet();
 
@@ -59,6 +63,50 @@ public final class Metrics implements EngineListener {
     public void allowRoute(String route) {
         routes.add(route);
     }
+
+    /**
+     * The cache series of {@code route}, created once when its cache is: the hot path then counts
+     * on it without a lookup.
+     *
+     * @param stats what the cache holds and has dropped, read when {@code /metrics} is rendered
+     *              (a cache that answers null there has no entries, bytes or evictions series)
+     */
+    public CacheSeries cache(String route, Supplier<CacheStats> stats) {
+        CacheSeries c = new CacheSeries(stats);
+        caches.put(route, c);
+        return c;
+    }
+
+    /** Hits, misses and stale answers of one route's cache, and the similarity of its hits. */
+    public static final class CacheSeries {
+        private final LongAdder hits = new LongAdder();
+        private final LongAdder misses = new LongAdder();
+        private final LongAdder stale = new LongAdder();
+        private final Histogram similarity = new Histogram(SIMILARITY_BUCKETS);
+        private final Supplier<CacheStats> stats;
+
+        private CacheSeries(Supplier<CacheStats> stats) {
+            this.stats = stats;
+        }
+
+        /** A lookup found a fresh answer, {@code similarity} close (1 for an exact match). */
+        public void hit(double sim) {
+            hits.increment();
+            similarity.observe(sim);
+        }
+
+        /** A lookup found nothing (or was skipped by the client's {@code no-cache}). */
+        public void miss() {
+            misses.increment();
+        }
+
+        /** An expired answer was served because every target failed. */
+        public void stale() {
+            stale.increment();
+        }
+    }
+
+    private static final double[] SIMILARITY_BUCKETS = {0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99, 1};
 
     /** Lets {@code target} (its id) have series. */
     public void allowTarget(String target) {
@@ -195,7 +243,51 @@ public final class Metrics implements EngineListener {
                 named(durations, "route", null));
         histogram(sb, "detour_time_to_first_token_seconds", "Time to first token of streams, by target.",
                 named(ttfts, "target", null));
+        if (!caches.isEmpty()) {
+            renderCaches(sb);
+        }
         return sb.toString();
+    }
+
+    private void renderCaches(StringBuilder sb) {
+        Map<String, LongAdder> hits = new TreeMap<>();
+        Map<String, LongAdder> misses = new TreeMap<>();
+        Map<String, LongAdder> stale = new TreeMap<>();
+        Map<String, Histogram> similarity = new TreeMap<>();
+        Map<String, CacheStats> held = new TreeMap<>();
+        caches.forEach((route, c) -> {
+            String l = labels("route", route);
+            hits.put(l, c.hits);
+            misses.put(l, c.misses);
+            stale.put(l, c.stale);
+            similarity.put(l, c.similarity);
+            CacheStats st = c.stats.get();
+            if (st != null) {
+                held.put(l, st);
+            }
+        });
+        counter(sb, "detour_cache_hits_total", "Requests answered from the cache, by route.", hits);
+        counter(sb, "detour_cache_misses_total", "Cache lookups that found nothing (or were skipped by no-cache), by route.",
+                misses);
+        counter(sb, "detour_cache_stale_served_total", "Expired answers served because every target failed, by route.",
+                stale);
+        gaugeOf(sb, "detour_cache_evictions_total", "counter", "Entries dropped to stay within the cache's bounds.", held,
+                CacheStats::evictions);
+        gaugeOf(sb, "detour_cache_expirations_total", "counter", "Entries dropped because their TTL and stale time passed.",
+                held, CacheStats::expirations);
+        gaugeOf(sb, "detour_cache_entries", "gauge", "Entries held (stale ones included), by route.", held,
+                CacheStats::entries);
+        gaugeOf(sb, "detour_cache_bytes", "gauge", "Estimated size of the entries held, by route.", held,
+                CacheStats::bytes);
+        histogram(sb, "detour_cache_hit_similarity", "Similarity of the stored request to the one looked up, per hit "
+                + "(1 for an exact match).", similarity);
+    }
+
+    private static void gaugeOf(StringBuilder sb, String name, String type, String help, Map<String, CacheStats> values,
+                                java.util.function.ToLongFunction<CacheStats> value) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        values.forEach((l, v) -> sb.append(name).append(l).append(' ').append(value.applyAsLong(v)).append('\n'));
     }
 
     private static <V> Map<String, V> named(Map<Labels, V> series, String first, String second) {
@@ -216,9 +308,9 @@ public final class Metrics implements EngineListener {
         new TreeMap<>(values).forEach((l, h) -> {
             String inner = l.substring(1, l.length() - 1);
             long cumulative = 0;
-            for (int i = 0; i < BUCKETS.length; i++) {
+            for (int i = 0; i < h.buckets.length; i++) {
                 cumulative += h.counts[i].sum();
-                sb.append(name).append("_bucket{").append(inner).append(",le=\"").append(BUCKETS[i]).append("\"} ")
+                sb.append(name).append("_bucket{").append(inner).append(",le=\"").append(h.buckets[i]).append("\"} ")
                         .append(cumulative).append('\n');
             }
             sb.append(name).append("_bucket{").append(inner).append(",le=\"+Inf\"} ").append(h.count.sum()).append('\n');
@@ -254,19 +346,26 @@ public final class Metrics implements EngineListener {
     }
 
     private static final class Histogram {
-        final LongAdder[] counts = new LongAdder[BUCKETS.length];
+        final double[] buckets;
+        final LongAdder[] counts;
         final LongAdder count = new LongAdder();
         final java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
 
         Histogram() {
+            this(BUCKETS);
+        }
+
+        Histogram(double[] buckets) {
+            this.buckets = buckets;
+            counts = new LongAdder[buckets.length];
             for (int i = 0; i < counts.length; i++) {
                 counts[i] = new LongAdder();
             }
         }
 
         void observe(double v) {
-            for (int i = 0; i < BUCKETS.length; i++) {
-                if (v <= BUCKETS[i]) {
+            for (int i = 0; i < buckets.length; i++) {
+                if (v <= buckets[i]) {
                     counts[i].increment();
                     break;
                 }

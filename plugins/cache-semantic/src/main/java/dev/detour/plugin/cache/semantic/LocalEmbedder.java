@@ -28,7 +28,9 @@ final class LocalEmbedder implements Embedder {
         this.worker = vertx.createSharedWorkerExecutor(POOL, 2);
         this.timeoutMillis = timeoutMillis;
         // Load the model now, off the event loop, so the first request does not pay for it.
-        worker.executeBlocking(() -> LocalModel.get(dataDir), false);
+        worker.executeBlocking(() -> LocalModel.get(dataDir), false).onFailure(e -> org.slf4j.LoggerFactory
+                .getLogger(LocalEmbedder.class).warn("the local embedding model did not load; every lookup by meaning "
+                        + "will be a miss", e));
     }
 
     @Override

@@ -39,9 +39,18 @@ final class LocalModel {
                 if (m == null) {
                     long t0 = System.nanoTime();
                     nativeDir(dataDir);
-                    m = new dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel(
-                            Runnable::run);
-                    m.embed("warm up");
+                    // LangChain4j reads the model and tokenizer files through the thread's context class
+                    // loader: on a gateway's worker that is the application's, which cannot see this jar.
+                    Thread t = Thread.currentThread();
+                    ClassLoader before = t.getContextClassLoader();
+                    t.setContextClassLoader(LocalModel.class.getClassLoader());
+                    try {
+                        m = new dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel(
+                                Runnable::run);
+                        m.embed("warm up");
+                    } finally {
+                        t.setContextClassLoader(before);
+                    }
                     loadMillis = (System.nanoTime() - t0) / 1_000_000;
                     model = m;
                 }
