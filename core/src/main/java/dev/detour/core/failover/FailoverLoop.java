@@ -61,6 +61,8 @@ final class FailoverLoop<Q, T> {
     private ProviderException lastFailure;
     private List<String> skips;
     private Attempt<T> current;
+    /** A committed stream was cut and is being resumed: what the client gets if no target continues it. */
+    private EngineResult.Failure interrupted;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
@@ -163,6 +165,9 @@ final class FailoverLoop<Q, T> {
         Overrides.Prepared<Q> prepared;
         try {
             prepared = prepare.apply(t, request);
+            if (interrupted != null) {
+                prepared = continuation(t, prepared);
+            }
         } catch (RuntimeException e) {
             t.breaker().release(grant);
             fail(FallbackPolicy.failure(400, "invalid_request", "the overrides of target '" + t.id()
@@ -189,10 +194,47 @@ final class FailoverLoop<Q, T> {
         a.outcome().onComplete(ar -> finished(a, ar.succeeded() ? ar.result() : null, ar.succeeded() ? null : ar.cause()));
     }
 
-    /** The stream is committed to {@code a}: it is recorded as the serving attempt and the client is told. */
+    /**
+     * The stream is committed to {@code a}: it is recorded as the serving attempt and the client is
+     * told (that it starts, or that {@code a} continues a cut one).
+     */
     private void committed(Attempt<Void> a, long latencyMs) {
         attempts.add(new AttemptRecord(a.target.id(), 200, null, latencyMs, null, null));
+        Resume resume = gate.resume();
+        if (resume != null && resume.pending()) {
+            interrupted = null;
+            streamListener.resumed(a.target, Collections.unmodifiableList(attempts), resume.committed(a.target));
+            return;
+        }
         streamListener.commit(a.target, Collections.unmodifiableList(attempts), a.target != first);
+    }
+
+    /**
+     * Whether the committed stream {@code e} cut on {@code t} goes on to the plan's next target,
+     * which continues it ({@link Resume}); if not, it ends as interrupted.
+     */
+    private boolean resumed(TargetRuntime t, ProviderException e) {
+        Resume resume = gate.resume();
+        if (resume == null || index + 1 >= plan.size()) {
+            return false;
+        }
+        String why = resume.refusal((ChatRequest) request, e);
+        if (why != null) {
+            LOG.debug("stream of {} on {} not resumed: {}", ctx.requestId(), t.id(), why);
+            return false;
+        }
+        interrupted = FallbackPolicy.interrupted(t, e);
+        resume.cut(t, e);
+        engine.listener.failover(route, t, "stream cut (" + e.kind().configName() + "), resumed on the next target");
+        next();
+        return true;
+    }
+
+    /** The request {@code t} continues the cut stream with, by its adapter's mechanism; no client bytes fit it. */
+    @SuppressWarnings("unchecked")
+    private Overrides.Prepared<Q> continuation(TargetRuntime t, Overrides.Prepared<Q> prepared) {
+        ChatRequest r = gate.resume().continuation((ChatRequest) prepared.request(), engine.adapters.get(t.provider()));
+        return new Overrides.Prepared<>((Q) r, null);
     }
 
     /** Record the attempt's outcome, then decide: serve, retry, fall back, return the failure or give up. */
@@ -228,7 +270,9 @@ final class FailoverLoop<Q, T> {
             // One upstream call, one entry: the committed attempt's record now says how it ended.
             attempts.set(attempts.size() - 1, rec);
             engine.listener.attempt(route, t, rec);
-            complete(t, null, FallbackPolicy.interrupted(t, e));
+            if (!resumed(t, e)) {
+                complete(t, null, FallbackPolicy.interrupted(t, e));
+            }
             return;
         }
         attempts.add(rec);
@@ -266,7 +310,9 @@ final class FailoverLoop<Q, T> {
             });
             return;
         }
-        switch (FallbackPolicy.after(policy.fallbackOn(), route.direct(), e)) {
+        // Resuming a cut stream, any target may still continue it: no failure is the request's.
+        switch (interrupted != null ? FallbackPolicy.Step.NEXT_TARGET
+                : FallbackPolicy.after(policy.fallbackOn(), route.direct(), e)) {
             case NEXT_TARGET -> {
                 engine.listener.failover(route, t, e.kind().configName() + (e.status() > 0 ? " " + e.status() : ""));
                 next();
@@ -277,11 +323,18 @@ final class FailoverLoop<Q, T> {
     }
 
     private void complete(TargetRuntime t, T value, EngineResult.Failure failure) {
-        result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, failure));
+        result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, unresumed(failure)));
+    }
+
+    /** A failure while a cut stream waits for a target to continue it is still that cut, for the client. */
+    private EngineResult.Failure unresumed(EngineResult.Failure f) {
+        return interrupted == null || f == null ? f : new EngineResult.Failure(interrupted.status(), interrupted.type(),
+                interrupted.code(), interrupted.message() + "; no target could continue it: " + f.message(), 0);
     }
 
     /** Ends the request with a failure of the gateway's own: its message is scrubbed, no target is named. */
     private void fail(EngineResult.Failure f) {
+        f = unresumed(f);
         result.tryComplete(new EngineResult<>(null, null, List.copyOf(attempts), false, new EngineResult.Failure(
                 f.status(), f.type(), f.code(), engine.scrubber().scrub(f.message()), f.retryAfterSeconds())));
     }

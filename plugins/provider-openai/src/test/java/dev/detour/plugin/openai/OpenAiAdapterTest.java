@@ -551,7 +551,8 @@ class OpenAiAdapterTest {
         EmbeddingRequest req = new EmbeddingRequest("text-embedding-3-small", List.of("a", "b"), 3, "base64", null,
                 null);
 
-        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(req, new FakeCall())));
+        FakeCall call = new FakeCall();
+        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(req, call)));
 
         assertEquals(2, resp.vectors().size());
         assertArrayEquals(new float[] {0.5f, -1.25f, 2.0f}, resp.vectors().get(1));
@@ -562,7 +563,25 @@ class OpenAiAdapterTest {
         JsonNode sent = json(r.body().toString());
         assertEquals(json("[\"a\",\"b\"]"), sent.get("input"));
         assertEquals(3, sent.get("dimensions").asInt());
-        assertEquals("float", sent.get("encoding_format").asText(), "floats are asked for; core re-encodes");
+        assertEquals("base64", sent.get("encoding_format").asText(), "the client's encoding is asked for");
+        assertNull(call.answerWire(), "floats where base64 was asked for: core re-encodes, no bytes handed back");
+    }
+
+    @Test
+    void hands_back_the_embeddings_bytes_when_they_are_in_the_encoding_asked_for() throws Exception {
+        String body = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[-0.5134599804878235,0.1]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}";
+        upstream.respond(200, "application/json", body);
+        FakeCall call = new FakeCall();
+
+        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(
+                new EmbeddingRequest("m", List.of("x"), null, null, null, null), call)));
+
+        assertArrayEquals(new float[] {-0.5134599804878235f, 0.1f}, resp.vectors().get(0));
+        assertEquals(body, new String(call.answerWire().bytes(), StandardCharsets.UTF_8));
+        assertEquals(WireBody.OPENAI, call.answerWire().format());
+        assertFalse(json(upstream.received.get(0).body().toString()).has("encoding_format"),
+                "no encoding asked for by the client: none asked of the upstream (its default is floats)");
     }
 
     @Test
