@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,16 @@ class ConfigLoaderTest {
         assertEquals(Duration.ZERO, load("server: { busy_poll: 0us }\n" + ROUTES, Map.of()).server().busyPoll());
         assertTrue(problems("server: { busy_poll: 2s }\n" + ROUTES).contains("server.busy_poll: must be at most 1ms"));
         assertTrue(problems("server: { busy_poll: fast }\n" + ROUTES).contains("server.busy_poll: 'fast' is not a duration"));
+    }
+
+    @Test
+    void stream_resume_is_off_by_default_and_a_boolean() throws Exception {
+        String on = ROUTES.replace("r: { targets: [ { provider: p, model: m } ] }",
+                "r: { stream: { resume: true }, targets: [ { provider: p, model: m } ] }");
+        assertFalse(load(ROUTES, Map.of()).routes().get("r").stream().resume());
+        assertTrue(load(on, Map.of()).routes().get("r").stream().resume());
+        String p = problems(on.replace("resume: true", "resume: sometimes"));
+        assertTrue(p.contains("routes.r.stream.resume: 'sometimes' is not true or false"), p);
     }
 
     @Test

@@ -11,8 +11,10 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
+import dev.detour.api.model.Message;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
 import dev.detour.api.provider.WireBody;
 import dev.detour.api.testing.FakeCall;
@@ -607,6 +609,41 @@ class OpenAiAdapterTest {
 
         assertEquals(ErrorKind.NOT_FOUND, e.kind());
         assertEquals("model_not_found", e.providerCode());
+    }
+
+    // ---------------------------------------------------------------- continuation (stream.resume)
+
+    @Test
+    void continues_a_cut_answer_with_the_answer_so_far_and_an_instruction_by_default() {
+        ChatRequest r = adapter.continuation(request(HELLO), "The quick brown ");
+
+        List<Message> m = r.messages();
+        assertEquals(request(HELLO).messages().size() + 2, m.size());
+        assertEquals("assistant", m.get(m.size() - 2).role());
+        assertEquals("The quick brown ", m.get(m.size() - 2).text());
+        assertEquals("user", m.get(m.size() - 1).role());
+        assertEquals(ProviderAdapter.CONTINUE_INSTRUCTION, m.get(m.size() - 1).text());
+        assertEquals(request(HELLO).model(), r.model(), "everything else as it was");
+    }
+
+    @Test
+    void continues_by_vllms_assistant_prefix_when_configured() throws Exception {
+        OpenAiAdapter vllm = adapter(upstream.baseUrl("/v1"), KEY, Map.of(),
+                new OpenAiOptions(null, null, null, OpenAiOptions.CONTINUE_FINAL_MESSAGE));
+
+        ChatRequest original = request(HELLO);
+        ChatRequest r = vllm.continuation(original, "The quick brown ");
+
+        List<Message> m = r.messages();
+        assertEquals(request(HELLO).messages().size() + 1, m.size());
+        assertEquals("assistant", m.get(m.size() - 1).role());
+        assertEquals("The quick brown ", m.get(m.size() - 1).text(), "a prefix keeps its whitespace");
+        JsonNode body = OpenAiJson.writeRequest(r);
+        assertTrue(body.path("continue_final_message").asBoolean());
+        assertFalse(body.path("add_generation_prompt").asBoolean(true));
+        assertFalse(original.extra().has("continue_final_message"), "the request it continues is untouched");
+        assertEquals("flex", body.path("service_tier").asText(), "the client's other fields still travel");
+        await(vllm.close());
     }
 
     // ---------------------------------------------------------------- base URL
