@@ -248,7 +248,8 @@ final class FailoverLoop<Q, T> {
         }
         long latencyMs = a.latencyMs(engine.clock.nanos());
         if (cause == null) {
-            String gateFailure = QualityGate.failure(route, request, value, a.firstTokenAt >= 0);
+            // A continuation with nothing to add is no empty answer: the client has the rest.
+            String gateFailure = QualityGate.failure(route, request, value, a.firstTokenAt >= 0 || interrupted != null);
             if (gateFailure == null) {
                 served(a, value, latencyMs);
                 return;

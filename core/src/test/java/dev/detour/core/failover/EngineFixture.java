@@ -60,10 +60,11 @@ final class EngineFixture {
     GatewayConfig.Timeouts timeouts = GatewayConfig.Timeouts.NONE;
     GatewayConfig.StreamPolicy stream = GatewayConfig.StreamPolicy.DEFAULTS;
     List<TargetRuntime> targets = List.of(a, b);
+    Set<String> qualityGate = Set.of();
 
     RouteRuntime route() {
         GatewayConfig.Policy policy = new GatewayConfig.Policy(retry, GatewayConfig.FallbackOn.DEFAULTS, LENIENT, timeouts);
-        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), List.of(), Set.of(), STEADY,
+        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), List.of(), qualityGate, STEADY,
                 stream, false);
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -220,6 +221,20 @@ class ResumeTest {
         assertEquals(List.of(new Resumption("a/m", "b/m", 4, "connection"), new Resumption("b/m", "c/m", 8, "connection")),
                 client.resumptions);
         assertNull(result.result().failure());
+    }
+
+    @Test
+    void a_continuation_with_nothing_to_add_ends_the_stream_even_under_an_empty_answer_gate() {
+        f.qualityGate = Set.of("empty");
+        Future<EngineResult<Void>> result = f.stream(client);
+        f.adapterA.last().send(EngineFixture.content("All done."));
+        f.adapterA.last().fail(new ProviderException(ErrorKind.CONNECTION, 0, "reset"));
+
+        f.adapterB.last().send(finish());
+        f.adapterB.<Void>last().succeed(null);
+
+        assertNull(result.result().failure());
+        assertEquals(List.of("commit a/m", "All done.", "resumed b/m", "(null)"), client.events);
     }
 
     @Test
