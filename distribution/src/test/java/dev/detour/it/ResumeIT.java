@@ -61,10 +61,19 @@ class ResumeIT {
                   claude2: { type: anthropic, base_url: "%s", api_key: sk-ant-backup-5678 }
                 defaults:
                   retry: { attempts: 1 }
+                  # every test cuts the primary's stream: its breaker must not open across them
+                  circuit_breaker: { min_calls: 1000 }
                 routes:
                   resume:
                     detectors: []
                     stream: { resume: true }
+                    targets:
+                      - { provider: primary, model: gpt-4o }
+                      - { provider: backup, model: gpt-4o-mini }
+                  idle:
+                    detectors: []
+                    stream: { resume: true }
+                    timeouts: { idle: 300ms }
                     targets:
                       - { provider: primary, model: gpt-4o }
                       - { provider: backup, model: gpt-4o-mini }
@@ -175,6 +184,41 @@ class ResumeIT {
                 .filter(c -> c.at("/choices/0/finish_reason").isTextual()).findFirst().orElseThrow();
         assertEquals("backup/gpt-4o-mini", finish.at("/detour/resumed/0/to").asText(), r.body());
         assertFalse(r.body().contains("\"usage\""), "no usage the client did not ask for: " + r.body());
+    }
+
+    @Test
+    void a_stream_that_goes_silent_past_its_idle_timeout_is_continued() {
+        primary.then(Behaviour.contentThenStall());
+        backup.then(Behaviour.text(" and the rest."));
+
+        Reply r = stream("idle", false);
+
+        assertEquals("Partial answer and the rest.", Sse.openAiText(r.body()));
+        assertFalse(r.body().contains("\"error\""), r.body());
+        JsonNode finish = Sse.events(r.body()).stream().filter(e -> !e.data().equals("[DONE]")).map(Sse.Event::json)
+                .filter(c -> c.at("/choices/0/finish_reason").isTextual()).findFirst().orElseThrow();
+        assertEquals("timeout", finish.at("/detour/resumed/0/reason").asText(), r.body());
+    }
+
+    @Test
+    void a_continuation_without_a_usage_chunk_still_reports_the_resume_last() {
+        primary.then(cutAfter("Hello "));
+        backup.then((up, req, body) -> {
+            HttpServerResponse r = up.sseStart(req);
+            r.write(up.sse(ChatChunk.text("chatcmpl-b", "gpt-4o-mini", 1, "world")));
+            r.write(up.sse(new ChatChunk("chatcmpl-b", "gpt-4o-mini", 1, 0, null, null, null, List.of(),
+                    dev.detour.api.model.FinishReason.STOP, null, null)));
+            r.end("data: [DONE]\n\n");
+        });
+
+        Reply r = stream("resume", true);
+
+        assertEquals("Hello world", Sse.openAiText(r.body()));
+        List<JsonNode> chunks = Sse.events(r.body()).stream().filter(e -> !e.data().equals("[DONE]"))
+                .map(Sse.Event::json).toList();
+        JsonNode last = chunks.get(chunks.size() - 1);
+        assertEquals(0, last.path("choices").size(), "a chunk without choices, as a usage chunk is: " + r.body());
+        assertEquals("backup/gpt-4o-mini", last.at("/detour/resumed/0/to").asText());
     }
 
     @Test
