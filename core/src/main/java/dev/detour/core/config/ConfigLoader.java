@@ -575,11 +575,9 @@ public final class ConfigLoader {
         Node stream = n.get("stream");
         GatewayConfig.StreamPolicy streamPolicy = GatewayConfig.StreamPolicy.DEFAULTS;
         if (stream.expectMap(Set.of("resume", "min_tokens_per_s", "probe_window"))) {
-            if (Boolean.TRUE.equals(stream.get("resume").bool(false))) {
-                stream.get("resume").problem("resuming a cut stream on a backup is not available yet in this version");
-            }
             streamPolicy = new GatewayConfig.StreamPolicy(stream.get("min_tokens_per_s").number(0.0, 0, 1e6),
-                    stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()));
+                    stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()),
+                    Boolean.TRUE.equals(stream.get("resume").bool(false)));
         }
         return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy,
                 hedge(n.get("hedge")), guardrails, cache);

@@ -201,10 +201,16 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
 
     /**
      * {@code stream:}: a stream is held back for {@code probeWindow} after its first token and
-     * committed only if it delivers at least {@code minTokensPerS} (0 = commit at the first token).
+     * committed only if it delivers at least {@code minTokensPerS} (0 = commit at the first token);
+     * with {@code resume}, a committed stream that is cut continues on the plan's next target.
      */
-    public record StreamPolicy(double minTokensPerS, Duration probeWindow) {
-        public static final StreamPolicy DEFAULTS = new StreamPolicy(0, Duration.ofSeconds(1));
+    public record StreamPolicy(double minTokensPerS, Duration probeWindow, boolean resume) {
+        public static final StreamPolicy DEFAULTS = new StreamPolicy(0, Duration.ofSeconds(1), false);
+
+        /** A policy without resume. */
+        public StreamPolicy(double minTokensPerS, Duration probeWindow) {
+            this(minTokensPerS, probeWindow, false);
+        }
     }
 
     /**

@@ -85,6 +85,8 @@ final class FailoverLoop<Q, T> {
     private int servedIndex = -1;
     /** The request's guardrails, or null. */
     private RequestGuard guard;
+    /** A committed stream was cut and is being resumed: what the client gets if no target continues it. */
+    private EngineResult.Failure interrupted;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
@@ -232,6 +234,9 @@ final class FailoverLoop<Q, T> {
         Overrides.Prepared<Q> prepared;
         try {
             prepared = prepare.apply(t, request);
+            if (interrupted != null) {
+                prepared = continuation(t, prepared);
+            }
         } catch (RuntimeException e) {
             t.breaker().release(grant);
             if (asHedge) {
@@ -298,7 +303,10 @@ final class FailoverLoop<Q, T> {
      */
     private void armHedge(TargetRuntime t, CircuitBreaker.Grant grant) {
         boolean stream = gate != null;
-        if (route.direct() || index >= plan.size() - 1 || stream && guard != null && guard.watchesStreams()) {
+        // A stream watched by guardrails (one stream state per choice) or resumable (one text sent so far)
+        // is not raced by two attempts at once.
+        if (route.direct() || index >= plan.size() - 1
+                || stream && (guard != null && guard.watchesStreams() || route.stream().resume())) {
             return;
         }
         long wait = -1;
@@ -419,7 +427,41 @@ final class FailoverLoop<Q, T> {
         abort.flowTo(a.call);
         servedIndex = attempts.size();
         attempts.add(new AttemptRecord(a.target.id(), 200, null, latencyMs, null, null, a.hedge));
+        Resume resume = gate.resume();
+        if (resume != null && resume.pending()) {
+            interrupted = null;
+            streamListener.resumed(a.target, Collections.unmodifiableList(attempts), resume.committed(a.target));
+            return;
+        }
         streamListener.commit(a.target, Collections.unmodifiableList(attempts), a.target != first);
+    }
+
+    /**
+     * Whether the committed stream {@code e} cut on {@code t} goes on to the plan's next target,
+     * which continues it ({@link Resume}); if not, it ends as interrupted.
+     */
+    private boolean resumed(TargetRuntime t, ProviderException e) {
+        Resume resume = gate.resume();
+        if (resume == null || index + 1 >= plan.size()) {
+            return false;
+        }
+        String why = resume.refusal((ChatRequest) request, e);
+        if (why != null) {
+            LOG.debug("stream of {} on {} not resumed: {}", ctx.requestId(), t.id(), why);
+            return false;
+        }
+        interrupted = FallbackPolicy.interrupted(t, e);
+        resume.cut(t, e);
+        engine.listener.failover(route, t, "stream cut (" + e.kind().configName() + "), resumed on the next target");
+        next();
+        return true;
+    }
+
+    /** The request {@code t} continues the cut stream with, by its adapter's mechanism; no client bytes fit it. */
+    @SuppressWarnings("unchecked")
+    private Overrides.Prepared<Q> continuation(TargetRuntime t, Overrides.Prepared<Q> prepared) {
+        ChatRequest r = gate.resume().continuation((ChatRequest) prepared.request(), engine.adapters.get(t.provider()));
+        return new Overrides.Prepared<>((Q) r, null);
     }
 
     /** Record the attempt's outcome, then decide: serve, retry, fall back, return the failure or give up. */
@@ -441,7 +483,8 @@ final class FailoverLoop<Q, T> {
         }
         long latencyMs = a.latencyMs(engine.clock.nanos());
         if (cause == null) {
-            String gateFailure = QualityGate.failure(route, request, value, a.firstTokenAt >= 0);
+            // A continuation with nothing to add is no empty answer: the client has the rest.
+            String gateFailure = QualityGate.failure(route, request, value, a.firstTokenAt >= 0 || interrupted != null);
             if (gateFailure == null) {
                 served(a, value, latencyMs);
                 return;
@@ -464,7 +507,11 @@ final class FailoverLoop<Q, T> {
             // One upstream call, one entry: the committed attempt's record now says how it ended.
             attempts.set(servedIndex, rec);
             engine.listener.attempt(route, t, rec);
-            complete(t, null, RequestGuard.refused(e) ? RequestGuard.interrupted(e) : FallbackPolicy.interrupted(t, e));
+            if (RequestGuard.refused(e)) {
+                complete(t, null, RequestGuard.interrupted(e));
+            } else if (!resumed(t, e)) {
+                complete(t, null, FallbackPolicy.interrupted(t, e));
+            }
             return;
         }
         attempts.add(rec);
@@ -516,7 +563,9 @@ final class FailoverLoop<Q, T> {
             });
             return;
         }
-        switch (FallbackPolicy.after(policy.fallbackOn(), route.direct(), e)) {
+        // Resuming a cut stream, any target may still continue it: no failure is the request's.
+        switch (interrupted != null ? FallbackPolicy.Step.NEXT_TARGET
+                : FallbackPolicy.after(policy.fallbackOn(), route.direct(), e)) {
             case NEXT_TARGET -> {
                 engine.listener.failover(route, t, e.kind().configName() + (e.status() > 0 ? " " + e.status() : ""));
                 next();
@@ -527,11 +576,18 @@ final class FailoverLoop<Q, T> {
     }
 
     private void complete(TargetRuntime t, T value, EngineResult.Failure failure) {
-        result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, failure));
+        result.tryComplete(new EngineResult<>(value, t, List.copyOf(attempts), t != first, unresumed(failure)));
+    }
+
+    /** A failure while a cut stream waits for a target to continue it is still that cut, for the client. */
+    private EngineResult.Failure unresumed(EngineResult.Failure f) {
+        return interrupted == null || f == null ? f : new EngineResult.Failure(interrupted.status(), interrupted.type(),
+                interrupted.code(), interrupted.message() + "; no target could continue it: " + f.message(), 0);
     }
 
     /** Ends the request with a failure of the gateway's own: its message is scrubbed, no target is named. */
     private void fail(EngineResult.Failure f) {
+        f = unresumed(f);
         result.tryComplete(new EngineResult<>(null, null, List.copyOf(attempts), false, new EngineResult.Failure(
                 f.status(), f.type(), f.code(), engine.scrubber().scrub(f.message()), f.retryAfterSeconds())));
     }

@@ -7,6 +7,7 @@ import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.Usage;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.WireBody;
 import dev.detour.core.config.GatewayConfig;
 
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ import java.util.Locale;
  *
  * <p>It also keeps the scrubber's guard against a secret split across chunks, and the sample of
  * the streamed answer the route's detectors judge. One gate serves every attempt of a request
- * ({@link #begin}). Not thread-safe: the engine's event loop only.
+ * ({@link #begin}). On a route with {@code stream.resume}, it notes what the client was sent
+ * ({@link Resume}): a committed stream that is cut may then be committed again, to the target that
+ * continues it, whose chunks join the same stream. Not thread-safe: the engine's event loop only.
  */
 final class StreamGate {
     /**
@@ -56,6 +59,8 @@ final class StreamGate {
     private final Clock clock;
     private final boolean sampled;
     private final Commits commits;
+    /** What a cut stream needs to be continued on another target; null unless the route resumes streams. */
+    private final Resume resume;
 
     private Attempt<Void> attempt;
     private boolean committed;
@@ -83,6 +88,12 @@ final class StreamGate {
         this.clock = clock;
         this.sampled = sampled;
         this.commits = commits;
+        this.resume = policy.resume() ? new Resume() : null;
+    }
+
+    /** The stream's resume state, or null when its route does not resume cut streams. */
+    Resume resume() {
+        return resume;
     }
 
     /** A new attempt starts: the gate now holds back its chunks, which go into the sink returned. */
@@ -103,7 +114,7 @@ final class StreamGate {
             }
 
             @Override
-            public void next(ChatChunk chunk, dev.detour.api.provider.WireBody wire) {
+            public void next(ChatChunk chunk, WireBody wire) {
                 a.call.chunkWire(chunk, wire);
                 onChunk(a, chunk);
             }
@@ -146,9 +157,17 @@ final class StreamGate {
      * follow, so what the guard still holds as one's possible beginning goes out before the end.
      */
     void release() {
-        if (guard == null) {
-            return;
+        if (guard != null) {
+            releaseGuard();
         }
+        ChatChunk held = resume == null || !committed ? null : resume.drain();
+        if (held != null) {
+            resume.sent(held);
+            client.chunk(held, null);
+        }
+    }
+
+    private void releaseGuard() {
         guard.end();
         for (ChatChunk r = guard.poll(); r != null; r = guard.poll()) {
             if (committed) {
@@ -298,8 +317,22 @@ final class StreamGate {
     /**
      * The one way a chunk reaches the client: with its upstream bytes when the adapter delivered
      * this very instance with them (a chunk the guard rewrote is another instance and goes without).
+     * On a resuming route it is noted as sent, and a continuation's chunk joins the first stream
+     * (another id than the upstream's, so it goes without its bytes).
      */
     private void forward(ChatChunk chunk) {
-        client.chunk(chunk, attempt.call.takeChunkWire(chunk));
+        WireBody wire = attempt.call.takeChunkWire(chunk);
+        if (resume != null) {
+            ChatChunk joined = resume.continued(chunk);
+            if (joined != chunk) {
+                wire = null;
+                if (joined == null) {
+                    return;
+                }
+                chunk = joined;
+            }
+            resume.sent(chunk);
+        }
+        client.chunk(chunk, wire);
     }
 }

@@ -18,6 +18,18 @@ public interface StreamListener {
      */
     void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover);
 
+    /**
+     * The committed stream was cut and another target has taken it over ({@code stream.resume}):
+     * its chunks follow as part of the same stream (same id, no second role). Headers are sent by
+     * now, so this is the only word of it. Called once per resume, before its first chunk.
+     *
+     * @param target     the target that continues the stream
+     * @param attempts   the attempts made so far (the continuing one included)
+     * @param resumption the resume
+     */
+    default void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
+    }
+
     /** The next chunk of the committed stream (chunks held back before the commit come first). */
     void chunk(ChatChunk chunk);
 

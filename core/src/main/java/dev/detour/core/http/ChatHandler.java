@@ -1,5 +1,7 @@
 package dev.detour.core.http;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
@@ -13,6 +15,7 @@ import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.Resumption;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
 import dev.detour.core.guard.RequestGuard;
@@ -22,13 +25,16 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code POST /v1/chat/completions}: an OpenAI chat completion, whole or streamed, through the
  * failover engine. A stream's usage chunk is passed on only when the client asked for it
  * ({@code stream_options.include_usage}); a failure after the stream has started is an error event
- * before {@code [DONE]}.
+ * before {@code [DONE]}. A stream resumed on another target after a cut ({@code stream.resume})
+ * carries {@code "detour": {"resumed": [...]}} on its usage chunk (without usage asked for: on the
+ * chunk with the finish reason).
  */
 final class ChatHandler {
     private final Gateway gateway;
@@ -126,11 +132,24 @@ final class ChatHandler {
         boolean includeUsage = request.includeUsage();
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
         StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
-        gateway.engine().stream(route, request, inbound, ctx, abort, new StreamListener() {
+        var listener = new StreamListener() {
+            /** The resumes of this stream, reported on its last chunk; null while there are none. */
+            List<Resumption> resumed;
+            boolean reported;
+
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
                 GuardReplies.header(resp, guard);
                 responder.streamCommitted(ex, route, target, attempts, failover);
+            }
+
+            @Override
+            public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
+                responder.streamResumed(ex, route, resumption);
+                if (resumed == null) {
+                    resumed = new ArrayList<>(1);
+                }
+                resumed.add(resumption);
             }
 
             @Override
@@ -155,9 +174,25 @@ final class ChatHandler {
                             c.toolCalls(), c.finishReason(), null, c.refusal());
                     wire = null;   // the upstream's event has the usage the client did not ask for
                 }
+                // A resumed stream says so on its last chunk: the usage chunk, or without one the finish.
+                if (resumed != null && !reported && (includeUsage ? c.usage() != null : c.finishReason() != null)) {
+                    reported = true;
+                    out.add(OpenAiJson.writeChunk(c).set(Resumption.FIELD, Resumption.extension(resumed)));
+                    return;
+                }
                 out.add(c, wire);
             }
-        }, guard).onComplete(ar -> {
+
+            /** The resumes, when no chunk carried them: a client asking for usage reads a chunk without choices. */
+            void report() {
+                if (resumed != null && !reported && includeUsage) {
+                    ObjectNode last = JsonNodeFactory.instance.objectNode().put("object", "chat.completion.chunk");
+                    last.putArray("choices");
+                    out.add(last.set(Resumption.FIELD, Resumption.extension(resumed)));
+                }
+            }
+        };
+        gateway.engine().stream(route, request, inbound, ctx, abort, listener, guard).onComplete(ar -> {
             EngineResult<Void> r = ar.result();
             if (r.failure() != null && !resp.headWritten()) {
                 GuardReplies.header(resp, guard);
@@ -168,8 +203,11 @@ final class ChatHandler {
                 responder.failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
-                    out.add(ErrorResponses.openAi(r.failure().type(), r.failure().code(), r.failure().message(),
+                    out.add(ErrorResponses.openAi(ErrorResponses.cutType(r.failure()), ErrorResponses.cutCode(r.failure()),
+                            r.failure().message(),
                             null, r.attempts()));
+                } else {
+                    listener.report();
                 }
                 out.end();
             }

@@ -2,6 +2,7 @@ package dev.detour.core.http;
 
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
+import dev.detour.api.provider.WireBody;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
 import dev.detour.api.view.RequestContext;
@@ -12,9 +13,15 @@ import dev.detour.core.failover.EngineResult;
 import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.wire.openai.OpenAiJson;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
-/** {@code POST /v1/embeddings}: OpenAI embeddings through the failover engine, in the encoding asked for. */
+/**
+ * {@code POST /v1/embeddings}: OpenAI embeddings through the failover engine, in the encoding asked
+ * for. An OpenAI-compatible upstream's answer in that encoding is forwarded as it came (the same
+ * float text, base64 untouched); any other is written from its float32 vectors.
+ */
 final class EmbeddingsHandler {
     private final Gateway gateway;
     private final ApiAdmission admission;
@@ -79,7 +86,13 @@ final class EmbeddingsHandler {
                 responder.failed(resp, r);
             } else {
                 Responder.successHeaders(resp, r);
-                responder.json(resp, 200, OpenAiJson.writeEmbeddingResponse(r.value(), request.encodingFormat()));
+                if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
+                    // Already in the client's encoding: the upstream's own bytes, floats not re-rounded.
+                    resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)
+                            .end(Buffer.buffer(responder.scrubber.scrub(r.wire().bytes())));
+                } else {
+                    responder.json(resp, 200, OpenAiJson.writeEmbeddingResponse(r.value(), request.encodingFormat()));
+                }
                 if (cache != null && RequestGuard.unchanged(guard)) {
                     cache.store(request, r.value(), r.target().id());
                 }

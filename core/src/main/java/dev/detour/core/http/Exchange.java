@@ -23,6 +23,10 @@ final class Exchange {
     String requestId;
     /** The name of the virtual key that authenticated it, once known (null without keys). */
     String keyName;
+    /** How often its stream was cut and continued on another target ({@code stream.resume}). */
+    int resumes;
+    /** The target that continued its stream last, or null. */
+    String resumedOn;
     /** Whether it is an API call counted in flight (until its answer ends or its connection closes). */
     boolean inFlight;
 

@@ -286,7 +286,7 @@ public final class InboundServer {
         accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), h.get(RequestIds.REQUEST_ID),
                 ex.request.method().name(), ex.request.path(), ex.response.getStatusCode(), h.get(Responder.ROUTE),
                 h.get(Responder.TARGET), h.get(Responder.ATTEMPTS), "true".equals(h.get(Responder.FAILOVER)),
-                ex.keyName, (System.nanoTime() - ex.start) / 1_000_000, null));
+                ex.keyName, (System.nanoTime() - ex.start) / 1_000_000, null, ex.resumes, ex.resumedOn));
     }
 
     /**

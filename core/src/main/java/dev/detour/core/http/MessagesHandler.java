@@ -12,6 +12,7 @@ import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.Resumption;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.StreamListener;
 import dev.detour.core.guard.RequestGuard;
@@ -20,7 +21,9 @@ import dev.detour.wire.anthropic.AnthropicCodec;
 import dev.detour.wire.anthropic.AnthropicStreamEncoder;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code POST /v1/messages}: the Anthropic Messages API inbound, through the same failover engine
@@ -28,6 +31,8 @@ import java.util.List;
  * {@link AnthropicCodec}, answers back to Anthropic's message shape, and streams to Anthropic's
  * named events by {@link AnthropicStreamEncoder}. Errors have Anthropic's shape with Detour's
  * {@code code} and {@code attempts}; a failure after a stream has started is an {@code error} event.
+ * A stream resumed on another target after a cut ({@code stream.resume}) goes on as the same
+ * message, and its {@code message_delta} carries {@code "detour": {"resumed": [...]}}.
  */
 final class MessagesHandler {
     private final Gateway gateway;
@@ -118,12 +123,20 @@ final class MessagesHandler {
         SseWriter out = new SseWriter(resp, responder.scrubber, abort);
         StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
         AnthropicStreamEncoder[] encoder = {null};
+        List<Resumption> resumed = new ArrayList<>(0);
         gateway.engine().stream(route, request, null, ctx, abort, new StreamListener() {
             @Override
             public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
                 GuardReplies.header(resp, guard);
                 responder.streamCommitted(ex, route, target, attempts, failover);
                 encoder[0] = new AnthropicStreamEncoder(target.model());
+            }
+
+            @Override
+            public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
+                // The same encoder goes on: the continuation is more of the same message.
+                responder.streamResumed(ex, route, resumption);
+                resumed.add(resumption);
             }
 
             @Override
@@ -149,8 +162,9 @@ final class MessagesHandler {
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
-                out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic("gateway_error", r.failure().code(),
-                        r.failure().message(), r.attempts())) : enc.finish());
+                out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic(ErrorResponses.cutType(r.failure()), ErrorResponses.cutCode(r.failure()),
+                        r.failure().message(), r.attempts()))
+                        : enc.finish(resumed.isEmpty() ? null : Map.of(Resumption.FIELD, Resumption.extension(resumed))));
             }
             if (recorder != null && r.failure() == null && RequestGuard.unchanged(guard)) {
                 // Only a stream that ended well: a cut one is never stored.

@@ -8,6 +8,7 @@ import dev.detour.core.admin.AdminRoutes;
 import dev.detour.core.admission.Refused;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
+import dev.detour.core.failover.Resumption;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.failover.Scrubber;
 import dev.detour.core.health.TargetRuntime;
@@ -145,6 +146,17 @@ final class Responder implements AdminRoutes.Replies {
         resp.setStatusCode(200).setChunked(true)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+    }
+
+    /**
+     * A committed stream was cut and another target continues it: counted per route and target,
+     * and noted for the access log (its headers were sent before and still name the first target,
+     * which feedback on the request is about too).
+     */
+    void streamResumed(Exchange ex, RouteRuntime route, Resumption resumption) {
+        gateway.metrics().resumed(route.name(), resumption.to());
+        ex.resumes++;
+        ex.resumedOn = resumption.to();
     }
 
     /** The engine is done with a request: its duration and status go to the route's metrics. */

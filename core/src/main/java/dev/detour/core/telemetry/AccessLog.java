@@ -33,7 +33,15 @@ public final class AccessLog implements AutoCloseable {
 
     /** What one line says. Null fields are left out. */
     public record Entry(long epochMillis, String requestId, String method, String path, int status, String route,
-                        String target, String attempts, boolean failover, String key, long latencyMs, String code) {
+                        String target, String attempts, boolean failover, String key, long latencyMs, String code,
+                        int resumes, String resumedOn) {
+
+        /** An entry of a request whose stream was never resumed. */
+        public Entry(long epochMillis, String requestId, String method, String path, int status, String route,
+                     String target, String attempts, boolean failover, String key, long latencyMs, String code) {
+            this(epochMillis, requestId, method, path, status, route, target, attempts, failover, key, latencyMs, code,
+                    0, null);
+        }
     }
 
     private final String mode;
@@ -95,6 +103,10 @@ public final class AccessLog implements AutoCloseable {
                 }
             }
             g.writeBooleanField("failover", e.failover());
+            if (e.resumes() > 0) {
+                g.writeNumberField("resumes", e.resumes());
+                field(g, "resumed_on", e.resumedOn());
+            }
             field(g, "key", e.key());
             field(g, "code", e.code());
             g.writeNumberField("latency_ms", e.latencyMs());
@@ -119,6 +131,9 @@ public final class AccessLog implements AutoCloseable {
         escape(sb, e.route() == null ? "-" : e.route()).append(' ');
         escape(sb, e.target() == null ? "-" : e.target());
         sb.append(" attempts=").append(e.attempts() == null ? "0" : e.attempts()).append(" failover=").append(e.failover());
+        if (e.resumes() > 0) {
+            escape(sb.append(" resumes=").append(e.resumes()).append(" resumed_on="), e.resumedOn());
+        }
         if (e.key() != null) {
             escape(sb.append(" key="), e.key());
         }

@@ -33,6 +33,7 @@ public final class Metrics implements EngineListener {
     private final Map<Labels, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> attempts = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> failovers = new ConcurrentHashMap<>();
+    private final Map<Labels, LongAdder> resumes = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> tokens = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
@@ -120,6 +121,7 @@ public final class Metrics implements EngineListener {
         requests.keySet().removeIf(l -> l.a().equals(route));
         durations.keySet().removeIf(l -> l.a().equals(route));
         failovers.keySet().removeIf(l -> l.a().equals(route));
+        resumes.keySet().removeIf(l -> l.a().equals(route));
     }
 
     /** Drops every series labelled with target {@code target}, and any later observation for it until allowed again. */
@@ -129,6 +131,7 @@ public final class Metrics implements EngineListener {
         tokens.keySet().removeIf(l -> l.a().equals(target));
         ttfts.keySet().removeIf(l -> l.a().equals(target));
         failovers.keySet().removeIf(l -> target.equals(l.b()));
+        resumes.keySet().removeIf(l -> target.equals(l.b()));
     }
 
     /** A request finished with {@code status} on {@code route} after {@code seconds}; dropped for a route not allowed. */
@@ -164,6 +167,14 @@ public final class Metrics implements EngineListener {
             if (n != null) {
                 n.add(output);
             }
+        }
+    }
+
+    /** A cut stream of {@code route} was continued by target {@code to} ({@code stream.resume}). */
+    public void resumed(String route, String to) {
+        LongAdder n = series(resumes, new Labels(route, to), routes, targets, LongAdder::new);
+        if (n != null) {
+            n.increment();
         }
     }
 
@@ -219,6 +230,8 @@ public final class Metrics implements EngineListener {
                 named(attempts, "target", "outcome"));
         counter(sb, "detour_failovers_total", "Moves from a failed or skipped target to the next.",
                 named(failovers, "route", "from"));
+        counter(sb, "detour_stream_resumes_total", "Cut streams continued on another target, by route and the target that continued.",
+                named(resumes, "route", "to"));
         counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", named(tokens, "target", "type"));
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");

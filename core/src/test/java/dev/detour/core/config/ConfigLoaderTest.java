@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +126,16 @@ class ConfigLoaderTest {
         assertTrue(p.contains("routes.r.hedge.after: must be a positive duration or p95 (was '0s')"), p);
         p = problems(HEDGED + "    hedge: 2s\n");
         assertTrue(p.contains("routes.r.hedge: must be a map"), p);
+    }
+
+    @Test
+    void stream_resume_is_off_by_default_and_a_boolean() throws Exception {
+        String on = ROUTES.replace("r: { targets: [ { provider: p, model: m } ] }",
+                "r: { stream: { resume: true }, targets: [ { provider: p, model: m } ] }");
+        assertFalse(load(ROUTES, Map.of()).routes().get("r").stream().resume());
+        assertTrue(load(on, Map.of()).routes().get("r").stream().resume());
+        String p = problems(on.replace("resume: true", "resume: sometimes"));
+        assertTrue(p.contains("routes.r.stream.resume: 'sometimes' is not true or false"), p);
     }
 
     @Test

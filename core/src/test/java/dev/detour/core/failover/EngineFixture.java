@@ -44,10 +44,13 @@ final class EngineFixture {
     final ManualScheduler scheduler = new ManualScheduler(clock);
     final TargetRuntime a = Targets.target("a", "m", clock, LENIENT, STEADY, HealthEvents.NONE);
     final TargetRuntime b = Targets.target("b", "m", clock, LENIENT, STEADY, HealthEvents.NONE);
+    /** A third target, planned only by tests that set {@link #targets}. */
+    final TargetRuntime c = Targets.target("c", "m", clock, LENIENT, STEADY, HealthEvents.NONE);
     final FakeAdapter adapterA = new FakeAdapter();
     final FakeAdapter adapterB = new FakeAdapter();
+    final FakeAdapter adapterC = new FakeAdapter();
     final ScriptedRandom random = new ScriptedRandom();
-    final FailoverEngine engine = new FailoverEngine(Map.of("a", adapterA, "b", adapterB),
+    final FailoverEngine engine = new FailoverEngine(Map.of("a", adapterA, "b", adapterB, "c", adapterC),
             new EnvelopeGuard(GatewayConfig.Envelope.OPEN), new Scrubber(Set.of()), scheduler, clock, random,
             EngineListener.NONE);
     final AbortSignal abort = new AbortSignal();
@@ -61,10 +64,11 @@ final class EngineFixture {
     Hedging hedging;
     GatewayConfig.Degradation degradation = STEADY;
     List<dev.detour.api.detector.QualityDetector> detectors = List.of();
+    Set<String> qualityGate = Set.of();
 
     RouteRuntime route() {
         GatewayConfig.Policy policy = new GatewayConfig.Policy(retry, GatewayConfig.FallbackOn.DEFAULTS, LENIENT, timeouts);
-        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), detectors, Set.of(),
+        return new RouteRuntime("r", "priority", (req, c) -> c, targets, policy, Map.of(), detectors, qualityGate,
                 degradation, stream, false, hedging);
     }
 
@@ -107,6 +111,7 @@ final class EngineFixture {
         @Override
         public Future<Void> stream(ChatRequest request, Call call, ChunkSink sink) {
             Pending<Void> p = new Pending<>(call, sink);
+            p.request = request;
             calls.add(p);
             return p.promise.future();
         }
@@ -123,6 +128,8 @@ final class EngineFixture {
         final ChunkSink sink;
         final Promise<T> promise = Promise.promise();
         ProviderException cancelledWith;
+        /** The request a stream call was made with. */
+        ChatRequest request;
 
         Pending(Call call, ChunkSink sink) {
             this.call = call;
@@ -146,8 +153,16 @@ final class EngineFixture {
     /** The client's side of a stream: what reached it, in order. */
     static final class Client implements StreamListener {
         final List<String> events = new ArrayList<>();
+        final List<ChatChunk> chunks = new ArrayList<>();
+        final List<Resumption> resumptions = new ArrayList<>();
         TargetRuntime committedTo;
         boolean failover;
+
+        @Override
+        public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
+            resumptions.add(resumption);
+            events.add("resumed " + target.id());
+        }
 
         @Override
         public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
@@ -158,6 +173,7 @@ final class EngineFixture {
 
         @Override
         public void chunk(ChatChunk chunk) {
+            chunks.add(chunk);
             events.add(chunk.text() == null ? "(" + chunk.role() + ")" : chunk.text());
         }
     }

@@ -62,6 +62,22 @@ class MetricsTest {
     }
 
     @Test
+    void resumes_count_by_route_and_the_target_that_continued() {
+        Metrics m = new Metrics();
+        m.allowRoute("chat");
+        m.allowTarget("b/m");
+        m.resumed("chat", "b/m");
+        m.resumed("chat", "b/m");
+        m.resumed("chat", "never/allowed");
+        String text = m.render(List.of());
+        assertTrue(text.contains("detour_stream_resumes_total{route=\"chat\",to=\"b/m\"} 2"), text);
+        assertFalse(text.contains("never/allowed"), text);
+        assertParseable(text);
+        m.forgetTarget("b/m");
+        assertFalse(m.render(List.of()).contains("to=\"b/m\""));
+    }
+
+    @Test
     void allowed_names_count_as_before() {
         Metrics m = new Metrics();
         m.allowRoute("support");

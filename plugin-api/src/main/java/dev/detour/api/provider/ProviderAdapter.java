@@ -6,7 +6,11 @@ import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
+import dev.detour.api.model.Message;
 import io.vertx.core.Future;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Calls one provider: translates the canonical request to the provider's wire format, calls it
@@ -36,6 +40,44 @@ public interface ProviderAdapter {
      * stream, or a stream that ends without its terminal event, fails the future.
      */
     Future<Void> stream(ChatRequest request, Call call, ChunkSink sink);
+
+    /**
+     * The instruction the default {@link #continuation} adds after the answer so far: the reply to
+     * it is appended to that answer as it is.
+     */
+    String CONTINUE_INSTRUCTION = "Your previous answer was cut off. Continue it from exactly where it stopped,"
+            + " mid-word or mid-sentence if need be. Do not repeat any of it and add no preamble:"
+            + " your reply is appended to it as it is.";
+
+    /**
+     * The request that asks this provider to continue an answer another target had started
+     * streaming when its stream was cut (a route with {@code stream.resume: true}). The client
+     * already has {@code sent}; what this call streams is appended to it, so it must be the rest
+     * of that answer, not a new one. {@code request} is the request as this target would get it
+     * anyway (its overrides applied); {@code sent} is the answer's text so far (never a half-sent
+     * tool call: core does not resume those), possibly empty.
+     *
+     * <p>The default works with any chat model: the answer so far as an assistant message, then a
+     * user message ({@link #CONTINUE_INSTRUCTION}) asking to continue it where it stopped. An
+     * adapter whose provider continues a trailing assistant message itself (a prefill, an
+     * assistant prefix) returns the request with only that message. A request that already ends
+     * with an assistant message (the client's own prefill) has {@code sent} appended to it, since
+     * the answer continues that text. Pure: never mutates {@code request}.
+     */
+    default ChatRequest continuation(ChatRequest request, String sent) {
+        List<Message> messages = new ArrayList<>(request.messages());
+        Message last = messages.get(messages.size() - 1);
+        String answer = sent;
+        if (last.role().equals("assistant") && last.toolCalls().isEmpty()) {
+            messages.remove(messages.size() - 1);
+            answer = last.text() + sent;
+        }
+        if (!answer.isEmpty()) {
+            messages.add(Message.assistant(answer, List.of()));
+            messages.add(Message.text("user", CONTINUE_INSTRUCTION));
+        }
+        return request.toBuilder().messages(messages).build();
+    }
 
     /** Embeddings; adapters without them keep this default, which fails as {@link ErrorKind#UNSUPPORTED}. */
     default Future<EmbeddingResponse> embed(EmbeddingRequest request, Call call) {

@@ -17,8 +17,9 @@ import java.util.Objects;
 public final class WireBody {
 
     /**
-     * OpenAI's Chat Completions JSON: a request body, a {@code chat.completion} answer, or the JSON
-     * of one {@code chat.completion.chunk} event (without the SSE framing).
+     * OpenAI's JSON: a Chat Completions request body, a {@code chat.completion} answer, the JSON
+     * of one {@code chat.completion.chunk} event (without the SSE framing), or an Embeddings
+     * answer (whose vectors are in the encoding the client asked for).
      */
     public static final String OPENAI = "openai";
 

@@ -8,6 +8,7 @@ import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
+import dev.detour.api.model.Message;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
@@ -31,6 +32,8 @@ import io.vertx.core.http.RequestOptions;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -163,6 +166,28 @@ final class AnthropicAdapter implements ProviderAdapter {
     public Capabilities capabilities(String model) {
         boolean claude = model != null && model.startsWith("claude");
         return new Capabilities(true, true, true, false, claude ? CLAUDE_CONTEXT_WINDOW : 0);
+    }
+
+    /**
+     * Anthropic's prefill: the answer so far as the last (assistant) message, which the model
+     * continues. The API refuses a final assistant message that ends in whitespace, so that is
+     * trimmed off (core drops the whitespace the continuation then starts with, which the client
+     * already has). Models that refuse prefills answer 400; core then tries the next target.
+     */
+    @Override
+    public ChatRequest continuation(ChatRequest request, String sent) {
+        List<Message> messages = new ArrayList<>(request.messages());
+        Message last = messages.get(messages.size() - 1);
+        String answer = sent;
+        if (last.role().equals("assistant") && last.toolCalls().isEmpty()) {
+            messages.remove(messages.size() - 1);
+            answer = last.text() + sent;
+        }
+        answer = answer.stripTrailing();
+        if (!answer.isEmpty()) {
+            messages.add(Message.assistant(answer, List.of()));
+        }
+        return request.toBuilder().messages(messages).build();
     }
 
     @Override

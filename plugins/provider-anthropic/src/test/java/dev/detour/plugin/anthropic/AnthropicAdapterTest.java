@@ -311,4 +311,27 @@ class AnthropicAdapterTest {
         assertEquals(new Capabilities(true, true, true, false, 200_000), adapter.capabilities("claude-opus-4-1"));
         assertEquals(0, adapter.capabilities("some-proxy-model").contextWindow());
     }
+
+    @Test
+    void continues_a_cut_answer_by_a_prefill_without_its_trailing_whitespace() {
+        ChatRequest r = adapter.continuation(hello(true), "Hello, dear \n");
+
+        assertEquals(2, r.messages().size());
+        assertEquals("assistant", r.messages().get(1).role());
+        assertEquals("Hello, dear", r.messages().get(1).text(), "the API refuses a final assistant message ending in whitespace");
+        assertTrue(r.stream());
+    }
+
+    @Test
+    void a_clients_own_prefill_is_continued_with_the_text_after_it() {
+        ChatRequest prefilled = ChatRequest.builder("claude-sonnet-4-5", List.of(Message.text("user", "JSON please"),
+                Message.assistant("{", List.of()))).build();
+
+        ChatRequest r = adapter.continuation(prefilled, "\"a\": 1, ");
+
+        assertEquals(2, r.messages().size());
+        assertEquals("{\"a\": 1,", r.messages().get(1).text());
+        assertEquals(hello(false).messages(), adapter.continuation(hello(false), " \n").messages(),
+                "nothing but whitespace: no prefill, the request as it was");
+    }
 }

@@ -1,9 +1,12 @@
 package dev.detour.plugin.openai;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
+import dev.detour.api.model.Message;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
@@ -15,6 +18,8 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +41,7 @@ final class OpenAiAdapter implements ProviderAdapter {
     private final OpenAiCompatibleClient client;
     private final String chatUri;
     private final String embeddingsUri;
+    private final boolean prefix;
 
     OpenAiAdapter(OpenAiOptions options, ProviderContext ctx) {
         HttpEndpoint endpoint = HttpEndpoint.parse(ctx.baseUrlOr(DEFAULT_BASE_URL));
@@ -47,6 +53,7 @@ final class OpenAiAdapter implements ProviderAdapter {
                 .build();
         this.chatUri = endpoint.uri("/chat/completions");
         this.embeddingsUri = endpoint.uri("/embeddings");
+        this.prefix = options.continuation().equals(OpenAiOptions.CONTINUE_FINAL_MESSAGE);
     }
 
     /**
@@ -82,6 +89,32 @@ final class OpenAiAdapter implements ProviderAdapter {
     @Override
     public Future<EmbeddingResponse> embed(EmbeddingRequest request, Call call) {
         return client.embed(embeddingsUri, request, call);
+    }
+
+    /**
+     * By the {@code continuation} option: the default instruction, or vLLM's assistant prefix (the
+     * answer so far as the final assistant message, {@code continue_final_message: true},
+     * {@code add_generation_prompt: false}), which the model continues mid-sentence.
+     */
+    @Override
+    public ChatRequest continuation(ChatRequest request, String sent) {
+        if (!prefix) {
+            return ProviderAdapter.super.continuation(request, sent);
+        }
+        List<Message> messages = new ArrayList<>(request.messages());
+        Message last = messages.get(messages.size() - 1);
+        String answer = sent;
+        if (last.role().equals("assistant") && last.toolCalls().isEmpty()) {
+            messages.remove(messages.size() - 1);
+            answer = last.text() + sent;
+        }
+        if (answer.isEmpty()) {
+            return request;
+        }
+        messages.add(Message.assistant(answer, List.of()));
+        ObjectNode extra = request.extra() == null ? JsonNodeFactory.instance.objectNode() : request.extra().deepCopy();
+        extra.put("continue_final_message", true).put("add_generation_prompt", false);
+        return request.toBuilder().messages(messages).extra(extra).build();
     }
 
     /**

@@ -19,16 +19,33 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param project        sent as {@code OpenAI-Project} when set
  * @param maxConnections the HTTP/1.1 connection pool size towards this endpoint (default
  *                       {@value #DEFAULT_MAX_CONNECTIONS}); one in-flight call holds one connection
+ * @param continuation   how this endpoint is asked to continue a stream another target started
+ *                       ({@code stream.resume}): {@value #INSTRUCTION} (default, any chat model: the
+ *                       answer so far, then a user message asking to continue it) or
+ *                       {@value #CONTINUE_FINAL_MESSAGE} (the answer so far as the final assistant
+ *                       message with {@code continue_final_message: true} and
+ *                       {@code add_generation_prompt: false}, which vLLM continues as a prefix)
  */
 public record OpenAiOptions(@JsonProperty("organization") String organization,
                             @JsonProperty("project") String project,
-                            @JsonProperty("max_connections") Integer maxConnections) {
+                            @JsonProperty("max_connections") Integer maxConnections,
+                            @JsonProperty("continuation") String continuation) {
+
+    /** {@code continuation}: the answer so far and an instruction to continue it. */
+    public static final String INSTRUCTION = "instruction";
+    /** {@code continuation}: vLLM's assistant prefix ({@code continue_final_message}). */
+    public static final String CONTINUE_FINAL_MESSAGE = "continue_final_message";
 
     /** Connections per provider unless configured; a streaming call holds its connection for its whole life. */
     public static final int DEFAULT_MAX_CONNECTIONS = 64;
 
     /** No organization, no project, the default pool. */
-    public static final OpenAiOptions DEFAULTS = new OpenAiOptions(null, null, null);
+    public static final OpenAiOptions DEFAULTS = new OpenAiOptions(null, null, null, null);
+
+    /** Options with the default {@code continuation}. */
+    public OpenAiOptions(String organization, String project, Integer maxConnections) {
+        this(organization, project, maxConnections, null);
+    }
 
     public OpenAiOptions {
         if (organization != null && organization.isBlank()) {
@@ -41,6 +58,12 @@ public record OpenAiOptions(@JsonProperty("organization") String organization,
             maxConnections = DEFAULT_MAX_CONNECTIONS;
         } else if (maxConnections < 1 || maxConnections > 10_000) {
             throw new IllegalArgumentException("max_connections must be between 1 and 10000 (was " + maxConnections + ")");
+        }
+        if (continuation == null) {
+            continuation = INSTRUCTION;
+        } else if (!continuation.equals(INSTRUCTION) && !continuation.equals(CONTINUE_FINAL_MESSAGE)) {
+            throw new IllegalArgumentException("continuation must be " + INSTRUCTION + " or " + CONTINUE_FINAL_MESSAGE
+                    + " (was '" + continuation + "')");
         }
     }
 }

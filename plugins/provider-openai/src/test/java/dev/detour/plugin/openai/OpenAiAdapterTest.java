@@ -11,8 +11,10 @@ import dev.detour.api.model.ChatResponse;
 import dev.detour.api.model.EmbeddingRequest;
 import dev.detour.api.model.EmbeddingResponse;
 import dev.detour.api.model.FinishReason;
+import dev.detour.api.model.Message;
 import dev.detour.api.model.ToolCallDelta;
 import dev.detour.api.provider.ChunkSink;
+import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
 import dev.detour.api.provider.WireBody;
 import dev.detour.api.testing.FakeCall;
@@ -551,7 +553,8 @@ class OpenAiAdapterTest {
         EmbeddingRequest req = new EmbeddingRequest("text-embedding-3-small", List.of("a", "b"), 3, "base64", null,
                 null);
 
-        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(req, new FakeCall())));
+        FakeCall call = new FakeCall();
+        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(req, call)));
 
         assertEquals(2, resp.vectors().size());
         assertArrayEquals(new float[] {0.5f, -1.25f, 2.0f}, resp.vectors().get(1));
@@ -562,7 +565,25 @@ class OpenAiAdapterTest {
         JsonNode sent = json(r.body().toString());
         assertEquals(json("[\"a\",\"b\"]"), sent.get("input"));
         assertEquals(3, sent.get("dimensions").asInt());
-        assertEquals("float", sent.get("encoding_format").asText(), "floats are asked for; core re-encodes");
+        assertEquals("base64", sent.get("encoding_format").asText(), "the client's encoding is asked for");
+        assertNull(call.answerWire(), "floats where base64 was asked for: core re-encodes, no bytes handed back");
+    }
+
+    @Test
+    void hands_back_the_embeddings_bytes_when_they_are_in_the_encoding_asked_for() throws Exception {
+        String body = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[-0.5134599804878235,0.1]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}";
+        upstream.respond(200, "application/json", body);
+        FakeCall call = new FakeCall();
+
+        EmbeddingResponse resp = await(onContext(loop, () -> adapter.embed(
+                new EmbeddingRequest("m", List.of("x"), null, null, null, null), call)));
+
+        assertArrayEquals(new float[] {-0.5134599804878235f, 0.1f}, resp.vectors().get(0));
+        assertEquals(body, new String(call.answerWire().bytes(), StandardCharsets.UTF_8));
+        assertEquals(WireBody.OPENAI, call.answerWire().format());
+        assertFalse(json(upstream.received.get(0).body().toString()).has("encoding_format"),
+                "no encoding asked for by the client: none asked of the upstream (its default is floats)");
     }
 
     @Test
@@ -588,6 +609,41 @@ class OpenAiAdapterTest {
 
         assertEquals(ErrorKind.NOT_FOUND, e.kind());
         assertEquals("model_not_found", e.providerCode());
+    }
+
+    // ---------------------------------------------------------------- continuation (stream.resume)
+
+    @Test
+    void continues_a_cut_answer_with_the_answer_so_far_and_an_instruction_by_default() {
+        ChatRequest r = adapter.continuation(request(HELLO), "The quick brown ");
+
+        List<Message> m = r.messages();
+        assertEquals(request(HELLO).messages().size() + 2, m.size());
+        assertEquals("assistant", m.get(m.size() - 2).role());
+        assertEquals("The quick brown ", m.get(m.size() - 2).text());
+        assertEquals("user", m.get(m.size() - 1).role());
+        assertEquals(ProviderAdapter.CONTINUE_INSTRUCTION, m.get(m.size() - 1).text());
+        assertEquals(request(HELLO).model(), r.model(), "everything else as it was");
+    }
+
+    @Test
+    void continues_by_vllms_assistant_prefix_when_configured() throws Exception {
+        OpenAiAdapter vllm = adapter(upstream.baseUrl("/v1"), KEY, Map.of(),
+                new OpenAiOptions(null, null, null, OpenAiOptions.CONTINUE_FINAL_MESSAGE));
+
+        ChatRequest original = request(HELLO);
+        ChatRequest r = vllm.continuation(original, "The quick brown ");
+
+        List<Message> m = r.messages();
+        assertEquals(request(HELLO).messages().size() + 1, m.size());
+        assertEquals("assistant", m.get(m.size() - 1).role());
+        assertEquals("The quick brown ", m.get(m.size() - 1).text(), "a prefix keeps its whitespace");
+        JsonNode body = OpenAiJson.writeRequest(r);
+        assertTrue(body.path("continue_final_message").asBoolean());
+        assertFalse(body.path("add_generation_prompt").asBoolean(true));
+        assertFalse(original.extra().has("continue_final_message"), "the request it continues is untouched");
+        assertEquals("flex", body.path("service_tier").asText(), "the client's other fields still travel");
+        await(vllm.close());
     }
 
     // ---------------------------------------------------------------- base URL

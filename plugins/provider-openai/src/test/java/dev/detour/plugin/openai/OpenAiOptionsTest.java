@@ -35,6 +35,16 @@ class OpenAiOptionsTest {
     }
 
     @Test
+    void binds_and_checks_the_continuation() throws Exception {
+        assertEquals(OpenAiOptions.INSTRUCTION, strict.readValue("{}", OpenAiOptions.class).continuation());
+        assertEquals(OpenAiOptions.CONTINUE_FINAL_MESSAGE,
+                strict.readValue("{\"continuation\":\"continue_final_message\"}", OpenAiOptions.class).continuation());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new OpenAiOptions(null, null, null, "prefill"));
+        assertTrue(e.getMessage().contains("continuation") && e.getMessage().contains("prefill"), e.getMessage());
+    }
+
+    @Test
     void factory_declares_type_openai() {
         OpenAiProviderFactory f = new OpenAiProviderFactory();
         assertEquals("openai", f.type());

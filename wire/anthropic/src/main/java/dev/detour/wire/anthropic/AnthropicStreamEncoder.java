@@ -98,6 +98,17 @@ public final class AnthropicStreamEncoder {
 
     /** The closing events of a stream that ended normally. */
     public Buffer finish() {
+        return finish(null);
+    }
+
+    /**
+     * The closing events of a stream that ended normally, with extension fields on its
+     * {@code message_delta} (the event that carries the final usage), e.g. Detour's report of a
+     * resumed stream; clients ignore fields they do not know.
+     *
+     * @param extensions top-level fields to add to {@code message_delta}, or null
+     */
+    public Buffer finish(Map<String, ? extends JsonNode> extensions) {
         Buffer out = Buffer.buffer();
         if (ended) {
             return out;
@@ -107,6 +118,9 @@ public final class AnthropicStreamEncoder {
         ObjectNode md = NODES.objectNode().put("type", "message_delta");
         md.putObject("delta").put("stop_reason", AnthropicCodec.stopReason(finish)).putNull("stop_sequence");
         md.set("usage", AnthropicCodec.writeUsage(usage, true));
+        if (extensions != null) {
+            extensions.forEach(md::set);
+        }
         out.appendBuffer(event("message_delta", md));
         out.appendBuffer(event("message_stop", NODES.objectNode().put("type", "message_stop")));
         ended = true;

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -370,6 +371,21 @@ class AnthropicCodecInboundTest {
         assertTrue(delta.get("delta").get("stop_sequence").isNull());
         assertEquals(3, delta.get("usage").get("output_tokens").asInt());
         assertEquals(12, delta.get("usage").get("input_tokens").asInt());
+    }
+
+    @Test
+    void extension_fields_go_on_the_message_delta_beside_the_usage() {
+        AnthropicStreamEncoder enc = new AnthropicStreamEncoder("m");
+        Buffer body = enc.chunk(chunk("Hi", null, List.of(), FinishReason.STOP, Usage.of(4, 2)));
+        ObjectNode ext = json("{\"resumed\":[{\"from\":\"a/m\",\"to\":\"b/m\"}]}").deepCopy();
+
+        List<Event> ev = decode(body, enc.finish(Map.of("detour", ext)));
+
+        JsonNode md = ev.get(ev.size() - 2).data();
+        assertEquals("message_delta", md.get("type").asText());
+        assertEquals(ext, md.get("detour"));
+        assertEquals(2, md.get("usage").get("output_tokens").asInt());
+        assertEquals(0, enc.finish(Map.of("detour", ext)).length(), "a finished stream says nothing more");
     }
 
     @Test

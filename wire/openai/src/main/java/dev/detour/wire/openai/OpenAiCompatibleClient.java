@@ -181,7 +181,9 @@ public final class OpenAiCompatibleClient {
     }
 
     /**
-     * Embeddings (floats are always asked for; core re-encodes for the client).
+     * Embeddings, asked for in the client's encoding. The answer's bytes go to
+     * {@link Call#answerWire} when its vectors are in that encoding, so core forwards them as
+     * they are (the same float text, base64 untouched); otherwise core re-encodes the vectors.
      *
      * @param uri the request URI, e.g. {@code endpoint().uri("/embeddings")}
      */
@@ -193,12 +195,18 @@ public final class OpenAiCompatibleClient {
             return Future.failedFuture(TransportErrors.classify(e));
         }
         return exchange(uri, body, JSON, call, (req, resp) -> HttpExchange.body(resp, HttpExchange.MAX_ANSWER_BYTES).map(b -> {
-            JsonNode json = readJson(b.getBytes(), "embeddings response");
+            byte[] bytes = b.getBytes();
+            JsonNode json = readJson(bytes, "embeddings response");
+            EmbeddingResponse answer;
             try {
-                return OpenAiJson.parseEmbeddingResponse(json);
+                answer = OpenAiJson.parseEmbeddingResponse(json);
             } catch (IllegalArgumentException e) {
                 throw malformed("embeddings response", e);
             }
+            if (OpenAiJson.embeddingsEncodedAs(json, request.encodingFormat())) {
+                call.answerWire(new WireBody(WireBody.OPENAI, bytes));
+            }
+            return answer;
         }));
     }
 

@@ -797,7 +797,11 @@ public final class OpenAiJson {
         return new EmbeddingRequest(model, input, optInt(body, "dimensions", 1), format, optText(body, "user"), extra);
     }
 
-    /** Writes an Embeddings request. Vectors are always asked for as floats (Detour re-encodes). */
+    /**
+     * Writes an Embeddings request. Vectors are asked for in the client's encoding (none given: the
+     * upstream's default, floats), so an OpenAI-compatible answer can go back to the client as it
+     * came; an upstream that answers in the other encoding is re-encoded by core.
+     */
     public static ObjectNode writeEmbeddingRequest(EmbeddingRequest r) {
         ObjectNode o = NODES.objectNode();
         o.put("model", r.model());
@@ -806,7 +810,9 @@ public final class OpenAiJson {
         if (r.dimensions() != null) {
             o.put("dimensions", r.dimensions());
         }
-        o.put("encoding_format", "float");
+        if (r.encodingFormat() != null) {
+            o.put("encoding_format", r.encodingFormat());
+        }
         if (r.user() != null) {
             o.put("user", r.user());
         }
@@ -856,7 +862,27 @@ public final class OpenAiJson {
         return new EmbeddingResponse(optText(body, "model"), List.of(vectors), usage);
     }
 
-    /** Writes an Embeddings response in the requested encoding ({@code float} unless {@code base64}). */
+    /**
+     * Whether every vector of an Embeddings response is in {@code encodingFormat} ({@code base64}:
+     * strings; anything else: arrays of numbers), so the response can reach a client that asked
+     * for that encoding as it is.
+     */
+    public static boolean embeddingsEncodedAs(JsonNode body, String encodingFormat) {
+        boolean base64 = "base64".equals(encodingFormat);
+        for (JsonNode d : body.path("data")) {
+            JsonNode e = d.get("embedding");
+            if (e == null || (base64 ? !e.isTextual() : !e.isArray())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Writes an Embeddings response in the requested encoding ({@code float} unless {@code base64}):
+     * base64 as little-endian float32, floats as the shortest decimal that reads back as the same
+     * float32 (exact, and no longer than it must be).
+     */
     public static ObjectNode writeEmbeddingResponse(EmbeddingResponse r, String encodingFormat) {
         ObjectNode o = NODES.objectNode();
         o.put("object", "list");
