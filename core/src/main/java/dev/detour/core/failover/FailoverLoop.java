@@ -54,6 +54,8 @@ final class FailoverLoop<Q, T> {
     private final List<AttemptRecord> attempts = new ArrayList<>(4);
     private List<TargetRuntime> plan;
     private TargetRuntime first;
+    /** The strategy's first target, before the health shift: the route's first choice. */
+    private TargetRuntime choice;
     private int index = -1;
     /** Calls made to the current target. */
     private int tries;
@@ -78,7 +80,9 @@ final class FailoverLoop<Q, T> {
     }
 
     Future<EngineResult<T>> start() {
-        plan = engine.planner.shift(route, engine.planner.plan(route, ctx));
+        List<TargetRuntime> chosen = engine.planner.plan(route, ctx);
+        choice = chosen.isEmpty() ? null : chosen.get(0);
+        plan = engine.planner.shift(route, chosen);
         Duration total = policy.timeouts().total() != null ? policy.timeouts().total()
                 : GatewayConfig.Timeouts.DEFAULTS.total();
         deadline = engine.clock.nanos() + total.toNanos();
@@ -249,6 +253,7 @@ final class FailoverLoop<Q, T> {
         complete(a.target, value, null);
         OutcomeRecorder.observe(route, a, request, ctx.requestId(), engine.clock.nanos(), gate, null, latencyMs, value);
         engine.listener.attempt(route, a.target, servedBy);
+        engine.listener.served(route, a.target, a.target == choice);
     }
 
     private void decide(TargetRuntime t, ProviderException e) {
