@@ -20,8 +20,10 @@ import java.util.Set;
  * count; failures caused by the request ({@link #IGNORED}) are not judged at all.
  *
  * <p>An outage ends differently from a failure rate: once a success follows at least
- * {@value #OUTAGE_RUN} consecutive failures, those failures fade, their weight halved by that success, each
- * later one and every {@code window_time / 8} (2.5 s with the defaults), so a target that
+ * {@value #OUTAGE_RUN} consecutive failures, those failures fade: that success brings their weight
+ * down to at most what alone makes the target degraded ({@code degraded_rate × min_samples}) and
+ * at least halves it, and each later success and every {@code window_time / 8} (2.5 s with the
+ * defaults) halve it again, so a target that
  * came back is judged on its present within seconds instead of carrying the outage for the whole
  * {@code window_time} (a breaker's successful half-open probe is such a success). Scattered
  * failures do not fade this way: a target failing one call in five keeps its signal for as long as
@@ -80,8 +82,12 @@ public final class ErrorsDetector implements QualityDetector {
             } else {
                 if (state.consecutive >= OUTAGE_RUN) {
                     // The outage this success ends: its failures stop counting as the present.
+                    // At most what alone makes the target degraded: it came back, so it is recovering,
+                    // whatever the outage weighed; then each success and time halve the rest.
                     state.window.markNewest(state.consecutive, OUTAGE);
-                    state.fading = state.window.scale(OUTAGE, 0.5);
+                    double outage = state.window.weightOf(OUTAGE);
+                    double cap = options.degradedRate() * options.minSamples();
+                    state.fading = state.window.scale(OUTAGE, Math.min(0.5, cap / Math.max(cap, outage)));
                     state.fadedAt = now;
                 }
                 state.consecutive = 0;

@@ -91,6 +91,17 @@ final class EventWindow {
         return any;
     }
 
+    /** The summed weight of the entries carrying {@code flag}. */
+    double weightOf(int flag) {
+        double sum = 0;
+        for (Entry e : entries) {
+            if ((e.flags & flag) != 0) {
+                sum += e.weight;
+            }
+        }
+        return sum;
+    }
+
     /** How many entries carry any of the flags in {@code mask}. */
     int countFlags(int mask) {
         int n = 0;

@@ -182,6 +182,23 @@ class ErrorsDetectorTest {
     }
 
     @Test
+    void however_long_the_outage_the_success_that_ends_it_leaves_the_target_degraded_at_worst() {
+        Stream s = stream().every(200 * Stream.MS);
+        for (int i = 0; i < 50; i++) {
+            s.ok(500, 100);
+        }
+        for (int i = 0; i < 40; i++) {
+            s.fail(ErrorKind.CONNECTION, 0);
+        }
+        assertEquals(1.0, s.severity(), s.last().toString());
+        s.every(1 * Stream.SECOND);
+        s.ok(500, 100);
+        assertTrue(s.score() >= 0.7, "back in the plans at once, as degraded at worst: " + s.last());
+        s.ok(500, 100);
+        assertTrue(s.score() >= 0.9, "healthy after the next success: " + s.last());
+    }
+
+    @Test
     void an_outage_still_going_on_keeps_its_weight_between_failed_probes() {
         Stream s = stream().every(200 * Stream.MS);
         for (int i = 0; i < 50; i++) {
