@@ -19,6 +19,17 @@ class DemoIT {
         }
         assertTrue(r.out().lines().filter(l -> l.matches("\\s*\\d+s\\s+\\d+ req.*")).count() >= 6,
                 "a line per second when output is not a terminal:\n" + r.out());
+        // The per-second lines count the same requests as the summary
+        int perSecond = r.out().lines().filter(l -> l.matches("\\s*\\d+s\\s+\\d+ req.*"))
+                .mapToInt(l -> Integer.parseInt(l.trim().split("\\s+")[1])).sum();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Summary: (\\d+) requests").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(Integer.parseInt(m.group(1)), perSecond, r.out());
+        assertTrue(r.out().contains("Recovery: openai-us"), "the recovery phase says when the primary won its traffic back:\n"
+                + r.out());
+        // The gateway's log lines went to the demo's log file, not to the terminal the table is drawn on
+        assertTrue((r.out() + r.err()).lines().noneMatch(l -> l.matches(".*\\] (INFO|WARN|ERROR) .*")),
+                "no log line on the terminal:\n" + r.out() + r.err());
     }
 
     @Test

@@ -93,6 +93,42 @@ final class Demo {
             throw new Main.UsageException("demo: --rps must be 1..500 and --duration 5s..60m");
         }
         Path file = config != null ? Path.of(config) : home.resolve("conf/detour.yaml");
+        // The gateway's and its libraries' log lines go to a file while the demo draws its table:
+        // its logger writes to whatever System.err is at the time (logFile=System.err, uncached).
+        Path logFile;
+        PrintStream logs;
+        try {
+            logFile = java.nio.file.Files.createTempFile("detour-demo-", ".log");
+            logs = new PrintStream(java.nio.file.Files.newOutputStream(logFile), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("detour demo: cannot create its log file: " + e.getMessage());
+            return 1;
+        }
+        PrintStream stderr = System.err;
+        System.setErr(logs);
+        try {
+            return run(file, duration, rps, seed);
+        } finally {
+            System.setErr(stderr);
+            logs.close();
+            reportLog(logFile);
+        }
+    }
+
+    private void reportLog(Path logFile) {
+        try {
+            if (java.nio.file.Files.size(logFile) == 0) {
+                java.nio.file.Files.deleteIfExists(logFile);
+            } else {
+                out.println("The gateway's log of this run: " + logFile);
+            }
+        } catch (IOException ignored) {
+            // Only the pointer to the log is lost.
+        }
+    }
+
+    private int run(Path file, Duration duration, int rps, long seed) {
         Map<String, String> env = new LinkedHashMap<>();
         int simPort = freePort();
         env.put("DETOUR_PORT", Integer.toString(freePort()));
@@ -129,7 +165,7 @@ final class Demo {
                 new PoolOptions().setHttp1MaxSize(Math.max(16, rps * 2)));
         List<Incident> timeline = timeline();
         long totalMs = duration.toMillis();
-        List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+        Seconds seconds = new Seconds((int) (totalMs / 1000) + 2);
         boolean tty = isTerminal();
         out.println("Detour demo: " + rps + " req/s for " + Units.format(duration) + " through route 'chat' "
                 + "(openai-us -> openai-eu -> anthropic -> gemini), half of them streamed.");
@@ -141,12 +177,12 @@ final class Demo {
         int[] incident = {-1};
         long[] sent = {0};
         CountDownLatch done = new CountDownLatch(1);
-        long[] inFlight = {0};
+        java.util.concurrent.atomic.AtomicLong inFlight = new java.util.concurrent.atomic.AtomicLong();
         long tick = vertx.setPeriodic(1000 / rps, id -> {
             long now = (System.nanoTime() - start) / 1_000_000;
             if (now >= totalMs) {
                 vertx.cancelTimer(id);
-                if (inFlight[0] == 0) {
+                if (inFlight.get() == 0) {
                     done.countDown();
                 }
                 return;
@@ -159,20 +195,20 @@ final class Demo {
                 }
             }
             boolean stream = (sent[0]++ % 2) == 1;
-            inFlight[0]++;
+            inFlight.incrementAndGet();
+            seconds.sent(now);
             long t0 = System.nanoTime();
             call(client, gw.port(), stream).onComplete(ar -> {
-                inFlight[0]--;
                 long latency = (System.nanoTime() - t0) / 1_000_000;
                 Reply r = ar.succeeded() ? ar.result() : new Reply(false, "-", false);
-                outcomes.add(new Outcome(now, r.ok, latency, r.target, r.failover, current));
-                if ((System.nanoTime() - start) / 1_000_000 >= totalMs && inFlight[0] == 0) {
+                seconds.done(new Outcome(now, r.ok, latency, r.target, r.failover, current));
+                if (inFlight.decrementAndGet() == 0 && (System.nanoTime() - start) / 1_000_000 >= totalMs) {
                     done.countDown();
                 }
             });
         });
-        long view = vertx.setPeriodic(1000, id -> render(outcomes, timeline, incident[0],
-                (System.nanoTime() - start) / 1_000_000, totalMs, tty));
+        long view = vertx.setPeriodic(1000, id -> render(seconds, timeline, incident[0],
+                (System.nanoTime() - start) / 1_000_000, totalMs, tty, false));
         try {
             done.await(totalMs + 60_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -181,7 +217,66 @@ final class Demo {
         vertx.cancelTimer(tick);
         vertx.cancelTimer(view);
         client.close();
-        return summary(new ArrayList<>(outcomes), timeline);
+        // Seconds whose last answers came after the last view: the lines add up to the summary.
+        render(seconds, timeline, incident[0], totalMs, totalMs, tty, true);
+        return summary(seconds, timeline, totalMs);
+    }
+
+    /**
+     * The requests of the run, by the second they were sent in. A second's line is shown once every
+     * request sent in it has its answer, so the per-second lines and the summary count the same
+     * requests. Thread-safe: requests are sent on one event loop and answered on others.
+     */
+    static final class Seconds {
+        private final int[] sent;
+        private final List<List<Outcome>> done;
+        /** The next second whose line was not shown yet. */
+        private int shown;
+
+        Seconds(int n) {
+            sent = new int[n];
+            done = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                done.add(new ArrayList<>());
+            }
+        }
+
+        synchronized void sent(long atMs) {
+            sent[index(atMs)]++;
+        }
+
+        synchronized void done(Outcome o) {
+            done.get(index(o.atMs())).add(o);
+        }
+
+        private int index(long atMs) {
+            return (int) Math.min(sent.length - 1, atMs / 1000);
+        }
+
+        /** The seconds before {@code nowMs} not shown yet whose requests all have answers (all of them when {@code flush}). */
+        synchronized List<Integer> ready(long nowMs, boolean flush) {
+            List<Integer> out = new ArrayList<>();
+            while (shown < sent.length && (flush || ((long) shown + 1) * 1000 <= nowMs)
+                    && (flush || done.get(shown).size() >= sent[shown])) {
+                if (sent[shown] > 0 || !flush) {
+                    out.add(shown);
+                }
+                shown++;
+            }
+            return out;
+        }
+
+        synchronized List<Outcome> second(int i) {
+            return new ArrayList<>(done.get(i));
+        }
+
+        synchronized List<Outcome> all() {
+            List<Outcome> out = new ArrayList<>();
+            for (List<Outcome> l : done) {
+                out.addAll(l);
+            }
+            return out;
+        }
     }
 
     private record Reply(boolean ok, String target, boolean failover) {
@@ -219,32 +314,43 @@ final class Demo {
         return current;
     }
 
-    private void render(List<Outcome> all, List<Incident> timeline, int incident, long nowMs, long totalMs, boolean tty) {
-        List<Outcome> last;
-        synchronized (all) {
-            last = all.stream().filter(o -> o.atMs() >= nowMs - 1000 && o.atMs() < nowMs).toList();
+    private void render(Seconds seconds, List<Incident> timeline, int incident, long nowMs, long totalMs, boolean tty,
+                        boolean flush) {
+        List<Integer> ready = seconds.ready(nowMs, flush);
+        if (ready.isEmpty()) {
+            return;
         }
-        String line = String.format(Locale.ROOT, "%4ds  %3d req  %6s ok  p50 %5s  p95 %5s  %s", nowMs / 1000,
-                last.size(), pct(last), ms(last, 0.5), ms(last, 0.95), shares(last));
         if (tty) {
+            List<Outcome> last = seconds.second(ready.get(ready.size() - 1));
+            List<Outcome> all = seconds.all();
             StringBuilder sb = new StringBuilder("\033[H\033[2J");
-            sb.append("Detour demo   ").append(nowMs / 1000).append("s / ").append(totalMs / 1000).append("s\n\n");
+            sb.append("Detour demo   ").append(Math.min(nowMs, totalMs) / 1000).append("s / ").append(totalMs / 1000)
+                    .append("s\n\n");
             for (int i = 0; i < timeline.size(); i++) {
                 sb.append(i == incident ? " >> " : "    ").append(String.format(Locale.ROOT, "%3.0f%%  ",
                         timeline.get(i).at() * 100)).append(timeline.get(i).title()).append('\n');
             }
-            sb.append("\nlast second: ").append(line.substring(6)).append('\n');
-            synchronized (all) {
-                sb.append("overall:     ").append(all.size()).append(" requests, ").append(pct(all)).append(" ok\n");
-            }
+            sb.append("\nsecond ").append(ready.get(ready.size() - 1)).append(": ").append(line(last)).append('\n');
+            sb.append("overall:   ").append(all.size()).append(" requests, ").append(pct(all)).append(" ok\n");
             out.print(sb);
         } else {
-            out.println(line + "  | " + (incident >= 0 ? timeline.get(incident).title() : ""));
+            for (int i : ready) {
+                List<Outcome> in = seconds.second(i);
+                int at = in.isEmpty() ? incident : in.get(in.size() - 1).incident();
+                out.println(String.format(Locale.ROOT, "%4ds  ", i) + line(in) + "  | "
+                        + (at >= 0 ? timeline.get(at).title() : ""));
+            }
         }
         out.flush();
     }
 
-    private int summary(List<Outcome> all, List<Incident> timeline) {
+    private static String line(List<Outcome> in) {
+        return String.format(Locale.ROOT, "%3d req  %6s ok  p50 %5s  p95 %5s  %s", in.size(), pct(in), ms(in, 0.5),
+                ms(in, 0.95), shares(in));
+    }
+
+    private int summary(Seconds seconds, List<Incident> timeline, long totalMs) {
+        List<Outcome> all = seconds.all();
         long failed = all.stream().filter(o -> !o.ok()).count();
         long failovers = all.stream().filter(Outcome::failover).count();
         out.println();
@@ -261,12 +367,38 @@ final class Demo {
                     in.size(), pct(in), ms(in, 0.5), ms(in, 0.95), fo, shares(in)));
         }
         out.println();
+        out.println(recovery(all, timeline, totalMs));
         if (failed > 0) {
             out.println("FAILED: " + failed + " request(s) failed although a healthy path (gemini) existed throughout.");
             return 1;
         }
         out.println("Every request was answered: a healthy path existed throughout, and Detour found it.");
         return 0;
+    }
+
+    /**
+     * How long the primary took to win its traffic back once every provider was healthy again: the
+     * end of the first one-second window (sliding by 100 ms) of the recovery phase in which
+     * openai-us served at least 90 % of the requests sent.
+     */
+    static String recovery(List<Outcome> all, List<Incident> timeline, long totalMs) {
+        int phase = timeline.size() - 1;
+        long from = Math.round(timeline.get(phase).at() * totalMs);
+        List<Outcome> in = all.stream().filter(o -> o.incident() == phase)
+                .sorted(java.util.Comparator.comparingLong(Outcome::atMs)).toList();
+        for (long end = from + 1000; end <= totalMs; end += 100) {
+            long lo = end - 1000;
+            long hi = end;
+            List<Outcome> window = in.stream().filter(o -> o.atMs() >= lo && o.atMs() < hi).toList();
+            long primary = window.stream().filter(o -> o.target().equals("openai-us")).count();
+            if (window.size() >= 2 && primary >= 0.9 * window.size()) {
+                return String.format(Locale.ROOT, "Recovery: openai-us served >= 90%% of the requests again %.1f s "
+                        + "after every provider was healthy (the second ending at %.1f s).", (end - from) / 1000.0,
+                        end / 1000.0);
+            }
+        }
+        return String.format(Locale.ROOT, "Recovery: openai-us did not serve 90%% of a second's requests in the %.1f s "
+                + "of the recovery phase.", (totalMs - from) / 1000.0);
     }
 
     private static String trim(String s, int n) {

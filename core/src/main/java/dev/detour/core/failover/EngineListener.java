@@ -11,6 +11,13 @@ public interface EngineListener {
     /** A request moved on from a failed or skipped target to the next. */
     void failover(RouteRuntime route, TargetRuntime from, String reason);
 
+    /**
+     * {@code target} served a request's answer; {@code firstChoice} is whether it was the target
+     * the route's strategy put first, before the health shift and any failover moved the request.
+     */
+    default void served(RouteRuntime route, TargetRuntime target, boolean firstChoice) {
+    }
+
     /** Both listeners, in order. */
     static EngineListener both(EngineListener a, EngineListener b) {
         return new EngineListener() {
@@ -24,6 +31,12 @@ public interface EngineListener {
             public void failover(RouteRuntime route, TargetRuntime from, String reason) {
                 a.failover(route, from, reason);
                 b.failover(route, from, reason);
+            }
+
+            @Override
+            public void served(RouteRuntime route, TargetRuntime target, boolean firstChoice) {
+                a.served(route, target, firstChoice);
+                b.served(route, target, firstChoice);
             }
         };
     }

@@ -67,6 +67,8 @@ final class FailoverLoop<Q, T> {
     private final List<AttemptRecord> attempts = new ArrayList<>(4);
     private List<TargetRuntime> plan;
     private TargetRuntime first;
+    /** The strategy's first target, before the health shift: the route's first choice. */
+    private TargetRuntime choice;
     private int index = -1;
     private long deadline;
     private ProviderException lastFailure;
@@ -115,7 +117,9 @@ final class FailoverLoop<Q, T> {
     }
 
     Future<EngineResult<T>> start() {
-        plan = engine.planner.shift(route, engine.planner.plan(route, ctx));
+        List<TargetRuntime> chosen = engine.planner.plan(route, ctx);
+        choice = chosen.isEmpty() ? null : chosen.get(0);
+        plan = engine.planner.shift(route, chosen);
         Duration total = policy.timeouts().total() != null ? policy.timeouts().total()
                 : GatewayConfig.Timeouts.DEFAULTS.total();
         deadline = engine.clock.nanos() + total.toNanos();
@@ -547,6 +551,7 @@ final class FailoverLoop<Q, T> {
                 a.call.answer()));
         OutcomeRecorder.observe(route, a, request, ctx.requestId(), engine.clock.nanos(), gate, null, latencyMs, value);
         engine.listener.attempt(route, a.target, servedBy);
+        engine.listener.served(route, a.target, a.target == choice);
     }
 
     private void decide(Attempt<T> a, ProviderException e) {

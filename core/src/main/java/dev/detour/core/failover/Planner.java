@@ -86,6 +86,7 @@ final class Planner {
         List<TargetRuntime> demoted = null;
         for (int i = 0; i < plan.size(); i++) {
             TargetRuntime t = plan.get(i);
+            t.refresh();
             boolean keep = switch (t.state()) {
                 case HEALTHY -> true;
                 case DEGRADED -> random.nextDouble() < Math.min(1, (t.score() - UNHEALTHY_BELOW) / DEGRADED_BAND);

@@ -49,6 +49,8 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     private volatile HealthState state = HealthState.HEALTHY;
     private long stateSince;
     private long lastProbe;
+    /** Whether the last evaluation wanted another state and the hold deferred it. */
+    private boolean deferred;
 
     /**
      * @param degradation its hold: the least time between two state changes
@@ -223,11 +225,28 @@ public final class TargetRuntime implements TargetView, TargetHealth {
         double score = signalScore();
         HealthState next = next(state, score);
         long now = clock.nanos();
-        if (next != state && now - stateSince >= holdNanos) {
+        deferred = false;
+        if (next != state) {
+            if (now - stateSince < holdNanos) {
+                deferred = true;
+                return;
+            }
             HealthState from = state;
             state = next;
             stateSince = now;
             events.stateChanged(this, from, next, score, signals());
+        }
+    }
+
+    /**
+     * Makes the state change the hold deferred, once the hold is over. Without it a change waits
+     * for the target's next signal, and a demoted target gets few: its recovery, judged while the
+     * hold ran, would wait for the next probe. Called by the planner; a flag test when nothing is
+     * pending.
+     */
+    public void refresh() {
+        if (deferred && clock.nanos() - stateSince >= holdNanos) {
+            evaluate();
         }
     }
 

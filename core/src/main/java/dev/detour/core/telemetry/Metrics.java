@@ -34,6 +34,9 @@ public final class Metrics implements EngineListener {
     private final Map<Labels, LongAdder> attempts = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> failovers = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> resumes = new ConcurrentHashMap<>();
+    // detour_served_total's third label (first_choice) picks the map: the hot path stays one lookup.
+    private final Map<Labels, LongAdder> servedFirst = new ConcurrentHashMap<>();
+    private final Map<Labels, LongAdder> servedOther = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> tokens = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
@@ -122,6 +125,8 @@ public final class Metrics implements EngineListener {
         durations.keySet().removeIf(l -> l.a().equals(route));
         failovers.keySet().removeIf(l -> l.a().equals(route));
         resumes.keySet().removeIf(l -> l.a().equals(route));
+        servedFirst.keySet().removeIf(l -> l.a().equals(route));
+        servedOther.keySet().removeIf(l -> l.a().equals(route));
     }
 
     /** Drops every series labelled with target {@code target}, and any later observation for it until allowed again. */
@@ -132,6 +137,8 @@ public final class Metrics implements EngineListener {
         ttfts.keySet().removeIf(l -> l.a().equals(target));
         failovers.keySet().removeIf(l -> target.equals(l.b()));
         resumes.keySet().removeIf(l -> target.equals(l.b()));
+        servedFirst.keySet().removeIf(l -> target.equals(l.b()));
+        servedOther.keySet().removeIf(l -> target.equals(l.b()));
     }
 
     /** A request finished with {@code status} on {@code route} after {@code seconds}; dropped for a route not allowed. */
@@ -195,6 +202,15 @@ public final class Metrics implements EngineListener {
         }
     }
 
+    @Override
+    public void served(RouteRuntime route, TargetRuntime target, boolean firstChoice) {
+        LongAdder n = series(firstChoice ? servedFirst : servedOther, new Labels(route.name(), target.id()), routes,
+                targets, LongAdder::new);
+        if (n != null) {
+            n.increment();
+        }
+    }
+
     /**
      * The series for {@code labels}, created on first use only while its first label is in
      * {@code first} (and its second in {@code second}, when given); null otherwise. The common
@@ -232,6 +248,11 @@ public final class Metrics implements EngineListener {
                 named(failovers, "route", "from"));
         counter(sb, "detour_stream_resumes_total", "Cut streams continued on another target, by route and the target that continued.",
                 named(resumes, "route", "to"));
+        Map<String, LongAdder> served = new TreeMap<>();
+        servedFirst.forEach((l, v) -> served.put(labels("route", l.a(), "target", l.b(), "first_choice", "true"), v));
+        servedOther.forEach((l, v) -> served.put(labels("route", l.a(), "target", l.b(), "first_choice", "false"), v));
+        counter(sb, "detour_served_total", "Answers served, by route, target and whether the target was the route's"
+                + " first choice (a health shift or a failover moved the others).", served);
         counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", named(tokens, "target", "type"));
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");

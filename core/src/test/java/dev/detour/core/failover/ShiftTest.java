@@ -84,4 +84,15 @@ class ShiftTest {
         GatewayConfig.Degradation off = new GatewayConfig.Degradation(false, 0.05, Duration.ofSeconds(5), Duration.ofSeconds(10));
         assertEquals(1.0, firstShare(route(off), 100));
     }
+
+    @Test
+    void a_primary_that_recovered_during_the_hold_gets_its_traffic_back_when_the_hold_ends() {
+        a.signal(new Signal("latency", a.id(), 0.8, "slow"));
+        clock.advanceMillis(1_000);
+        a.signal(new Signal("latency", a.id(), 0.0, "fine again"));
+        RouteRuntime r = route(Targets.DEGRADATION);
+        assertTrue(firstShare(r, 100) < 0.2, "still demoted while the 10 s hold runs");
+        clock.advanceMillis(9_000);
+        assertEquals(1.0, firstShare(r, 100), "the shift itself makes the deferred change: no probe needed");
+    }
 }

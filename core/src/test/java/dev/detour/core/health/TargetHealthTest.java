@@ -107,4 +107,24 @@ class TargetHealthTest {
         assertTrue(t.takeProbe(0.05, Duration.ofSeconds(5).toNanos(), never));
         assertTrue(!t.takeProbe(0.05, Duration.ofSeconds(5).toNanos(), never));
     }
+
+    @Test
+    void a_change_the_hold_deferred_is_made_once_the_hold_is_over_without_a_new_signal() {
+        severity(0.8);
+        assertEquals(HealthState.UNHEALTHY, t.state());
+        clock.advanceMillis(2_000);
+        // Recovered while the hold runs: the change waits...
+        severity(0.0);
+        assertEquals(HealthState.UNHEALTHY, t.state());
+        clock.advanceMillis(7_999);
+        t.refresh();
+        assertEquals(HealthState.UNHEALTHY, t.state());
+        // ...and is made at the first look after the hold, not at the next signal (a demoted target gets few)
+        clock.advanceMillis(1);
+        t.refresh();
+        assertEquals(HealthState.HEALTHY, t.state());
+        assertEquals(List.of("healthy->unhealthy", "unhealthy->healthy"), events.changes);
+        t.refresh();
+        assertEquals(2, events.changes.size(), "nothing pending, nothing changes");
+    }
 }

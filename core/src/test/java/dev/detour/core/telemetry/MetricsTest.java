@@ -89,4 +89,31 @@ class MetricsTest {
         assertEquals(text.indexOf("# TYPE detour_requests_total counter"), text.lastIndexOf("# TYPE detour_requests_total counter"));
         assertParseable(text);
     }
+
+    @Test
+    void answers_served_count_by_route_target_and_first_choice() {
+        dev.detour.core.health.ManualClock clock = new dev.detour.core.health.ManualClock();
+        dev.detour.core.config.GatewayConfig.Breaker b = dev.detour.core.config.GatewayConfig.Breaker.DEFAULTS;
+        dev.detour.core.health.TargetRuntime a = dev.detour.core.health.Targets.target("a", "m", clock, b,
+                dev.detour.core.health.Targets.DEGRADATION, dev.detour.core.health.HealthEvents.NONE);
+        dev.detour.core.health.TargetRuntime c = dev.detour.core.health.Targets.target("c", "m", clock, b,
+                dev.detour.core.health.Targets.DEGRADATION, dev.detour.core.health.HealthEvents.NONE);
+        dev.detour.core.failover.RouteRuntime r = new dev.detour.core.failover.RouteRuntime("chat", "priority",
+                (req, t) -> t, List.of(a, c), dev.detour.core.config.GatewayConfig.Policy.DEFAULTS, java.util.Map.of(),
+                List.of(), java.util.Set.of(), dev.detour.core.health.Targets.DEGRADATION,
+                dev.detour.core.config.GatewayConfig.StreamPolicy.DEFAULTS, false);
+        Metrics m = new Metrics();
+        m.allowRoute("chat");
+        m.allowTarget("a/m");
+        m.allowTarget("c/m");
+        m.served(r, a, true);
+        m.served(r, a, true);
+        m.served(r, c, false);
+        String text = m.render(List.of());
+        assertTrue(text.contains("detour_served_total{route=\"chat\",target=\"a/m\",first_choice=\"true\"} 2"), text);
+        assertTrue(text.contains("detour_served_total{route=\"chat\",target=\"c/m\",first_choice=\"false\"} 1"), text);
+        assertParseable(text);
+        m.forgetTarget("c/m");
+        assertFalse(m.render(List.of()).contains("target=\"c/m\""));
+    }
 }

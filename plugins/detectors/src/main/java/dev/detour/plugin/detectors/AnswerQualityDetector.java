@@ -17,8 +17,13 @@ import java.util.Locale;
  * <p>An answer is bad outright when it is empty (and not a tool call), repetitive (its repeated
  * 3-gram share reaches {@code max_repetition}), not valid JSON although JSON was requested, or when
  * core's {@code quality_gate} already failed it (an attempt failed with {@link ErrorKind#DEGRADED}).
- * Truncation ({@code finish_reason: length}) and refusals happen normally too, so for them only the
- * excess of the window's share over the target's learned normal share counts; the normal share is
+ * Truncation ({@code finish_reason: length}) and refusals happen normally too, and depend first on
+ * what clients ask (a small {@code max_tokens}, a question every model refuses): for them only the
+ * excess of the window's share over the target's learned normal share counts, and only the part
+ * of it that sets the target apart from its peers on the route: the least excess among the other
+ * targets judged within {@value #PEER_FRESH_SECONDS} s is subtracted, and without such a peer
+ * (the route's traffic all on this target, or a single-target route) truncation and refusals are
+ * not judged, since a change of traffic mix cannot be told from a target's fault. The normal share is
  * the mean of the first {@code min_samples} answers, then follows at {@code learning_rate} while the
  * excess stays within half the tolerated share, and ten times slower otherwise (so a spike is not
  * learned as normal, but a lasting change eventually is).
@@ -46,6 +51,14 @@ public final class AnswerQualityDetector implements QualityDetector {
     static final int TRUNCATED = 16;
     static final int REFUSAL = 32;
     private static final int OUTRIGHT = EMPTY | REPETITIVE | INVALID_JSON | GATE;
+    /** How long a peer's excess counts as "the same traffic, now". */
+    static final long PEER_FRESH_SECONDS = 30;
+    private static final long PEER_FRESH_NANOS = PEER_FRESH_SECONDS * 1_000_000_000L;
+
+    /** The latest truncation and refusal excesses of the route's targets (a handful; the oldest makes room). */
+    private final String[] peerIds = new String[4];
+    private final double[][] peerExcess = new double[4][2];
+    private final long[] peerAt = new long[4];
 
     private final QualityOptions options;
     private final List<String> refusals;
@@ -108,12 +121,51 @@ public final class AnswerQualityDetector implements QualityDetector {
             double refusalExcess = Math.max(0, refusalShare - s.normalRefusal);
             s.normalTruncation = learn(s, s.normalTruncation, (flags & TRUNCATED) != 0, truncExcess);
             s.normalRefusal = learn(s, s.normalRefusal, (flags & REFUSAL) != 0, refusalExcess);
-            double bad = Math.min(1, outright + truncExcess + refusalExcess);
+            double[] peer = peerExcess(attempt.target().id(), truncExcess, refusalExcess, attempt.atNanos());
+            double apart = peer == null ? 0 : Math.max(0, truncExcess - peer[0]) + Math.max(0, refusalExcess - peer[1]);
+            double bad = Math.min(1, outright + apart);
             double severity = Severity.round(Severity.ramp(bad, options.toleratedShare(), options.degradedShare(),
                     options.unhealthyShare()));
             return new Signal(TYPE, attempt.target().id(), severity,
                     severity == 0 ? Severity.FINE : reason(s, n, bad, truncShare, refusalShare));
         }
+    }
+
+    /**
+     * Records {@code id}'s truncation and refusal excesses at {@code now} and returns, for each,
+     * the least among the other targets judged within the freshness limit; null when there is none.
+     */
+    private synchronized double[] peerExcess(String id, double truncation, double refusal, long now) {
+        int slot = -1;
+        int oldest = -1;
+        double[] least = null;
+        for (int i = 0; i < peerIds.length; i++) {
+            if (peerIds[i] == null) {
+                if (slot < 0) {
+                    slot = i;
+                }
+                continue;
+            }
+            if (peerIds[i].equals(id)) {
+                slot = i;
+            } else if (now - peerAt[i] <= PEER_FRESH_NANOS) {
+                if (least == null) {
+                    least = new double[] {peerExcess[i][0], peerExcess[i][1]};
+                } else {
+                    least[0] = Math.min(least[0], peerExcess[i][0]);
+                    least[1] = Math.min(least[1], peerExcess[i][1]);
+                }
+            }
+            if (oldest < 0 || peerAt[i] < peerAt[oldest]) {
+                oldest = i;
+            }
+        }
+        int at = slot < 0 ? oldest : slot;
+        peerIds[at] = id;
+        peerExcess[at][0] = truncation;
+        peerExcess[at][1] = refusal;
+        peerAt[at] = now;
+        return least;
     }
 
     private double learn(TargetState s, double normal, boolean hit, double excess) {

@@ -19,6 +19,16 @@ import java.util.Set;
  * used target neutral until it has history. Only failures that say something about the target
  * count; failures caused by the request ({@link #IGNORED}) are not judged at all.
  *
+ * <p>An outage ends differently from a failure rate: once a success follows at least
+ * {@value #OUTAGE_RUN} consecutive failures, those failures fade: that success brings their weight
+ * down to at most what alone makes the target degraded ({@code degraded_rate × min_samples}) and
+ * at least halves it, and each later success and every {@code window_time / 8} (2.5 s with the
+ * defaults) halve it again, so a target that
+ * came back is judged on its present within seconds instead of carrying the outage for the whole
+ * {@code window_time} (a breaker's successful half-open probe is such a success). Scattered
+ * failures do not fade this way: a target failing one call in five keeps its signal for as long as
+ * it fails.
+ *
  * <p>With the defaults: 1% isolated errors weigh at most a few percent in any window (severity 0),
  * and so does the first failure of a brand-new target (1/20);
  * 20% of 503s weigh about 0.2–0.25 (severity ≈ 0.5, degraded); a burst of 5 failures in a window
@@ -33,13 +43,20 @@ public final class ErrorsDetector implements QualityDetector {
     static final Set<ErrorKind> IGNORED = EnumSet.of(ErrorKind.INVALID_REQUEST, ErrorKind.CONTEXT_LENGTH,
             ErrorKind.CONTENT_FILTER, ErrorKind.UNSUPPORTED);
 
+    /** Consecutive failures that make an outage rather than a failure rate. */
+    static final int OUTAGE_RUN = 3;
+    private static final int FAILED = 1;
+    private static final int OUTAGE = 2;
+
     private final ErrorsOptions options;
+    private final long halfLifeNanos;
     private final TargetStates<TargetState> targets;
 
     public ErrorsDetector(ErrorsOptions options) {
         this.options = options == null ? ErrorsOptions.defaults() : options;
         int window = this.options.window();
         long nanos = this.options.windowTimeNanos();
+        this.halfLifeNanos = Math.max(1, nanos / 8);
         this.targets = new TargetStates<>(() -> new TargetState(window, nanos));
     }
 
@@ -52,15 +69,32 @@ public final class ErrorsDetector implements QualityDetector {
         TargetState state = targets.get(attempt.target().id());
         synchronized (state) {
             double weight = 0;
+            long now = attempt.atNanos();
+            if (state.fading) {
+                // An ended outage fades with time and with each fresh success.
+                double factor = Math.pow(0.5, Math.max(0, now - state.fadedAt) / (double) halfLifeNanos);
+                state.fading = state.window.scale(OUTAGE, failed ? factor : factor / 2);
+                state.fadedAt = now;
+            }
             if (failed) {
                 state.consecutive++;
                 weight = state.consecutive > 1 ? options.burstWeight() : 1;
             } else {
+                if (state.consecutive >= OUTAGE_RUN) {
+                    // The outage this success ends: its failures stop counting as the present.
+                    // At most what alone makes the target degraded: it came back, so it is recovering,
+                    // whatever the outage weighed; then each success and time halve the rest.
+                    state.window.markNewest(state.consecutive, OUTAGE);
+                    double outage = state.window.weightOf(OUTAGE);
+                    double cap = options.degradedRate() * options.minSamples();
+                    state.fading = state.window.scale(OUTAGE, Math.min(0.5, cap / Math.max(cap, outage)));
+                    state.fadedAt = now;
+                }
                 state.consecutive = 0;
             }
-            state.window.add(attempt.atNanos(), weight, failed ? 1 : 0);
+            state.window.add(now, weight, failed ? FAILED : 0);
             int n = state.window.size();
-            int failures = state.window.countFlags(1);
+            int failures = state.window.countFlags(FAILED);
             double rate = state.window.weightSum() / Math.max(n, options.minSamples());
             double severity = Severity.round(Severity.ramp(rate, options.toleratedRate(), options.degradedRate(),
                     options.unhealthyRate()));
@@ -75,6 +109,9 @@ public final class ErrorsDetector implements QualityDetector {
     private static final class TargetState {
         final EventWindow window;
         int consecutive;
+        /** Whether the window holds failures of an ended outage, still fading. */
+        boolean fading;
+        long fadedAt;
 
         TargetState(int count, long nanos) {
             window = new EventWindow(count, nanos);

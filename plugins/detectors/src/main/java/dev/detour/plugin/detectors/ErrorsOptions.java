@@ -22,7 +22,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param window        attempts judged at most; default {@value #DEFAULT_WINDOW}
  * @param windowTime    age limit of judged attempts, e.g. {@code 20s}; default {@value #DEFAULT_WINDOW_TIME}.
- *                      It bounds recovery: a failure stops counting this long after it happened
+ *                      It bounds recovery from scattered failures: a failure stops counting this long
+ *                      after it happened; the failures of an ended outage (three or more in a row, then
+ *                      a success) fade faster: the ending success brings them down to at most what alone
+ *                      makes the target degraded, then each success and every {@code window_time / 8}
+ *                      halves them
  * @param minSamples    lower bound of the rate's denominator; default {@value #DEFAULT_MIN_SAMPLES}
  * @param burstWeight   weight of a failure that follows another failure on the same target; default
  *                      {@value #DEFAULT_BURST_WEIGHT}, at least 1

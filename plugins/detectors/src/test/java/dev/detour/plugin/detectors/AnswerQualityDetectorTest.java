@@ -93,28 +93,66 @@ class AnswerQualityDetectorTest {
 
     @Test
     void a_normal_truncation_rate_is_learned_and_a_spike_is_flagged() {
-        Stream s = stream();
-        // Given one answer in ten normally hits max_tokens
+        AnswerQualityDetector d = new AnswerQualityDetector(QualityOptions.defaults());
+        Stream s = new Stream(d, "openai/gpt-4o");
+        Stream peer = new Stream(d, "anthropic/claude");
+        // Given one answer in ten normally hits max_tokens, on both targets of the route
         for (int i = 1; i <= 100; i++) {
             s.ok(500, 100, GOOD, i % 10 == 0 ? FinishReason.LENGTH : FinishReason.STOP, false);
+            peer.ok(500, 100, GOOD, i % 10 == 0 ? FinishReason.LENGTH : FinishReason.STOP, false);
             if (i > 20) {
                 assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
             }
         }
-        // When most answers are cut off
+        // When most answers of one of them are cut off, the other's not
         for (int i = 0; i < 40; i++) {
             s.ok(500, 100, GOOD, i % 5 == 0 ? FinishReason.STOP : FinishReason.LENGTH, false);
+            peer.ok(500, 100, GOOD, i % 10 == 0 ? FinishReason.LENGTH : FinishReason.STOP, false);
         }
         assertTrue(s.score() < 0.3, s.last().toString());
         assertTrue(s.last().reason().matches(".*truncated 66% \\(normal 1[0-3]%\\).*"), s.last().reason());
+        assertEquals(0.0, peer.severity(), peer.last().toString());
+    }
+
+    @Test
+    void truncation_rising_on_every_target_is_the_traffic_and_moves_nothing() {
+        AnswerQualityDetector d = new AnswerQualityDetector(QualityOptions.defaults());
+        Stream s = new Stream(d, "openai/gpt-4o");
+        Stream peer = new Stream(d, "anthropic/claude");
+        for (int i = 1; i <= 100; i++) {
+            s.answer(GOOD);
+            peer.answer(GOOD);
+        }
+        // Clients start asking for short answers: both targets hit max_tokens
+        for (int i = 0; i < 100; i++) {
+            s.ok(500, 16, GOOD, FinishReason.LENGTH, false);
+            peer.ok(500, 16, GOOD, FinishReason.LENGTH, false);
+            assertTrue(s.score() >= 0.8, "answer " + i + ": " + s.last());
+            assertTrue(peer.score() >= 0.8, "answer " + i + ": " + peer.last());
+        }
+    }
+
+    @Test
+    void truncation_and_refusals_without_a_peer_are_not_judged() {
+        // A route whose traffic is all on one target cannot tell a new mix from a fault
+        Stream s = stream();
+        good(s, 40);
+        for (int i = 0; i < 40; i++) {
+            s.ok(500, 16, i % 2 == 0 ? GOOD : "I'm sorry, but I cannot help with that.", FinishReason.LENGTH, false);
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+        }
     }
 
     @Test
     void a_refusal_spike_is_flagged() {
-        Stream s = stream();
+        AnswerQualityDetector d = new AnswerQualityDetector(QualityOptions.defaults());
+        Stream s = new Stream(d, "openai/gpt-4o");
+        Stream peer = new Stream(d, "anthropic/claude");
         good(s, 40);
+        good(peer, 40);
         for (int i = 0; i < 20; i++) {
             s.answer("I'm sorry, but I cannot help with that.");
+            peer.answer(GOOD);
         }
         assertTrue(s.score() < 0.3, s.last().toString());
         assertTrue(s.last().reason().matches(".*refusals 40% \\(normal [0-2]%\\).*"), s.last().reason());

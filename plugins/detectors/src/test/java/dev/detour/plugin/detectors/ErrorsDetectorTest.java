@@ -92,13 +92,13 @@ class ErrorsDetectorTest {
             } else {
                 spread.ok(500, 100);
             }
-            if (i >= 20 && i < 25) {
+            if (i >= 45) {
                 burst.fail(ErrorKind.SERVER_ERROR, 500);
             } else {
                 burst.ok(500, 100);
             }
         }
-        // 5 of 50 either way
+        // 5 of 50 either way, the burst still going on
         assertTrue(burst.severity() > spread.severity() + 0.1, burst.last() + " vs " + spread.last());
         assertTrue(burst.score() < 0.8, burst.last().toString());
     }
@@ -145,6 +145,74 @@ class ErrorsDetectorTest {
             }
         }
         fail("still flagged: " + s.last());
+    }
+
+    @Test
+    void an_ended_outage_fades_with_fresh_successes_and_with_time() {
+        // The low-traffic case: a request every 200 ms, an outage of a few seconds
+        Stream s = stream().every(200 * Stream.MS);
+        for (int i = 0; i < 50; i++) {
+            s.ok(500, 100);
+        }
+        for (int i = 0; i < 6; i++) {
+            s.fail(ErrorKind.SERVER_ERROR, 503);
+        }
+        assertTrue(s.score() < 0.3, s.last().toString());
+        // When the target answers again, sparsely (a probe every 2 s): two successes suffice
+        s.every(2 * Stream.SECOND);
+        s.ok(500, 100);
+        s.ok(500, 100);
+        assertTrue(s.score() >= 0.9, s.last().toString());
+        // And at the request rate, as quickly
+        Stream t = stream().every(200 * Stream.MS);
+        for (int i = 0; i < 50; i++) {
+            t.ok(500, 100);
+        }
+        for (int i = 0; i < 6; i++) {
+            t.fail(ErrorKind.SERVER_ERROR, 503);
+        }
+        for (int i = 1; i <= 10; i++) {
+            t.ok(500, 100);
+            if (t.score() >= 0.9) {
+                assertTrue(i <= 3, "healthy again after " + i + " successes");
+                return;
+            }
+        }
+        fail("still flagged: " + t.last());
+    }
+
+    @Test
+    void however_long_the_outage_the_success_that_ends_it_leaves_the_target_degraded_at_worst() {
+        Stream s = stream().every(200 * Stream.MS);
+        for (int i = 0; i < 50; i++) {
+            s.ok(500, 100);
+        }
+        for (int i = 0; i < 40; i++) {
+            s.fail(ErrorKind.CONNECTION, 0);
+        }
+        assertEquals(1.0, s.severity(), s.last().toString());
+        s.every(1 * Stream.SECOND);
+        s.ok(500, 100);
+        assertTrue(s.score() >= 0.7, "back in the plans at once, as degraded at worst: " + s.last());
+        s.ok(500, 100);
+        assertTrue(s.score() >= 0.9, "healthy after the next success: " + s.last());
+    }
+
+    @Test
+    void an_outage_still_going_on_keeps_its_weight_between_failed_probes() {
+        Stream s = stream().every(200 * Stream.MS);
+        for (int i = 0; i < 50; i++) {
+            s.ok(500, 100);
+        }
+        for (int i = 0; i < 6; i++) {
+            s.fail(ErrorKind.SERVER_ERROR, 503);
+        }
+        // Half-open probes every 2 s, still failing: nothing fades, no success ended the outage
+        s.every(2 * Stream.SECOND);
+        for (int i = 0; i < 5; i++) {
+            s.fail(ErrorKind.SERVER_ERROR, 503);
+            assertTrue(s.score() < 0.3, s.last().toString());
+        }
     }
 
     @Test

@@ -94,7 +94,8 @@ class LatencyDetectorTest {
     @Test
     void returns_to_zero_within_a_window_after_recovery() {
         Stream s = stream();
-        learnBaseline(s, 30);
+        // Every size class of the traffic learned (about 14 % of these answers fall in the rarest)
+        learnBaseline(s, 200);
         for (int i = 0; i < 100; i++) {
             normal(s, 4);
         }
@@ -174,8 +175,8 @@ class LatencyDetectorTest {
         }
         String reason = s.last().reason();
         assertEquals("latency", s.last().detector());
-        assertTrue(reason.matches("p50 latency 32\\.0 ms/token over the last 10 answers is 3\\.2x the baseline 10\\.0"),
-                reason);
+        assertEquals("p50 latency of the last 10 answers is 3.2x the baseline for their prompt and answer size"
+                + " (last: 32.0 ms/token, baseline 10.0)", reason);
     }
 
     @Test
@@ -213,7 +214,7 @@ class LatencyDetectorTest {
             s.ok(2.0 * 2 * 27, 7);
         }
         assertEquals(0.25, s.severity(), 0.01, s.last().toString());
-        assertTrue(s.last().reason().contains("the baseline 2.00"), s.last().reason());
+        assertTrue(s.last().reason().contains("baseline 2.00)"), s.last().reason());
     }
 
     @Test
@@ -227,7 +228,7 @@ class LatencyDetectorTest {
             s.ok(400, 7);
         }
         assertEquals(1.0, s.severity(), s.last().toString());
-        assertTrue(s.last().reason().contains("is 7.4x the baseline 2.00"), s.last().reason());
+        assertTrue(s.last().reason().contains("is 7.4x the baseline for their prompt and answer size (last: 14.8 ms/token, baseline 2.00)"), s.last().reason());
     }
 
     @Test
@@ -242,11 +243,11 @@ class LatencyDetectorTest {
         }
         assertEquals(0.0, s.severity(), s.last().toString());
         int flaggedAfter = -1;
-        for (int i = 1; i <= 20 && flaggedAfter < 0; i++) {
+        for (int i = 1; i <= 20; i++) {
             double ms = 450 + random.nextInt(61);
             s.ok(ms + 2, 50);
             s.stream(ms + 2, ms + 1, 50);
-            if (s.score() < 0.3) {
+            if (s.score() < 0.3 && flaggedAfter < 0) {
                 flaggedAfter = i;
             }
         }

@@ -23,6 +23,7 @@ final class Stream {
     private long stepNanos = 100 * MS;
     private Signal last;
     private int count;
+    private int promptTokens = 100;
 
     Stream(QualityDetector detector, String targetId) {
         this.detector = detector;
@@ -31,6 +32,12 @@ final class Stream {
 
     Stream every(long nanos) {
         stepNanos = nanos;
+        return this;
+    }
+
+    /** Sets the prompt size of the following attempts (100 tokens unless set). */
+    Stream prompt(int tokens) {
+        promptTokens = tokens;
         return this;
     }
 
@@ -51,7 +58,7 @@ final class Stream {
     /** A successful non-stream answer. */
     Signal ok(double latencyMs, int outputTokens, String text, FinishReason finish, boolean json) {
         now += stepNanos;
-        return feed(new AttemptObservation(target, now, true, null, 200, latencyMs, -1, 100, outputTokens, text,
+        return feed(new AttemptObservation(target, now, true, null, 200, latencyMs, -1, promptTokens, outputTokens, text,
                 finish, json, false, "req-" + count));
     }
 
@@ -62,7 +69,7 @@ final class Stream {
     /** A successful streamed answer with a time to first token. */
     Signal stream(double latencyMs, double ttftMs, int outputTokens) {
         now += stepNanos;
-        return feed(new AttemptObservation(target, now, true, null, 200, latencyMs, ttftMs, 100, outputTokens,
+        return feed(new AttemptObservation(target, now, true, null, 200, latencyMs, ttftMs, promptTokens, outputTokens,
                 "fine answer", FinishReason.STOP, false, true, "req-" + count));
     }
 

@@ -56,20 +56,50 @@ class TokensDetectorTest {
     }
 
     @Test
-    void output_length_collapsing_is_flagged() {
-        Stream s = stream();
-        for (int i = 0; i < 30; i++) {
+    void output_length_collapsing_on_one_target_while_its_peer_stays_is_flagged() {
+        TokensDetector d = new TokensDetector(TokensOptions.defaults());
+        Stream s = new Stream(d, "openai/gpt-4o");
+        Stream peer = new Stream(d, "anthropic/claude");
+        for (int i = 0; i < 40; i++) {
             answer(s, 300, 80);
-        }
-        for (int i = 0; i < 10; i++) {
-            answer(s, 300, 80);
+            answer(peer, 200, 60);
         }
         assertEquals(0.0, s.severity(), s.last().toString());
         for (int i = 0; i < 10; i++) {
             s.stream(400, 300, 3);
+            answer(peer, 200, 60);
         }
         assertTrue(s.score() < 0.3, s.last().toString());
         assertTrue(s.last().reason().startsWith("p50 output length 3.00 tokens"), s.last().reason());
+    }
+
+    @Test
+    void output_length_changing_on_every_target_is_the_traffic_and_moves_nothing() {
+        TokensDetector d = new TokensDetector(TokensOptions.defaults());
+        Stream s = new Stream(d, "openai/gpt-4o");
+        Stream peer = new Stream(d, "anthropic/claude");
+        for (int i = 0; i < 40; i++) {
+            answer(s, 300, 80);
+            answer(peer, 200, 60);
+        }
+        for (int i = 0; i < 100; i++) {
+            answer(s, 12, 80);
+            answer(peer, 9, 60);
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+            assertEquals(0.0, peer.severity(), "answer " + i + ": " + peer.last());
+        }
+    }
+
+    @Test
+    void output_length_alone_without_a_peer_is_not_judged() {
+        Stream s = stream();
+        for (int i = 0; i < 40; i++) {
+            answer(s, 300, 80);
+        }
+        for (int i = 0; i < 40; i++) {
+            s.stream(400, 300, 3);
+            assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
+        }
     }
 
     @Test
@@ -84,13 +114,13 @@ class TokensDetectorTest {
     @Test
     void the_gateways_own_queueing_under_load_is_never_judged_slow() {
         Stream s = stream();
-        // Given a target answering 7 tokens in a tenth of a millisecond (70,000 tokens/s) while idle
+        // Given a target streaming 10 tokens in a twentieth of a millisecond (200,000 tokens/s) while idle
         for (int i = 0; i < 40; i++) {
-            s.ok(0.1, 7);
+            s.stream(0.1, 0.05, 10);
         }
-        // When load makes the same answers 20x to 130x slower: still at least 500 tokens/s
+        // When load makes the same answers 40x to 270x slower: still at least 500 tokens/s
         for (int i = 0; i < 200; i++) {
-            s.ok(i < 100 ? 2 : 13.9, 7);
+            s.stream(i < 100 ? 2.05 : 13.9, 0.05, 10);
             assertEquals(0.0, s.severity(), "answer " + i + ": " + s.last());
         }
     }
@@ -99,13 +129,26 @@ class TokensDetectorTest {
     void a_fast_target_that_really_slows_down_is_still_seen() {
         Stream s = stream();
         for (int i = 0; i < 40; i++) {
-            s.ok(0.1, 7);
+            s.stream(0.1, 0.05, 10);
         }
-        // 7 tokens in 400 ms: 17.5 tokens/s, 28x below the 500 tokens/s cap
+        // 10 tokens in 400 ms: 25 tokens/s, 20x below the 500 tokens/s cap
         for (int i = 0; i < 10; i++) {
-            s.ok(400, 7);
+            s.stream(401, 1, 10);
         }
         assertEquals(1.0, s.severity(), s.last().toString());
         assertTrue(s.last().reason().contains("slower than the baseline 500"), s.last().reason());
+    }
+
+    @Test
+    void whole_answers_say_nothing_about_throughput() {
+        Stream s = stream();
+        // Their rate includes the call's overhead and the prefill: the latency detector judges them by size
+        for (int i = 0; i < 40; i++) {
+            s.ok(300 + 20 * 200, 200);
+        }
+        for (int i = 0; i < 40; i++) {
+            s.ok(300 + 20 * 5, 5);
+            assertEquals(0.0, s.severity());
+        }
     }
 }
