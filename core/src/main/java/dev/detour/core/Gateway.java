@@ -134,7 +134,7 @@ public final class Gateway {
                         new DetectorContext(r.name(), clock)));
             }
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
-                    detectors, r.qualityGate(), r.degradation(), r.stream(), false));
+                    detectors, r.qualityGate(), r.degradation(), r.stream(), false, r.requestHeaders()));
         }
         Set<String> secrets = new HashSet<>();
         config.providers().values().forEach(p -> secrets(p, secrets));

@@ -71,7 +71,10 @@ public final class ConfigLoader {
             "keys", "telemetry", "cluster");
     private static final Set<String> POLICY_KEYS = Set.of("retry", "fallback_on", "circuit_breaker", "timeouts");
     private static final Set<String> ROUTE_KEYS = Set.of("strategy", "targets", "retry", "fallback_on",
-            "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails");
+            "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails", "request_headers");
+    /** Headers that carry credentials: no plugin ever reads them. */
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "proxy-authorization", "x-api-key",
+            "api-key", "cookie", "x-goog-api-key");
 
     private ConfigLoader() {
     }
@@ -582,7 +585,21 @@ public final class ConfigLoader {
             streamPolicy = new GatewayConfig.StreamPolicy(stream.get("min_tokens_per_s").number(0.0, 0, 1e6),
                     stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()));
         }
-        return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy);
+        List<String> requestHeaders = new ArrayList<>();
+        for (Node h : n.get("request_headers").items()) {
+            String header = h.text("").toLowerCase(java.util.Locale.ROOT);
+            if (!header.matches("[!#$%&'*+.^_`|~0-9a-z-]+")) {
+                h.problem("must be a header name (was '" + h.text("") + "')");
+            } else if (CREDENTIAL_HEADERS.contains(header)) {
+                h.problem("'" + header + "' carries credentials: plugins never see it");
+            } else if (requestHeaders.contains(header)) {
+                h.problem("'" + header + "' is listed twice");
+            } else {
+                requestHeaders.add(header);
+            }
+        }
+        return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy,
+                List.copyOf(requestHeaders));
     }
 
     /** The route's policy keys alone, so the shared policy reader can check them. */

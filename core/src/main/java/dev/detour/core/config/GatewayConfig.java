@@ -127,10 +127,13 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         }
     }
 
-    /** One entry of {@code routes:}. */
+    /**
+     * One entry of {@code routes:}; {@code requestHeaders} are the request headers its strategy and
+     * guardrails may read ({@code request_headers:}), lower case.
+     */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream) {
+                        StreamPolicy stream, List<String> requestHeaders) {
     }
 
     /**

@@ -12,17 +12,27 @@ import java.util.Map;
 
 /**
  * A route ready to serve: its strategy instance, its targets (shared runtimes, config order), its
- * policy, per-target overrides and its detectors. A direct {@code provider/model} call uses a
+ * policy, per-target overrides, its detectors and the request headers its plugins may read. A direct {@code provider/model} call uses a
  * one-target route with no fallback.
  */
 public record RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
                            GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
                            List<QualityDetector> detectors, java.util.Set<String> qualityGate,
                            GatewayConfig.Degradation degradation, GatewayConfig.StreamPolicy stream,
-                           boolean direct) implements RouteView {
+                           boolean direct, List<String> requestHeaders) implements RouteView {
 
     public RouteRuntime {
         runtimes = List.copyOf(runtimes);
+        requestHeaders = requestHeaders == null ? List.of() : List.copyOf(requestHeaders);
+    }
+
+    /** A route whose plugins see no request headers (direct calls, tests). */
+    public RouteRuntime(String name, String strategyType, RoutingStrategy strategy, List<TargetRuntime> runtimes,
+                        GatewayConfig.Policy policy, Map<String, GatewayConfig.Target> targetConfigs,
+                        List<QualityDetector> detectors, java.util.Set<String> qualityGate,
+                        GatewayConfig.Degradation degradation, GatewayConfig.StreamPolicy stream, boolean direct) {
+        this(name, strategyType, strategy, runtimes, policy, targetConfigs, detectors, qualityGate, degradation, stream,
+                direct, List.of());
     }
 
     @Override
