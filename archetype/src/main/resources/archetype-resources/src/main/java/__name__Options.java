@@ -57,7 +57,7 @@ public record ${name}Options(Integer maxEntries) {
 #elseif( $kind == "provider" )
 /**
  * Options of the {@code ${type}} provider type:
- * {@code providers: { acme: { type: ${type}, base_url: ..., api_key: ..., key_header: x-api-key } }}.
+ * {@code providers: { acme: { type: ${type}, base_url: ..., api_key: ..., options: { key_header: x-api-key } } }}.
  *
  * @param keyHeader the header carrying the API key (default {@code authorization}, as a bearer token)
  */

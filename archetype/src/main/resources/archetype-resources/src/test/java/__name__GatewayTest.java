@@ -78,7 +78,7 @@ class ${name}GatewayTest {
     @Test
     void the_adapter_calls_the_api_with_its_key_header_and_answers_the_client() {
         try (TestGateway gw = TestGateway.start("""
-                providers: { acme: { type: ${type}, base_url: "${UPSTREAM_A}", api_key: k1, key_header: x-api-key } }
+                providers: { acme: { type: ${type}, base_url: "${UPSTREAM_A}", api_key: k1, options: { key_header: x-api-key } } }
                 routes: { chat: { targets: [ { provider: acme, model: m } ] } }
                 """, "a")) {
             TestGateway.Reply r = gw.chat("chat", "hi");
