@@ -163,7 +163,7 @@ public final class Gateway {
             }
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
                     detectors, r.qualityGate(), r.degradation(), r.stream(), false,
-                    r.hedge() == null ? null : new Hedging(r.hedge())));
+                    r.hedge() == null ? null : new Hedging(r.hedge()), r.requestHeaders()));
         }
         Set<String> secrets = new HashSet<>();
         config.providers().values().forEach(p -> secrets(p, secrets));

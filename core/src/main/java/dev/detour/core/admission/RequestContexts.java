@@ -7,12 +7,14 @@ import dev.detour.wire.http.WireJson;
 import io.vertx.core.MultiMap;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Builds the {@link RequestContext} plugins see from an admitted request: the client's
  * {@code x-detour-region}, {@code x-detour-priority} and {@code x-detour-metadata} headers, the
- * gateway's own region, and the name of the virtual key that was presented.
+ * gateway's own region, the name of the virtual key that was presented, and the request headers
+ * the route lists in {@code request_headers}.
  */
 public final class RequestContexts {
     private RequestContexts() {
@@ -31,6 +33,16 @@ public final class RequestContexts {
      */
     public static RequestContext of(MultiMap headers, String requestId, String route, String keyName,
                                     String gatewayRegion, boolean stream, String inbound) {
+        return of(headers, requestId, route, keyName, gatewayRegion, stream, inbound, List.of());
+    }
+
+    /**
+     * The context of one request, with the request headers its route lets plugins read.
+     *
+     * @param allowed the route's {@code request_headers}, lower case (the loader refuses credentials)
+     */
+    public static RequestContext of(MultiMap headers, String requestId, String route, String keyName,
+                                    String gatewayRegion, boolean stream, String inbound, List<String> allowed) {
         Map<String, String> metadata = Map.of();
         String md = headers.get("x-detour-metadata");
         if (md != null) {
@@ -48,7 +60,17 @@ public final class RequestContexts {
         if (priority != null && !priority.equals("high") && !priority.equals("normal") && !priority.equals("low")) {
             priority = "normal";
         }
+        Map<String, String> visible = Map.of();
+        if (!allowed.isEmpty()) {
+            visible = new HashMap<>(allowed.size() * 2);
+            for (int i = 0; i < allowed.size(); i++) {
+                String v = headers.get(allowed.get(i));
+                if (v != null) {
+                    visible.put(allowed.get(i), v);
+                }
+            }
+        }
         return new RequestContext(requestId, route, headers.get("x-detour-region"),
-                gatewayRegion.isEmpty() ? null : gatewayRegion, priority, metadata, keyName, stream, inbound);
+                gatewayRegion.isEmpty() ? null : gatewayRegion, priority, metadata, keyName, stream, inbound, visible);
     }
 }

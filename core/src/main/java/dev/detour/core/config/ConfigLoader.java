@@ -73,7 +73,10 @@ public final class ConfigLoader {
     private static final Set<String> POLICY_KEYS = Set.of("retry", "fallback_on", "circuit_breaker", "timeouts");
     private static final Set<String> ROUTE_KEYS = Set.of("strategy", "targets", "retry", "fallback_on",
             "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails",
-            "hedge");
+            "hedge", "request_headers");
+    /** Headers that carry credentials: no plugin ever reads them. */
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "proxy-authorization", "x-api-key",
+            "api-key", "cookie", "x-goog-api-key");
 
     private ConfigLoader() {
     }
@@ -579,8 +582,21 @@ public final class ConfigLoader {
                     stream.get("probe_window").duration(GatewayConfig.StreamPolicy.DEFAULTS.probeWindow()),
                     Boolean.TRUE.equals(stream.get("resume").bool(false)));
         }
+        List<String> requestHeaders = new ArrayList<>();
+        for (Node h : n.get("request_headers").items()) {
+            String header = h.text("").toLowerCase(java.util.Locale.ROOT);
+            if (!header.matches("[!#$%&'*+.^_`|~0-9a-z-]+")) {
+                h.problem("must be a header name (was '" + h.text("") + "')");
+            } else if (CREDENTIAL_HEADERS.contains(header)) {
+                h.problem("'" + header + "' carries credentials: plugins never see it");
+            } else if (requestHeaders.contains(header)) {
+                h.problem("'" + header + "' is listed twice");
+            } else {
+                requestHeaders.add(header);
+            }
+        }
         return new Route(name, strategy, targets, policy, detectors, Set.copyOf(gate), degradation, streamPolicy,
-                hedge(n.get("hedge")), guardrails, cache);
+                hedge(n.get("hedge")), guardrails, cache, List.copyOf(requestHeaders));
     }
 
     /** {@code hedge: { after: 2s | p95, max_share: 0.05 }}, or null when absent. */

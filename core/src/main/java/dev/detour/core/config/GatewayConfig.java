@@ -130,32 +130,43 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     /**
      * One entry of {@code routes:}.
      *
+     * @param requestHeaders the request headers its strategy and guardrails may read
+     *                       ({@code request_headers:}), lower case
      * @param guardrails {@code guardrails:}, in the order they run (empty for none)
      * @param cache      its {@code cache:} block, or null for none
      */
     public record Route(String name, PluginRef strategy, List<Target> targets, Policy policy,
                         List<PluginRef> detectors, Set<String> qualityGate, Degradation degradation,
-                        StreamPolicy stream, Hedge hedge, List<GuardrailRef> guardrails, Cache cache) {
+                        StreamPolicy stream, Hedge hedge, List<GuardrailRef> guardrails, Cache cache,
+                        List<String> requestHeaders) {
         public Route {
             guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
+            requestHeaders = requestHeaders == null ? List.of() : List.copyOf(requestHeaders);
         }
 
         /** A route without hedging or guardrails. */
         public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
                      Set<String> qualityGate, Degradation degradation, StreamPolicy stream) {
-            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), null);
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), null, List.of());
         }
 
         /** A route without guardrails. */
         public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
                      Set<String> qualityGate, Degradation degradation, StreamPolicy stream, Hedge hedge) {
-            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, hedge, List.of(), null);
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, hedge, List.of(), null, List.of());
+        }
+
+        /** A route whose plugins may read {@code requestHeaders}, and nothing else set. */
+        public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
+                     Set<String> qualityGate, Degradation degradation, StreamPolicy stream, List<String> requestHeaders) {
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), null,
+                    requestHeaders);
         }
 
         /** A route with only a cache. */
         public Route(String name, PluginRef strategy, List<Target> targets, Policy policy, List<PluginRef> detectors,
                      Set<String> qualityGate, Degradation degradation, StreamPolicy stream, Cache cache) {
-            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), cache);
+            this(name, strategy, targets, policy, detectors, qualityGate, degradation, stream, null, List.of(), cache, List.of());
         }
     }
 

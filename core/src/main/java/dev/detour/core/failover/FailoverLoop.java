@@ -126,7 +126,7 @@ final class FailoverLoop<Q, T> {
         abort.onAbort(this::aborted);
         if (plan.isEmpty()) {
             fail(FallbackPolicy.failure(503, "no_target_available", "route '" + route.name()
-                    + "' has no target inside the envelope"));
+                    + "' has no target to try: " + engine.planner.whyEmpty(route, ctx)));
         } else {
             first = plan.get(0);
             if (route.hedging() != null) {

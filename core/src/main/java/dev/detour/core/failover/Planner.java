@@ -59,6 +59,41 @@ final class Planner {
         return plan;
     }
 
+    /**
+     * Why {@link #plan} came out empty, for the error a client gets: what the strategy returned and,
+     * when it returned the route's targets, what the envelope said of them. Runs the strategy once
+     * more, on this failure path only.
+     */
+    String whyEmpty(RouteRuntime route, RequestContext ctx) {
+        List<TargetView> ordered;
+        String strategy = "strategy '" + route.strategyType() + "'";
+        try {
+            ordered = route.strategy().plan(ctx, route.targets());
+        } catch (RuntimeException e) {
+            ordered = route.targets();
+        }
+        if (ordered == null || ordered.isEmpty()) {
+            return strategy + " returned no target";
+        }
+        int own = 0;
+        String outside = null;
+        for (TargetView v : ordered) {
+            if (v instanceof TargetRuntime t && containsIdentity(route.runtimes(), t)) {
+                own++;
+                String why = envelope.outside(t);
+                if (why != null && outside == null) {
+                    outside = t.id() + ": " + why;
+                }
+            }
+        }
+        if (own == 0) {
+            return strategy + " returned " + ordered.size() + " target" + (ordered.size() == 1 ? "" : "s")
+                    + ", none of them this route's";
+        }
+        return strategy + " returned " + own + " of the route's targets, all outside the envelope ("
+                + (outside == null ? "none callable" : outside) + ")";
+    }
+
     private static boolean containsIdentity(List<TargetRuntime> list, TargetRuntime t) {
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i) == t) {

@@ -83,6 +83,7 @@ final class ApiAdmission {
 
     /** The context plugins see for an admitted request, with the name of the key that was presented. */
     RequestContext context(Exchange ex, RouteRuntime route, boolean stream, String inbound) {
-        return RequestContexts.of(ex.request.headers(), ex.requestId, route.name(), ex.keyName, region, stream, inbound);
+        return RequestContexts.of(ex.request.headers(), ex.requestId, route.name(), ex.keyName, region, stream, inbound,
+                route.requestHeaders());
     }
 }

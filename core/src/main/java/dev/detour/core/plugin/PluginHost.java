@@ -11,10 +11,12 @@ import dev.detour.core.config.Extensions;
 import org.pf4j.CompoundPluginLoader;
 import org.pf4j.DefaultPluginLoader;
 import org.pf4j.DefaultPluginManager;
+import org.pf4j.ExtensionWrapper;
 import org.pf4j.JarPluginLoader;
 import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginLoader;
+import org.pf4j.PluginRuntimeException;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 import org.slf4j.Logger;
@@ -31,9 +33,11 @@ import java.util.TreeMap;
 
 /**
  * Loads every plugin JAR or ZIP in one folder with PF4J and indexes their extension factories by
- * kind and {@code type:}. Fails fast, naming the plugin: a plugin that requires another plugin-api
- * version (its manifest's {@code Plugin-Requires}, checked against {@link #apiVersion()}), fails to
- * start, contributes no extension, or claims a type another plugin already has is a startup error.
+ * kind and {@code type:}. Fails loudly, one line per file naming it: a file that is not a plugin, a
+ * plugin that requires another plugin-api version (its manifest's {@code Plugin-Requires}, checked
+ * against {@link #apiVersion()}), needs a newer Java, duplicates another's id, fails to start or to
+ * construct its extensions, contributes no extension, or claims a type another plugin already has
+ * is a startup error.
  */
 public final class PluginHost implements Extensions, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginHost.class);
@@ -60,74 +64,71 @@ public final class PluginHost implements Extensions, AutoCloseable {
     /**
      * Loads and starts every plugin in {@code dir}. Extensions on the application class path
      * (with their own {@code META-INF/extensions.idx}) are registered too.
+     *
+     * <p>Every file in the folder must be a loadable plugin: anything else (not a jar or zip, no
+     * manifest or {@code Plugin-Id}, classes for a newer Java, a duplicate id, another plugin-api,
+     * an extension whose constructor throws, no extension at all) is a startup error with one line
+     * per file naming it and the reason. PF4J's own stack traces go to the debug log only.
      */
     public static PluginHost load(Path dir) throws PluginLoadException {
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
             throw new PluginLoadException("plugins folder " + abs + " does not exist", null);
         }
-        List<PluginWrapper> refused = new ArrayList<>(0);
-        DefaultPluginManager manager = new DefaultPluginManager(abs) {
-            // PF4J only logs a plugin whose Plugin-Requires the host does not meet, and disables it:
-            // here it is kept to be reported, and refused.
-            @Override
-            protected boolean isPluginValid(PluginWrapper w) {
-                if (super.isPluginValid(w)) {
-                    return true;
-                }
-                refused.add(w);
-                return false;
-            }
-
-            @Override
-            protected PluginLoader createPluginLoader() {
-                return new CompoundPluginLoader()
-                        .add(new JarPluginLoader(this) {
-                            @Override
-                            protected PluginClassLoader createPluginClassLoader(Path path, PluginDescriptor d) {
-                                return new SharedFirstClassLoader(pluginManager, d, getClass().getClassLoader());
-                            }
-                        })
-                        .add(new DefaultPluginLoader(this) {
-                            @Override
-                            protected PluginClassLoader createPluginClassLoader(Path path, PluginDescriptor d) {
-                                return new SharedFirstClassLoader(pluginManager, d, getClass().getClassLoader());
-                            }
-                        });
-            }
-        };
+        // Checked before PF4J sees the folder: PF4J logs such files with a stack trace and skips them.
+        List<String> problems = precheck(abs);
+        if (!problems.isEmpty()) {
+            throw new PluginLoadException(problems);
+        }
+        Manager manager = new Manager(abs);
         String api = apiVersion();
         manager.setSystemVersion(systemVersion(api));
         PluginHost host = new PluginHost(abs, manager);
         try {
             manager.loadPlugins();
-            if (!refused.isEmpty()) {
-                PluginWrapper w = refused.get(0);
-                throw new PluginLoadException("plugin '" + w.getPluginId() + "' (" + w.getPluginPath().getFileName()
-                        + ") requires plugin-api " + w.getDescriptor().getRequires().trim() + ", but this Detour provides "
-                        + "plugin-api " + api + ": use a build of the plugin made for plugin-api " + api, null);
+            problems.addAll(manager.problems);
+            for (PluginWrapper w : manager.refused) {
+                problems.add(name(w) + " requires plugin-api " + w.getDescriptor().getRequires().trim()
+                        + ", but this Detour provides plugin-api " + api + ": use a build of the plugin made for plugin-api " + api);
             }
-            manager.startPlugins();
-        } catch (RuntimeException e) {
-            throw new PluginLoadException("cannot load plugins from " + abs + ": " + e.getMessage(), e);
+            if (problems.isEmpty()) {
+                manager.startPlugins();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("cannot load plugins from {}", abs, e);
+            problems.add("cannot load plugins from " + abs + ": " + reason(e));
+        }
+        if (!problems.isEmpty()) {
+            manager.unloadQuietly();
+            throw new PluginLoadException(problems);
         }
         for (PluginWrapper w : manager.getPlugins()) {
             if (w.getPluginState() != PluginState.STARTED) {
                 Throwable cause = w.getFailedException();
-                throw new PluginLoadException("plugin '" + w.getPluginId() + "' (" + w.getPluginPath().getFileName()
-                        + ") failed to start" + (cause == null ? " (state " + w.getPluginState() + ")" : ": " + cause), cause);
+                LOG.debug("plugin {} failed to start", w.getPluginId(), cause);
+                problems.add(name(w) + " failed to start" + (cause == null ? " (state " + w.getPluginState() + ")" : ": " + reason(cause)));
+                continue;
             }
-            List<String> types = new ArrayList<>();
-            for (Object ext : manager.getExtensions(w.getPluginId())) {
-                types.add(host.register(ext, w.getPluginId()));
+            try {
+                List<String> types = new ArrayList<>();
+                for (Object ext : manager.extensions(w)) {
+                    types.add(host.register(ext, w.getPluginId()));
+                }
+                if (types.isEmpty()) {
+                    problems.add(name(w) + " contributes no extension: META-INF/extensions.idx is missing from the jar "
+                            + "(was it built with PF4J's annotation processor?)");
+                    continue;
+                }
+                PluginDescriptor d = w.getDescriptor();
+                host.plugins.add(new PluginInfo(d.getPluginId(), d.getVersion(), d.getPluginDescription(), List.copyOf(types)));
+                LOG.info("plugin {} {} provides {}", d.getPluginId(), d.getVersion(), types);
+            } catch (PluginLoadException e) {
+                problems.add(e.getMessage());
             }
-            if (types.isEmpty()) {
-                throw new PluginLoadException("plugin '" + w.getPluginId() + "' (" + w.getPluginPath().getFileName()
-                        + ") contributes no extension: is META-INF/extensions.idx missing from the jar?", null);
-            }
-            PluginDescriptor d = w.getDescriptor();
-            host.plugins.add(new PluginInfo(d.getPluginId(), d.getVersion(), d.getPluginDescription(), List.copyOf(types)));
-            LOG.info("plugin {} {} provides {}", d.getPluginId(), d.getVersion(), types);
+        }
+        if (!problems.isEmpty()) {
+            host.close();
+            throw new PluginLoadException(problems);
         }
         for (Class<?> point : List.of(ProviderAdapterFactory.class, RoutingStrategyFactory.class, DetectorFactory.class,
                 CacheFactory.class, GuardrailFactory.class, ServiceFactory.class)) {
@@ -136,6 +137,178 @@ public final class PluginHost implements Extensions, AutoCloseable {
             }
         }
         return host;
+    }
+
+    /** PF4J's manager, collecting each plugin's failure as one line instead of logging and skipping it. */
+    private static final class Manager extends DefaultPluginManager {
+        final List<String> problems = new ArrayList<>(0);
+        final List<PluginWrapper> refused = new ArrayList<>(0);
+
+        Manager(Path dir) {
+            super(dir);
+        }
+
+        @Override
+        protected PluginWrapper loadPluginFromPath(Path path) {
+            try {
+                return super.loadPluginFromPath(path);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("cannot load plugin {}", path, e);
+                problems.add(path.getFileName() + ": not a loadable plugin: " + reason(e));
+            }
+            return null;
+        }
+
+        // PF4J only logs a plugin whose Plugin-Requires the host does not meet, and disables it:
+        // here it is kept to be reported, and refused.
+        @Override
+        protected boolean isPluginValid(PluginWrapper w) {
+            if (super.isPluginValid(w)) {
+                return true;
+            }
+            refused.add(w);
+            return false;
+        }
+
+        @Override
+        protected PluginLoader createPluginLoader() {
+            return new CompoundPluginLoader()
+                    .add(new JarPluginLoader(this) {
+                        @Override
+                        protected PluginClassLoader createPluginClassLoader(Path path, PluginDescriptor d) {
+                            return new SharedFirstClassLoader(pluginManager, d, getClass().getClassLoader());
+                        }
+                    })
+                    .add(new DefaultPluginLoader(this) {
+                        @Override
+                        protected PluginClassLoader createPluginClassLoader(Path path, PluginDescriptor d) {
+                            return new SharedFirstClassLoader(pluginManager, d, getClass().getClassLoader());
+                        }
+                    });
+        }
+
+        /**
+         * The plugin's extensions, created here rather than by PF4J's {@code getExtensions}, which
+         * logs a constructor's exception and carries on as if the plugin had none, and lets a class
+         * compiled for a newer Java escape without naming its jar.
+         */
+        List<Object> extensions(PluginWrapper w) throws PluginLoadException {
+            @SuppressWarnings("rawtypes")
+            List<ExtensionWrapper> found;
+            try {
+                found = extensionFinder.find(w.getPluginId());
+            } catch (LinkageError | RuntimeException e) {
+                LOG.debug("plugin {}: cannot load its extensions", w.getPluginId(), e);
+                throw new PluginLoadException(name(w) + ": " + reason(e), null);
+            }
+            List<Object> out = new ArrayList<>(found.size());
+            for (ExtensionWrapper<?> x : found) {
+                try {
+                    out.add(x.getExtension());
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.debug("plugin {}: cannot create {}", w.getPluginId(), x.getDescriptor().extensionClass, e);
+                    Throwable cause = e instanceof PluginRuntimeException && e.getCause() != null ? e.getCause() : e;
+                    throw new PluginLoadException(name(w) + ": " + x.getDescriptor().extensionClass.getName()
+                            + " failed to construct: " + describe(cause), null);
+                }
+            }
+            return out;
+        }
+
+        void unloadQuietly() {
+            try {
+                unloadPlugins();
+            } catch (RuntimeException e) {
+                LOG.debug("unloading plugins after a failed load", e);
+            }
+        }
+    }
+
+    /**
+     * Files PF4J would skip with a logged stack trace, each as one line: anything that is not a
+     * {@code .jar} or {@code .zip}, a file that is not a zip, a jar without a manifest or without
+     * {@code Plugin-Id} / {@code Plugin-Version}, a second jar with an id already seen. Hidden files are left alone, and so are folders
+     * (PF4J's unpacked zip plugins; a folder that is no plugin fails to load, by name).
+     */
+    static List<String> precheck(Path dir) throws PluginLoadException {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> ids = new java.util.HashMap<>();
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            files = s.sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new PluginLoadException("cannot list plugins folder " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            if (name.startsWith(".") || Files.isDirectory(f)) {
+                continue;
+            }
+            boolean jar = name.endsWith(".jar");
+            if (!jar && !name.endsWith(".zip")) {
+                problems.add(name + ": not a plugin: only plugin .jar and .zip files belong in the plugins folder");
+                continue;
+            }
+            try (java.util.jar.JarFile j = new java.util.jar.JarFile(f.toFile())) {
+                if (!jar) {
+                    continue;   // a zip plugin's descriptor is inside the folder PF4J unpacks it to
+                }
+                java.util.jar.Manifest m = j.getManifest();
+                boolean properties = j.getEntry("plugin.properties") != null;
+                if (m == null && !properties) {
+                    problems.add(name + ": not a plugin: no META-INF/MANIFEST.MF (a plugin's manifest names its "
+                            + "Plugin-Id, Plugin-Version and Plugin-Requires)");
+                } else if (!properties) {
+                    for (String key : List.of("Plugin-Id", "Plugin-Version")) {
+                        String v = m.getMainAttributes().getValue(key);
+                        if (v == null || v.isBlank()) {
+                            problems.add(name + ": not a plugin: no " + key + " in its META-INF/MANIFEST.MF");
+                        }
+                    }
+                    String id = m.getMainAttributes().getValue("Plugin-Id");
+                    String first = id == null || id.isBlank() ? null : ids.putIfAbsent(id.trim(), name);
+                    if (first != null) {
+                        problems.add(name + ": duplicate plugin id '" + id.trim() + "', already in " + first
+                                + ": remove one of them");
+                    }
+                }
+            } catch (java.io.IOException | SecurityException e) {
+                problems.add(name + ": not a plugin: not a valid " + (jar ? "jar" : "zip") + " file ("
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            }
+        }
+        return problems;
+    }
+
+    private static String name(PluginWrapper w) {
+        return "plugin '" + w.getPluginId() + "' (" + w.getPluginPath().getFileName() + ")";
+    }
+
+    /** One line for a load failure: a newer class file version as the Java it needs, else the innermost message. */
+    static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnsupportedClassVersionError u) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("class file version (\\d+)").matcher(String.valueOf(u.getMessage()));
+                if (m.find()) {
+                    int needs = Integer.parseInt(m.group(1)) - 44;
+                    int runs = Runtime.version().feature();
+                    return "compiled for Java " + needs + " (class file version " + m.group(1) + "), but Detour runs on Java "
+                            + runs + ": build it with --release " + runs + " or run Detour on Java " + needs + " or newer";
+                }
+                return describe(u);
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return describe(root);
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        String first = m == null ? "" : m.lines().findFirst().orElse("");
+        return first.isBlank() ? t.getClass().getName() : t.getClass().getSimpleName() + ": " + first;
     }
 
     /**
@@ -184,12 +357,19 @@ public final class PluginHost implements Extensions, AutoCloseable {
                     + ", which implements no Detour extension point", null);
         }
         DetourExtension<?> f = (DetourExtension<?>) ext;
-        DetourExtension<?> before = factories.get(kind).putIfAbsent(f.type(), f);
+        String type;
+        try {
+            type = f.type();
+        } catch (RuntimeException | LinkageError e) {
+            throw new PluginLoadException("plugin '" + pluginId + "': " + ext.getClass().getName() + ".type() failed: "
+                    + describe(e), null);
+        }
+        DetourExtension<?> before = factories.get(kind).putIfAbsent(type, f);
         if (before != null && before.getClass() != f.getClass()) {
-            throw new PluginLoadException("plugin '" + pluginId + "' contributes " + kind.label + " '" + f.type()
+            throw new PluginLoadException("plugin '" + pluginId + "' contributes " + kind.label + " '" + type
                     + "', which " + before.getClass().getName() + " already provides", null);
         }
-        return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + f.type();
+        return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + type;
     }
 
     private static Kind kindOf(Object ext) {
