@@ -28,7 +28,7 @@ import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.OptionsBinder;
 import dev.detour.core.envelope.EnvelopeGuard;
-import dev.detour.core.admin.EventLog;
+import dev.detour.core.telemetry.EventLog;
 import dev.detour.core.failover.EngineListener;
 import dev.detour.core.failover.FailoverEngine;
 import dev.detour.core.failover.Hedging;

@@ -2,7 +2,7 @@ package dev.detour.it;
 
 import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.core.Gateway;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Future;

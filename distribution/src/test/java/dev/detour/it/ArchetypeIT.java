@@ -1,7 +1,7 @@
 package dev.detour.it;
 
 import dev.detour.api.Clock;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

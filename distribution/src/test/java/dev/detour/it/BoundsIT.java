@@ -2,7 +2,7 @@ package dev.detour.it;
 
 import dev.detour.wire.http.HttpExchange;
 import dev.detour.wire.http.SseDecoder;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;

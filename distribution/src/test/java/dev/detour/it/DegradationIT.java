@@ -1,7 +1,7 @@
 package dev.detour.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Vertx;

@@ -4,7 +4,7 @@ import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.Clock;
 import dev.detour.wire.http.SseDecoder;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;

@@ -2,7 +2,7 @@ package dev.detour.it;
 
 import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -4,7 +4,7 @@ import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;

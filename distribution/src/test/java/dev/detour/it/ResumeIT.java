@@ -3,7 +3,7 @@ package dev.detour.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ToolCallDelta;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Future;

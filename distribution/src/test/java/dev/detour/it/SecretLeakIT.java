@@ -3,7 +3,7 @@ package dev.detour.it;
 import dev.detour.wire.http.WireJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.wire.http.SseDecoder;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,6 @@
 package dev.detour.it;
 
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 
 import dev.detour.it.FakeUpstream.Behaviour;
 import io.vertx.core.Vertx;

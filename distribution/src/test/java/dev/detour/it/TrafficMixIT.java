@@ -7,7 +7,7 @@ import dev.detour.api.model.Choice;
 import dev.detour.api.model.FinishReason;
 import dev.detour.api.model.Message;
 import dev.detour.api.model.Usage;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.Reply;
 import dev.detour.wire.openai.OpenAiJson;

@@ -3,7 +3,7 @@ package dev.detour.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.detour.api.Clock;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

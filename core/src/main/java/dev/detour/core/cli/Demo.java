@@ -1,6 +1,6 @@
 package dev.detour.core.cli;
 
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.core.config.Units;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -4,7 +4,7 @@ import dev.detour.api.Clock;
 import dev.detour.api.service.Service;
 import dev.detour.api.service.ServiceContext;
 import dev.detour.api.service.ServiceFactory;
-import dev.detour.core.Detour;
+import dev.detour.core.boot.Detour;
 import dev.detour.core.config.ConfigException;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.Extensions.Kind;

@@ -1,4 +1,4 @@
-package dev.detour.core.admin;
+package dev.detour.core.telemetry;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -1,6 +1,7 @@
-package dev.detour.core;
+package dev.detour.core.boot;
 
 import dev.detour.api.Clock;
+import dev.detour.core.Gateway;
 import dev.detour.core.config.ConfigException;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
