@@ -1,5 +1,9 @@
 package dev.detour.core.http;
 
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import dev.detour.api.view.RequestContext;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.api.cache.CachedResponse;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatResponse;
@@ -46,6 +50,56 @@ final class CachedAnswers {
     CachedAnswers(Gateway gateway, Responder responder) {
         this.gateway = gateway;
         this.responder = responder;
+    }
+
+    /** The rest of a request once its input guardrails and the cache have had their say. */
+    @FunctionalInterface
+    interface Next<Q> {
+        /**
+         * @param request the request as the targets get it (a guardrail may have replaced it)
+         * @param guard   its guardrails, or null when the route has none
+         * @param cache   its cache call (a miss), or null when the route has no cache
+         */
+        void serve(Q request, RequestGuard guard, CacheCall cache);
+    }
+
+    /**
+     * What every API endpoint does between admission and the engine: the route's input guardrails
+     * (a denial answered in {@code style}), then the cache lookup on the request as the targets
+     * would get it (a hit answered by {@code hit}), then {@code next}.
+     *
+     * @param input how a guardrail judges this endpoint's request
+     * @param find  this endpoint's lookup
+     */
+    <Q, R> void beforeEngine(Exchange ex, ApiAdmission.Admitted<Q> a, ErrorStyle style, RequestContext ctx,
+                             BiFunction<RequestGuard, Q, Future<Q>> input,
+                             BiFunction<CacheCall, Q, Future<CachedResponse<R>>> find,
+                             BiConsumer<CachedResponse<R>, Q> hit, Next<Q> next) {
+        RequestGuard guard = gateway.guard(a.route(), ctx);
+        if (guard == null) {
+            cached(ex, a, style, a.request(), null, find, hit, next);
+            return;
+        }
+        input.apply(guard, a.request()).onComplete(ar -> {
+            if (ar.failed()) {
+                GuardReplies.refused(responder, ex, style, guard, ar.cause());
+                responder.done(a.route(), ex.response, a.start());
+            } else {
+                cached(ex, a, style, ar.result(), guard, find, hit, next);
+            }
+        });
+    }
+
+    private <Q, R> void cached(Exchange ex, ApiAdmission.Admitted<Q> a, ErrorStyle style, Q request, RequestGuard guard,
+                               BiFunction<CacheCall, Q, Future<CachedResponse<R>>> find,
+                               BiConsumer<CachedResponse<R>, Q> hit, Next<Q> next) {
+        RouteCache rc = gateway.cache(a.route());
+        if (rc == null) {
+            next.serve(request, guard, null);
+            return;
+        }
+        lookup(ex, a.route(), rc, style, c -> find.apply(c, request), found -> hit.accept(found, request),
+                c -> next.serve(request, guard, c));
     }
 
     /** Serves an answer found in the cache. */

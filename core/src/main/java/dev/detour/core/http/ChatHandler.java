@@ -61,34 +61,10 @@ final class ChatHandler {
         if (a == null) {
             return;
         }
-        RouteRuntime route = a.route();
-        RequestContext ctx = admission.context(ex, route, a.request().stream(), "openai");
-        RequestGuard guard = gateway.guard(route, ctx);
-        if (guard == null) {
-            cached(ex, a, ctx, a.request(), null);
-            return;
-        }
-        guard.input(a.request()).onComplete(ar -> {
-            if (ar.failed()) {
-                GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
-                responder.done(route, ex.response, a.start());
-            } else {
-                cached(ex, a, ctx, ar.result(), guard);
-            }
-        });
-    }
-
-    /** The cache lookup, on the request as the targets would get it (after the input guardrails), then the engine. */
-    private void cached(Exchange ex, ApiAdmission.Admitted<ChatRequest> a, RequestContext ctx, ChatRequest req,
-                        RequestGuard guard) {
-        RouteCache rc = gateway.cache(a.route());
-        if (rc == null) {
-            serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, null);
-            return;
-        }
-        answers.lookup(ex, a.route(), rc, ErrorStyle.OPENAI, c -> c.lookup(req),
-                found -> answers.chat(ex, found, req.stream(), req.includeUsage()),
-                c -> serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, c));
+        RequestContext ctx = admission.context(ex, a.route(), a.request().stream(), "openai");
+        answers.beforeEngine(ex, a, ErrorStyle.OPENAI, ctx, (g, r) -> g.input(r), (c, r) -> c.lookup(r),
+                (found, r) -> answers.chat(ex, found, r.stream(), r.includeUsage()),
+                (r, g, c) -> serve(ex, a.route(), r, ctx, a.abort(), a.start(), g, c));
     }
 
     /**

@@ -41,34 +41,10 @@ final class EmbeddingsHandler {
         if (a == null) {
             return;
         }
-        RouteRuntime route = a.route();
-        RequestContext ctx = admission.context(ex, route, false, "openai");
-        RequestGuard guard = gateway.guard(route, ctx);
-        if (guard == null) {
-            cached(ex, a, ctx, a.request(), null);
-            return;
-        }
-        guard.input(a.request()).onComplete(ar -> {
-            if (ar.failed()) {
-                GuardReplies.refused(responder, ex, ErrorStyle.OPENAI, guard, ar.cause());
-                responder.done(route, ex.response, a.start());
-            } else {
-                cached(ex, a, ctx, ar.result(), guard);
-            }
-        });
-    }
-
-    /** The cache lookup, on the request as the targets would get it (after the input guardrails), then the engine. */
-    private void cached(Exchange ex, ApiAdmission.Admitted<EmbeddingRequest> a, RequestContext ctx,
-                        EmbeddingRequest req, RequestGuard guard) {
-        RouteCache rc = gateway.cache(a.route());
-        if (rc == null) {
-            serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, null);
-            return;
-        }
-        answers.lookup(ex, a.route(), rc, ErrorStyle.OPENAI, c -> c.lookup(req),
-                found -> answers.embeddings(ex, found, req.encodingFormat()),
-                c -> serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, c));
+        RequestContext ctx = admission.context(ex, a.route(), false, "openai");
+        answers.beforeEngine(ex, a, ErrorStyle.OPENAI, ctx, (g, r) -> g.input(r), (c, r) -> c.lookup(r),
+                (found, r) -> answers.embeddings(ex, found, r.encodingFormat()),
+                (r, g, c) -> serve(ex, a.route(), r, ctx, a.abort(), a.start(), g, c));
     }
 
     /** The request through the engine; with a cache, the answer is stored, or a stale one replaces a failure. */

@@ -53,34 +53,10 @@ final class MessagesHandler {
         if (a == null) {
             return;
         }
-        RouteRuntime route = a.route();
-        RequestContext ctx = admission.context(ex, route, a.request().stream(), "anthropic");
-        RequestGuard guard = gateway.guard(route, ctx);
-        if (guard == null) {
-            cached(ex, a, ctx, a.request(), null);
-            return;
-        }
-        guard.input(a.request()).onComplete(ar -> {
-            if (ar.failed()) {
-                GuardReplies.refused(responder, ex, ErrorStyle.ANTHROPIC, guard, ar.cause());
-                responder.done(route, ex.response, a.start());
-            } else {
-                cached(ex, a, ctx, ar.result(), guard);
-            }
-        });
-    }
-
-    /** The cache lookup, on the request as the targets would get it (after the input guardrails), then the engine. */
-    private void cached(Exchange ex, ApiAdmission.Admitted<ChatRequest> a, RequestContext ctx, ChatRequest req,
-                        RequestGuard guard) {
-        RouteCache rc = gateway.cache(a.route());
-        if (rc == null) {
-            serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, null);
-            return;
-        }
-        answers.lookup(ex, a.route(), rc, ErrorStyle.ANTHROPIC, c -> c.lookup(req),
-                found -> answers.message(ex, found, req.stream()),
-                c -> serve(ex, a.route(), req, ctx, a.abort(), a.start(), guard, c));
+        RequestContext ctx = admission.context(ex, a.route(), a.request().stream(), "anthropic");
+        answers.beforeEngine(ex, a, ErrorStyle.ANTHROPIC, ctx, (g, r) -> g.input(r), (c, r) -> c.lookup(r),
+                (found, r) -> answers.message(ex, found, r.stream()),
+                (r, g, c) -> serve(ex, a.route(), r, ctx, a.abort(), a.start(), g, c));
     }
 
     /**
