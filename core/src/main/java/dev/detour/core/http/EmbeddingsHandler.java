@@ -8,7 +8,6 @@ import dev.detour.core.admission.Admission;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.cache.CacheCall;
-import dev.detour.core.cache.RouteCache;
 import dev.detour.core.failover.EngineResult;
 import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.failover.RouteRuntime;

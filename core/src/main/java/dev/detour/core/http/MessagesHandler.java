@@ -7,7 +7,6 @@ import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
 import dev.detour.core.cache.CacheCall;
-import dev.detour.core.cache.RouteCache;
 import dev.detour.core.cache.StreamRecorder;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
