@@ -118,7 +118,10 @@ class CliIT {
     }
 
     @Test
-    void every_command_prints_its_usage_on_help_and_does_nothing_else() {
+    void every_command_prints_its_usage_on_help_and_does_nothing_else() throws IOException {
+        Path archive = Harness.DETOUR_DIR.resolve("lib/detour.jsa");
+        long archiveSize = Files.size(archive);
+        java.nio.file.attribute.FileTime archiveTime = Files.getLastModifiedTime(archive);
         for (String command : new String[] {"run", "validate", "plugins", "simulate", "demo", "cds", "version"}) {
             for (String flag : new String[] {"--help", "-h"}) {
                 Cli.Result r = Cli.run(command, flag);
@@ -127,6 +130,9 @@ class CliIT {
                 assertFalse(r.out().contains("OK (") || r.out().contains("listening"), r.out());
             }
         }
+        // `cds --help` must not rewrite the class-data archive (a help run's archive is a few classes)
+        assertEquals(archiveSize, Files.size(archive));
+        assertEquals(archiveTime, Files.getLastModifiedTime(archive));
     }
 
     @Test
