@@ -1,12 +1,8 @@
 package dev.detour.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.detour.core.boot.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.Reply;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,28 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The failover engine through real parts: the gateway loaded from the assembled distribution's
  * plugin jars, real HTTP on loopback, fake OpenAI upstreams as real Vert.x servers.
  */
-class FailoverIT {
-    Vertx vertx;
-    FakeUpstream primary;
-    FakeUpstream backup;
-    Detour gw;
-
-    @BeforeEach
-    void upstreams() {
-        vertx = Detour.newVertx();
-        primary = await(new FakeUpstream(vertx, "primary").start());
-        backup = await(new FakeUpstream(vertx, "backup").start());
-    }
-
-    @AfterEach
-    void stop() {
-        if (gw != null) {
-            await(gw.stop());
-        }
-        primary.close();
-        backup.close();
-        await(vertx.close());
-    }
+class FailoverIT extends TwoUpstreams {
 
     String config(String routeExtra, String providerExtra) {
         return """

@@ -3,17 +3,13 @@ package dev.detour.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.FinishReason;
-import dev.detour.core.boot.Detour;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.Reply;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.HttpServerResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -31,30 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * before routing (deny, redact, narrow), whole answers (deny, fall back, restore), streamed answers
  * (a value split at every chunk boundary, a deny before and after the commit), embeddings.
  */
-class GuardrailsIT {
+class GuardrailsIT extends TwoUpstreams {
     static final String EMAIL = "jane.doe@example.com";
 
-    Vertx vertx;
-    FakeUpstream primary;
-    FakeUpstream backup;
-    Detour gw;
-
-    @BeforeEach
-    void upstreams() {
-        vertx = Detour.newVertx();
-        primary = await(new FakeUpstream(vertx, "primary").start());
-        backup = await(new FakeUpstream(vertx, "backup").start());
-    }
-
-    @AfterEach
-    void stop() {
-        if (gw != null) {
-            await(gw.stop());
-        }
-        primary.close();
-        backup.close();
-        await(vertx.close());
-    }
 
     /** Primary is a closed provider, backup a self-hosted one; both OpenAI-compatible. */
     String config(String guardrails) {

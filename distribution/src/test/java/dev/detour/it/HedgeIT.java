@@ -1,12 +1,8 @@
 package dev.detour.it;
 
-import dev.detour.core.boot.Detour;
 import dev.detour.wire.http.WireJson;
 import dev.detour.it.FakeUpstream.Behaviour;
 import dev.detour.it.Harness.Reply;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.Semaphore;
@@ -28,30 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * waits on it. An upstream that never answers stands for "slow": the only way a client gets an
  * answer then is the hedge, so no assertion depends on timing.
  */
-class HedgeIT {
-    Vertx vertx;
-    FakeUpstream primary;
-    FakeUpstream backup;
-    Detour gw;
+class HedgeIT extends TwoUpstreams {
     /** One permit per upstream connection closed while its call was unanswered. */
     final Semaphore closed = new Semaphore(0);
-
-    @BeforeEach
-    void upstreams() {
-        vertx = Detour.newVertx();
-        primary = await(new FakeUpstream(vertx, "primary").start());
-        backup = await(new FakeUpstream(vertx, "backup").start());
-    }
-
-    @AfterEach
-    void stop() {
-        if (gw != null) {
-            await(gw.stop());
-        }
-        primary.close();
-        backup.close();
-        await(vertx.close());
-    }
 
     /** Never answers; counts the connection's closing (the gateway cancelling the call). */
     Behaviour hangUntilClosed() {
