@@ -154,7 +154,9 @@ final class FailoverLoop<Q, T> {
     }
 
     private void failAborted() {
-        fail(FallbackPolicy.aborted(abort.byShutdown()));
+        EngineResult.Failure f = FallbackPolicy.aborted(abort.byShutdown());
+        // After the commit the client has content: whatever ends the stream interrupts it.
+        fail(gate != null && servedIndex >= 0 ? FallbackPolicy.cut(f) : f);
     }
 
     /** Moves to the next planned target the request may go to, skipping (and recording) the others. */

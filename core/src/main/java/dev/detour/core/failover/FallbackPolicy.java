@@ -106,6 +106,11 @@ final class FallbackPolicy {
                 "the stream from '" + t.id() + "' failed after it had started: " + e.getMessage(), 0);
     }
 
+    /** {@code f} ending a stream that had started: {@code stream_interrupted}, with {@code f}'s reason. */
+    static EngineResult.Failure cut(EngineResult.Failure f) {
+        return new EngineResult.Failure(f.status(), "gateway_error", "stream_interrupted", f.message(), 0);
+    }
+
     /** A failure of the gateway's own, without Retry-After. */
     static EngineResult.Failure failure(int status, String code, String message) {
         return new EngineResult.Failure(status, FailoverEngine.errorType(status), code, message, 0);

@@ -178,8 +178,7 @@ final class ChatHandler {
                 responder.failed(resp, r);
             } else if (!resp.closed()) {
                 if (r.failure() != null) {
-                    out.add(ErrorResponses.openAi(ErrorResponses.cutType(r.failure()), ErrorResponses.cutCode(r.failure()),
-                            r.failure().message(),
+                    out.add(ErrorResponses.openAi(r.failure().type(), r.failure().code(), r.failure().message(),
                             null, r.attempts()));
                 } else {
                     listener.report();

@@ -78,18 +78,4 @@ final class ErrorResponses {
         }
         return a;
     }
-
-    /**
-     * The code of the error event that ends a stream after it started: {@code stream_interrupted}
-     * for every failure (a cut, a timeout, the shutdown grace running out), as the contract says,
-     * except a guardrail's denial, which says what it is.
-     */
-    static String cutCode(dev.detour.core.failover.EngineResult.Failure f) {
-        return dev.detour.core.guard.RequestGuard.DENIED.equals(f.code()) ? f.code() : "stream_interrupted";
-    }
-
-    /** The error type of that event: the denial's own, else {@code gateway_error}. */
-    static String cutType(dev.detour.core.failover.EngineResult.Failure f) {
-        return dev.detour.core.guard.RequestGuard.DENIED.equals(f.code()) ? f.type() : "gateway_error";
-    }
 }

@@ -137,7 +137,7 @@ final class MessagesHandler {
             } else if (!resp.closed()) {
                 AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
                         : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
-                out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic(ErrorResponses.cutType(r.failure()), ErrorResponses.cutCode(r.failure()),
+                out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic(r.failure().type(), r.failure().code(),
                         r.failure().message(), r.attempts()))
                         : enc.finish(resumed.isEmpty() ? null : Map.of(Resumption.FIELD, Resumption.extension(resumed))));
             }
