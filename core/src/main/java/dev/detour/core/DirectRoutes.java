@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.admission.Resolution;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.telemetry.Metrics;
@@ -26,7 +27,7 @@ final class DirectRoutes {
     private final Metrics metrics;
     private final Set<String> configuredTargets;
     /** Access-ordered: least recently used first. Guarded by {@code this}. */
-    private final LinkedHashMap<String, Gateway.Resolution> routes = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<String, Resolution> routes = new LinkedHashMap<>(64, 0.75f, true);
 
     /**
      * @param max               how many direct routes are kept at most
@@ -46,8 +47,8 @@ final class DirectRoutes {
      * The route for {@code name}, created with {@code create} when absent (evicting an idle one
      * if the table is full); null when the table is full and every route has a call in flight.
      */
-    synchronized Gateway.Resolution get(String name, Supplier<RouteRuntime> create) {
-        Gateway.Resolution r = routes.get(name);
+    synchronized Resolution get(String name, Supplier<RouteRuntime> create) {
+        Resolution r = routes.get(name);
         if (r != null) {
             return r;
         }
@@ -55,7 +56,7 @@ final class DirectRoutes {
             return null;
         }
         RouteRuntime route = create.get();
-        r = new Gateway.Resolution(route, null, null);
+        r = new Resolution(route, null, null);
         metrics.allowRoute(name);
         metrics.allowTarget(route.runtimes().get(0).id());
         routes.put(name, r);
@@ -75,8 +76,8 @@ final class DirectRoutes {
     }
 
     private boolean evictIdle() {
-        for (Iterator<Map.Entry<String, Gateway.Resolution>> it = routes.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Gateway.Resolution> e = it.next();
+        for (Iterator<Map.Entry<String, Resolution>> it = routes.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Resolution> e = it.next();
             TargetRuntime t = e.getValue().route().runtimes().get(0);
             if (t.inFlight() == 0) {
                 it.remove();

@@ -7,7 +7,10 @@ import dev.detour.api.cache.CacheContext;
 import dev.detour.api.cache.CacheFactory;
 import dev.detour.api.cache.ResponseCache;
 import dev.detour.api.view.RequestContext;
+import dev.detour.core.admission.Admission;
 import dev.detour.core.admission.RequestContexts;
+import dev.detour.core.admission.Resolution;
+import dev.detour.core.admission.Resolution.Refusal;
 import dev.detour.core.cache.RouteCache;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.api.detector.DetectorContext;
@@ -38,7 +41,6 @@ import dev.detour.core.guard.RouteGuards;
 import dev.detour.api.guardrail.Guardrail;
 import dev.detour.api.guardrail.GuardrailContext;
 import dev.detour.api.guardrail.GuardrailFactory;
-import dev.detour.api.view.RequestContext;
 import dev.detour.core.failover.Scrubber;
 import dev.detour.core.failover.Timers;
 import dev.detour.core.health.CircuitBreaker;
@@ -62,7 +64,7 @@ import java.util.random.RandomGenerator;
  * Everything a validated config turns into: one adapter per provider, one shared runtime per
  * target, one strategy and detector set per route, the engine, and the in-process services.
  */
-public final class Gateway {
+public final class Gateway implements Admission.Routes {
     private final GatewayConfig config;
     private final Vertx vertx;
     private final Clock clock;
@@ -345,28 +347,6 @@ public final class Gateway {
     /** The longest {@code model} a client may send; longer is refused at admission. */
     public static final int MAX_MODEL_NAME_LENGTH = 256;
 
-    /** Why a client's {@code model} leads to no route. */
-    public enum Refusal {
-        /** The name itself is impossible (control characters, too long, not a model of its provider). */
-        INVALID_NAME,
-        /** Neither a configured route nor {@code provider/model} of a configured provider inside the envelope. */
-        UNKNOWN,
-        /** The client's key may not use the name. */
-        NOT_ALLOWED,
-        /** Every one of the {@link #MAX_DIRECT_TARGETS} direct targets has a call in flight. */
-        DIRECT_TABLE_FULL
-    }
-
-    /**
-     * What a client's {@code model} resolves to: a route, or a refusal and why.
-     *
-     * @param route   the route, or null when refused
-     * @param refusal why not, or null when {@code route} is set
-     * @param reason  a message for the client naming the problem (without the name when it is unprintable), or null
-     */
-    public record Resolution(RouteRuntime route, Refusal refusal, String reason) {
-    }
-
     /**
      * Resolves a client's {@code model}: a configured route, or {@code provider/model} for a direct
      * call to a configured provider inside the envelope (the {@code defaults:} policy, no
@@ -377,6 +357,7 @@ public final class Gateway {
      *
      * @param allowed the names the client's key may use, or null for any
      */
+    @Override
     public Resolution resolve(String model, Set<String> allowed) {
         Resolution configured = model == null ? null : resolved.get(model);
         if (configured != null) {
@@ -475,6 +456,12 @@ public final class Gateway {
     /** Claims the single feedback of a request made with {@code keyName} (null without keys). */
     public FeedbackClaim claimFeedback(String requestId, String keyName) {
         return served.claimFeedback(requestId, keyName);
+    }
+
+    /** The configured routes' names (direct {@code provider/model} targets are not among them). */
+    @Override
+    public Collection<String> names() {
+        return routes().keySet();
     }
 
     /** Which target served a request, or null when unknown or forgotten. */

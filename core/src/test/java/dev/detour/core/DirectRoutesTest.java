@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.admission.Resolution;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.health.HealthEvents;
@@ -31,8 +32,8 @@ class DirectRoutesTest {
         return new RouteRuntime(name, "direct", (req, c) -> c, List.of(t), null, Map.of(), List.of(), Set.of(), null, null, true);
     }
 
-    Gateway.Resolution use(DirectRoutes d, String name) {
-        Gateway.Resolution r = d.get(name, () -> route(name));
+    Resolution use(DirectRoutes d, String name) {
+        Resolution r = d.get(name, () -> route(name));
         if (r != null) {
             metrics.request(name, 200, 0.01);
             metrics.attempt(r.route(), r.route().runtimes().get(0), new dev.detour.core.failover.AttemptRecord(name, 200,
@@ -48,7 +49,7 @@ class DirectRoutesTest {
     @Test
     void a_name_seen_again_is_the_same_route() {
         DirectRoutes d = new DirectRoutes(3, metrics, Set.of());
-        Gateway.Resolution first = use(d, "p/a");
+        Resolution first = use(d, "p/a");
         assertSame(first, use(d, "p/a"));
         assertEquals(1, d.size());
     }

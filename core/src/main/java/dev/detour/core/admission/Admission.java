@@ -3,7 +3,6 @@ package dev.detour.core.admission;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.Clock;
-import dev.detour.core.Gateway;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.failover.RouteRuntime;
@@ -30,8 +29,8 @@ import java.util.function.Function;
 public final class Admission {
     /** The routes a client's {@code model} may name: the gateway's. */
     public interface Routes {
-        /** See {@link Gateway#resolve}. */
-        Gateway.Resolution resolve(String model, Set<String> allowed);
+        /** See {@code Gateway.resolve}. */
+        Resolution resolve(String model, Set<String> allowed);
 
         /** The configured routes' names, for a client that named an unknown one. */
         Collection<String> names();
@@ -42,21 +41,6 @@ public final class Admission {
     private final Map<String, GatewayConfig.Key> keysByDigest = new HashMap<>();
     /** Each key's {@code limits.rpm} window, by key name; only configured keys, so bounded by the config. */
     private final Map<String, RateLimiter> rpmLimits = new HashMap<>();
-
-    /** Admission to {@code gateway}: its configured keys, its clock, its routes. */
-    public static Admission of(Gateway gateway) {
-        return new Admission(gateway.config().keys(), gateway.clock(), new Routes() {
-            @Override
-            public Gateway.Resolution resolve(String model, Set<String> allowed) {
-                return gateway.resolve(model, allowed);
-            }
-
-            @Override
-            public Collection<String> names() {
-                return gateway.routes().keySet();
-            }
-        });
-    }
 
     /**
      * @param keys   the virtual keys; none means every call is let in without one
@@ -156,7 +140,7 @@ public final class Admission {
     }
 
     /**
-     * The route the request's {@code model} names (see {@link Gateway#resolve}).
+     * The route the request's {@code model} names (see {@code Gateway.resolve}).
      *
      * @param key the key that was presented, or null without keys
      * @throws Refused 400 {@code invalid_request} for an impossible name (control characters, too
@@ -164,7 +148,7 @@ public final class Admission {
      *                 may not use it, 429 when every direct target is busy
      */
     public RouteRuntime route(GatewayConfig.Key key, String model) {
-        Gateway.Resolution r = routes.resolve(model, key == null ? null : key.routes());
+        Resolution r = routes.resolve(model, key == null ? null : key.routes());
         if (r.route() != null) {
             return r.route();
         }

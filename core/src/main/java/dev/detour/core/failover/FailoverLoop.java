@@ -514,7 +514,7 @@ final class FailoverLoop<Q, T> {
             attempts.set(servedIndex, rec);
             engine.listener.attempt(route, t, rec);
             if (RequestGuard.refused(e)) {
-                complete(t, null, RequestGuard.interrupted(e));
+                complete(t, null, FallbackPolicy.denied(e));
             } else if (!resumed(t, e)) {
                 complete(t, null, FallbackPolicy.interrupted(t, e));
             }

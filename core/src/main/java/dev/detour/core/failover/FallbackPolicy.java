@@ -3,6 +3,7 @@ package dev.detour.core.failover;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.TargetRuntime;
 
 import java.util.LinkedHashSet;
@@ -77,8 +78,10 @@ final class FallbackPolicy {
             return failure(503, "no_target_available", "no target of route '" + route.name() + "' could be called"
                     + (skips == null ? "" : " (" + String.join("; ", skips) + ")"));
         }
-        if (last != null && dev.detour.core.guard.RequestGuard.refused(last)) {
-            return dev.detour.core.guard.RequestGuard.exhausted(route.name(), last);
+        if (last != null && RequestGuard.refused(last)) {
+            // Every answer was refused by a guardrail: the request's content is at fault.
+            return new EngineResult.Failure(400, "invalid_request_error", RequestGuard.DENIED, "no answer from route '"
+                    + route.name() + "' passed its guardrails; last: " + last.getMessage(), 0);
         }
         if (onlyRefused(attempts, last)) {
             // Every target refused the request itself (a feature or a form none of them can
@@ -104,6 +107,11 @@ final class FallbackPolicy {
     static EngineResult.Failure interrupted(TargetRuntime t, ProviderException e) {
         return new EngineResult.Failure(502, "gateway_error", "stream_interrupted",
                 "the stream from '" + t.id() + "' failed after it had started: " + e.getMessage(), 0);
+    }
+
+    /** An answer the client was already receiving, denied by a guardrail: {@code guardrail_denied}. */
+    static EngineResult.Failure denied(ProviderException e) {
+        return new EngineResult.Failure(400, "invalid_request_error", RequestGuard.DENIED, e.getMessage(), 0);
     }
 
     /** {@code f} ending a stream that had started: {@code stream_interrupted}, with {@code f}'s reason. */

@@ -11,7 +11,6 @@ import dev.detour.api.provider.Call;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.TargetView;
-import dev.detour.core.failover.EngineResult;
 import io.vertx.core.Future;
 
 import java.util.ArrayList;
@@ -246,17 +245,6 @@ public final class RequestGuard {
     /** Whether the failure of an attempt is a guardrail's refusal of its answer. */
     public static boolean refused(ProviderException e) {
         return DENIED.equals(e.providerCode());
-    }
-
-    /** What the client gets when an answer it was already receiving is denied by a guardrail. */
-    public static EngineResult.Failure interrupted(ProviderException e) {
-        return new EngineResult.Failure(400, "invalid_request_error", DENIED, e.getMessage(), 0);
-    }
-
-    /** What the client gets when every target's answer was refused by a guardrail. */
-    public static EngineResult.Failure exhausted(String route, ProviderException last) {
-        return new EngineResult.Failure(400, "invalid_request_error", DENIED, "no answer from route '" + route
-                + "' passed its guardrails; last: " + last.getMessage(), 0);
     }
 
     /**

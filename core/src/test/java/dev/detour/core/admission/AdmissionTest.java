@@ -1,7 +1,6 @@
 package dev.detour.core.admission;
 
 import dev.detour.api.model.ChatRequest;
-import dev.detour.core.Gateway;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.failover.RouteRuntime;
@@ -30,10 +29,10 @@ class AdmissionTest {
     final GatewayConfig.Key teamA = new GatewayConfig.Key("team-a", ConfigLoader.sha256("sk-a"), null, 0);
     final GatewayConfig.Key teamB = new GatewayConfig.Key("team-b", ConfigLoader.sha256("sk-b"), Set.of("chat"), 2);
     /** Resolves every name the same way; what Admission makes of the resolution is what is tested. */
-    Gateway.Resolution next;
+    Resolution next;
     final Admission.Routes routes = new Admission.Routes() {
         @Override
-        public Gateway.Resolution resolve(String model, Set<String> allowed) {
+        public Resolution resolve(String model, Set<String> allowed) {
             return next;
         }
 
@@ -118,24 +117,24 @@ class AdmissionTest {
 
     @Test
     void each_route_refusal_has_its_status() {
-        next = new Gateway.Resolution(null, Gateway.Refusal.UNKNOWN, null);
+        next = new Resolution(null, Resolution.Refusal.UNKNOWN, null);
         Refused unknown = assertThrows(Refused.class, () -> admission.route(teamA, "nope"));
         assertEquals(404, unknown.status());
         assertEquals("model_not_found", unknown.code());
         assertEquals("unknown route or model 'nope'; available: chat, embed (or provider/model for a direct call)",
                 unknown.getMessage());
 
-        next = new Gateway.Resolution(null, Gateway.Refusal.NOT_ALLOWED, null);
+        next = new Resolution(null, Resolution.Refusal.NOT_ALLOWED, null);
         Refused notAllowed = assertThrows(Refused.class, () -> admission.route(teamB, "embed"));
         assertEquals(403, notAllowed.status());
         assertEquals("key 'team-b' may not use 'embed'", notAllowed.getMessage());
 
-        next = new Gateway.Resolution(null, Gateway.Refusal.INVALID_NAME, "model: contains a control character (at index 1)");
+        next = new Resolution(null, Resolution.Refusal.INVALID_NAME, "model: contains a control character (at index 1)");
         Refused invalid = assertThrows(Refused.class, () -> admission.route(teamA, "a\u0001"));
         assertEquals(400, invalid.status());
         assertEquals("model", invalid.param());
 
-        next = new Gateway.Resolution(null, Gateway.Refusal.DIRECT_TABLE_FULL, "every direct target is busy");
+        next = new Resolution(null, Resolution.Refusal.DIRECT_TABLE_FULL, "every direct target is busy");
         Refused full = assertThrows(Refused.class, () -> admission.route(teamA, "openai/x"));
         assertEquals(429, full.status());
         assertEquals("overloaded", full.code());
@@ -148,7 +147,7 @@ class AdmissionTest {
                 HealthEvents.NONE);
         RouteRuntime chat = new RouteRuntime("chat", "test", (req, c) -> c, List.of(t), GatewayConfig.Policy.DEFAULTS,
                 Map.of(), List.of(), Set.of(), Targets.DEGRADATION, GatewayConfig.StreamPolicy.DEFAULTS, false);
-        next = new Gateway.Resolution(chat, null, null);
+        next = new Resolution(chat, null, null);
 
         assertSame(chat, admission.route(teamB, "chat"));
     }
