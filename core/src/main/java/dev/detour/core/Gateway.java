@@ -12,6 +12,7 @@ import dev.detour.core.admission.RequestContexts;
 import dev.detour.core.admission.Resolution;
 import dev.detour.core.admission.Resolution.Refusal;
 import dev.detour.core.cache.RouteCache;
+import dev.detour.core.cluster.ClusterLink;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.api.detector.DetectorContext;
 import dev.detour.api.detector.DetectorFactory;
@@ -71,6 +72,8 @@ public final class Gateway implements Admission.Routes {
     private final Map<String, ProviderAdapter> adapters;
     private final Map<String, TargetRuntime> targets;
     private final Map<String, RouteRuntime> routes;
+    /** The cluster this gateway shares state with, or null (set once at boot, before serving). */
+    private volatile ClusterLink cluster;
     /** Configured routes as admission answers them, built once: a lookup, never an allocation. */
     private final Map<String, Resolution> resolved = new HashMap<>();
     /** Direct {@code provider/model} routes: the names come from clients, so the table is bounded. */
@@ -467,6 +470,16 @@ public final class Gateway implements Admission.Routes {
     /** Which target served a request, or null when unknown or forgotten. */
     public Served servedBy(String requestId) {
         return served.find(requestId);
+    }
+
+    /** The link to the gateways sharing this one's Redis, or null without {@code cluster.redis}. */
+    public ClusterLink cluster() {
+        return cluster;
+    }
+
+    /** Joins {@code link}'s cluster: its shared state is this gateway's from now on. */
+    public void cluster(ClusterLink link) {
+        this.cluster = link;
     }
 
     public EventLog events() {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Refused;
 import dev.detour.core.admission.RequestContexts;
+import dev.detour.core.cluster.ClusterLink;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Handler;
@@ -57,6 +58,8 @@ public final class AdminRoutes {
         router.get("/admin/targets").handler(guarded(this::targets));
         router.get("/admin/routes").handler(guarded(this::routes));
         router.get("/admin/events").handler(guarded(this::events));
+        router.get("/admin/cluster").handler(guarded(rc -> replies.json(rc.response(), 200,
+                gateway.cluster() == null ? ClusterLink.off() : gateway.cluster().describeCluster())));
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {

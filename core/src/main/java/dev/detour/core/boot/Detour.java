@@ -2,9 +2,11 @@ package dev.detour.core.boot;
 
 import dev.detour.api.Clock;
 import dev.detour.core.Gateway;
+import dev.detour.core.cluster.ClusterLink;
 import dev.detour.core.config.ConfigException;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.config.Version;
 import dev.detour.core.failover.Timers;
 import dev.detour.core.http.InboundServer;
 import dev.detour.core.plugin.PluginHost;
@@ -97,7 +99,7 @@ public final class Detour {
         if (o.portOverride() != null) {
             config = new GatewayConfig(config.file(), config.server().withPort(o.portOverride()), config.pluginsDir(),
                     config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
-                    config.telemetry(), config.services());
+                    config.telemetry(), config.services(), config.cluster());
         }
         Vertx vertx = o.vertx() != null ? o.vertx()
                 : dev.detour.core.net.EventLoops.vertx(config.server().busyPoll().toNanos());
@@ -113,10 +115,14 @@ public final class Detour {
             }
             return Future.failedFuture(e);
         }
+        if (config.cluster().enabled()) {
+            gateway.cluster(new ClusterLink(vertx, config.cluster(), Version.get(), digest(config.file()), o.clock(),
+                    gateway::targets, gateway.events()::cluster));
+        }
         InboundServer server = new InboundServer(gateway);
         GatewayConfig finalConfig = config;
         // Everything runs on one event loop context, so the engine's state needs no locks.
-        return Future.<Detour>future(p -> vertx.runOnContext(v -> gateway.startServices()
+        return Future.<Detour>future(p -> vertx.runOnContext(v -> startCluster(gateway).compose(c -> gateway.startServices())
                 .recover(e -> Future.failedFuture(new IllegalStateException(
                         dev.detour.core.net.BindFailure.cause(e), e)))
                 .compose(services -> server.listen()
@@ -124,6 +130,22 @@ public final class Detour {
                                 .describe("the gateway", finalConfig.server().host(), finalConfig.server().port(), e), e)))
                         .map(port -> new Detour(vertx, owns, plugins, gateway, server, port, services)))
                 .onComplete(p)));
+    }
+
+    private static Future<Void> startCluster(Gateway gateway) {
+        if (gateway.cluster() != null) {
+            gateway.cluster().start();
+        }
+        return Future.succeededFuture();
+    }
+
+    /** A short digest of the config file as written, so instances of a cluster see when they run different ones. */
+    static String digest(Path file) {
+        try {
+            return ConfigLoader.sha256(java.nio.file.Files.readString(file)).substring(0, 12);
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unreadable";
+        }
     }
 
     /**
@@ -162,7 +184,8 @@ public final class Detour {
      */
     public Future<Void> stop(boolean releaseVertx) {
         long grace = gateway.config().server().shutdownGrace().toMillis();
-        return server.shutdown(grace).eventually(gateway::close).eventually(() -> {
+        return server.shutdown(grace).eventually(gateway::close)
+                .eventually(() -> gateway.cluster() == null ? Future.succeededFuture() : gateway.cluster().close()).eventually(() -> {
             plugins.close();
             return ownsVertx && releaseVertx ? vertx.close() : Future.succeededFuture();
         });

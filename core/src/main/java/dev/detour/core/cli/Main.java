@@ -9,20 +9,19 @@ import dev.detour.core.config.ConfigException;
 import dev.detour.core.config.ConfigLoader;
 import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.config.Version;
 import dev.detour.core.config.OptionsBinder;
 import dev.detour.core.plugin.PluginHost;
 import dev.detour.core.plugin.PluginLoadException;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -112,15 +111,7 @@ public final class Main {
     }
 
     static String version() {
-        try (InputStream in = Main.class.getResourceAsStream("/dev/detour/core/version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "dev");
-        } catch (IOException e) {
-            return "dev";
-        }
+        return Version.get();
     }
 
     Path configPath(List<String> args) {

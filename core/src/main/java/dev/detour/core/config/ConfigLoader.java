@@ -14,6 +14,7 @@ import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig.Breaker;
 import dev.detour.core.config.GatewayConfig.Cache;
 import dev.detour.core.config.GatewayConfig.Capabilities;
+import dev.detour.core.config.GatewayConfig.Cluster;
 import dev.detour.core.config.GatewayConfig.Degradation;
 import dev.detour.core.config.GatewayConfig.Envelope;
 import dev.detour.core.config.GatewayConfig.FallbackOn;
@@ -262,10 +263,7 @@ public final class ConfigLoader {
                     + "' is not a loopback address and no keys: are configured; add keys or set allow_unauthenticated: true");
         }
         Telemetry telemetry = telemetry(root.get("telemetry"));
-        Node cluster = root.get("cluster");
-        if (cluster.expectMap(Set.of("redis")) && !cluster.get("redis").text("").isEmpty()) {
-            cluster.get("redis").problem("clustering is not available yet in this version; leave it empty");
-        }
+        Cluster cluster = cluster(root.get("cluster"));
 
         Map<String, JsonNode> serviceBlocks = new LinkedHashMap<>();
         services.forEach((type, optionsType) -> {
@@ -284,7 +282,7 @@ public final class ConfigLoader {
         }
         Path pluginsDir = doc.pluginsDir(null);
         return new GatewayConfig(doc.file(), server, pluginsDir, providers, envelope, defaults, routes, keys,
-                telemetry, serviceBlocks);
+                telemetry, serviceBlocks, cluster);
     }
 
     /**
@@ -862,6 +860,51 @@ public final class ConfigLoader {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static Cluster cluster(Node n) {
+        if (!n.expectMap(Set.of("redis", "mode", "endpoints", "master_name", "on_redis_down", "sync_interval",
+                "namespace"))) {
+            return Cluster.OFF;
+        }
+        String redis = n.get("redis").text("");
+        if (!redis.isEmpty() && !redis.startsWith("redis://") && !redis.startsWith("rediss://")) {
+            n.get("redis").problem("must be a redis:// or rediss:// URL (was '" + redisShown(redis) + "')");
+        }
+        String mode = n.get("mode").text("standalone");
+        if (!Set.of("standalone", "sentinel", "cluster").contains(mode)) {
+            n.get("mode").problem("must be standalone, sentinel or cluster (was '" + mode + "')");
+        }
+        List<String> endpoints = n.get("endpoints").present() ? n.get("endpoints").texts() : List.of();
+        for (int i = 0; i < endpoints.size(); i++) {
+            String e = endpoints.get(i);
+            if (!e.startsWith("redis://") && !e.startsWith("rediss://")) {
+                n.get("endpoints").problem("[" + i + "] must be a redis:// or rediss:// URL (was '" + redisShown(e) + "')");
+            }
+        }
+        String masterName = n.get("master_name").text("");
+        if (mode.equals("sentinel") && masterName.isEmpty() && !redis.isEmpty()) {
+            n.get("mode").problem("sentinel needs master_name");
+        }
+        String down = n.get("on_redis_down").text("local");
+        if (!Set.of("local", "closed").contains(down)) {
+            n.get("on_redis_down").problem("must be local or closed (was '" + down + "')");
+        }
+        Duration sync = n.get("sync_interval").duration(Cluster.OFF.syncInterval());
+        if (sync != null && (sync.toMillis() < 50 || sync.toSeconds() > 60)) {
+            n.get("sync_interval").problem("must be between 50ms and 60s (was " + Units.format(sync) + ")");
+        }
+        String namespace = n.get("namespace").text("detour");
+        if (!namespace.matches("[A-Za-z0-9_.-]{1,64}")) {
+            n.get("namespace").problem("must be 1 to 64 letters, digits, '_', '.' or '-'");
+        }
+        return new Cluster(redis, mode, endpoints, masterName, down, sync == null ? Cluster.OFF.syncInterval() : sync,
+                namespace);
+    }
+
+    /** A Redis URL as a message may show it: without its password. */
+    static String redisShown(String url) {
+        return url.replaceAll("//([^@/]*):[^@/]*@", "//$1:***@");
     }
 
     private static Telemetry telemetry(Node n) {

@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<String, Provider> providers,
                             Envelope envelope, Policy defaults, Map<String, Route> routes, List<Key> keys,
-                            Telemetry telemetry, Map<String, JsonNode> services) {
+                            Telemetry telemetry, Map<String, JsonNode> services, Cluster cluster) {
 
     /**
      * {@code server:}.
@@ -243,5 +243,38 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
 
     /** {@code telemetry:}. */
     public record Telemetry(boolean prometheus, String accessLog) {
+    }
+
+    /**
+     * {@code cluster:}: the Redis several gateways share state through, or none.
+     *
+     * @param redis        the Redis URL ({@code redis://[user:password@]host:port/db} or {@code rediss://}), or "" for one instance
+     * @param mode         {@code standalone}, {@code sentinel} or {@code cluster}
+     * @param endpoints    the further URLs of a Sentinel or Cluster deployment (the first is {@code redis})
+     * @param masterName   a Sentinel deployment's master name
+     * @param onRedisDown  {@code local} (serve on local state, resync when Redis returns) or {@code closed}
+     *                     (refuse what needs shared state with 503 and say not ready)
+     * @param syncInterval how often an instance exchanges heartbeats and target health with the others;
+     *                     the bound on how long a breaker one instance opens takes to open on the rest
+     * @param namespace    the prefix of every Redis key, so that several fleets can share one Redis
+     */
+    public record Cluster(String redis, String mode, List<String> endpoints, String masterName, String onRedisDown,
+                          Duration syncInterval, String namespace) {
+        public static final Cluster OFF = new Cluster("", "standalone", List.of(), "", "local",
+                Duration.ofMillis(500), "detour");
+
+        public Cluster {
+            endpoints = List.copyOf(endpoints);
+        }
+
+        /** Whether a Redis is configured. */
+        public boolean enabled() {
+            return !redis.isEmpty();
+        }
+
+        /** Whether a Redis outage refuses what needs shared state ({@code on_redis_down: closed}). */
+        public boolean closedWhenDown() {
+            return "closed".equals(onRedisDown);
+        }
     }
 }

@@ -33,6 +33,8 @@ public final class CircuitBreaker {
     private volatile CircuitState state = CircuitState.CLOSED;
     private volatile long openedAt;
     private volatile boolean probeOut;
+    /** Whether the breaker is open because another gateway of the cluster opened its own (not republished). */
+    private volatile boolean openedByPeer;
 
     public CircuitBreaker(Breaker config, Clock clock) {
         this.config = config;
@@ -123,11 +125,40 @@ public final class CircuitBreaker {
         state = CircuitState.OPEN;
         openedAt = clock.nanos();
         probeOut = false;
+        openedByPeer = false;
+    }
+
+    /**
+     * Opens the breaker for {@code remainingNanos} because another gateway of the cluster opened
+     * its own: the target is skipped here too instead of being re-learnt with failed requests. When
+     * it is already open for longer, nothing changes. After that time it half-opens and probes as
+     * if it had opened itself.
+     */
+    public void openByPeer(long remainingNanos) {
+        if (remainingNanos <= 0 || state == CircuitState.OPEN && openRemainingNanos() >= remainingNanos) {
+            return;
+        }
+        boolean wasOpen = state == CircuitState.OPEN && !cooldownOver();
+        state = CircuitState.OPEN;
+        openedAt = clock.nanos() - cooldownNanos + Math.min(remainingNanos, cooldownNanos);
+        probeOut = false;
+        openedByPeer = !wasOpen || openedByPeer;
+    }
+
+    /** How long an open breaker still refuses calls (0 when it is closed or half-open). */
+    public long openRemainingNanos() {
+        return state == CircuitState.OPEN ? Math.max(0, cooldownNanos - (clock.nanos() - openedAt)) : 0;
+    }
+
+    /** Whether the breaker is open because of this gateway's own calls (not only a peer's word). */
+    public boolean openedHere() {
+        return state == CircuitState.OPEN && !openedByPeer && !cooldownOver();
     }
 
     private void close() {
         state = CircuitState.CLOSED;
         probeOut = false;
+        openedByPeer = false;
         java.util.Arrays.fill(calls, 0);
         java.util.Arrays.fill(failures, 0);
     }

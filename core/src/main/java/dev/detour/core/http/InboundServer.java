@@ -100,7 +100,7 @@ public final class InboundServer {
         r.get("/healthz").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end("{\"status\":\"ok\"}"));
         r.get("/readyz").handler(this::ready);
-        new MetricsEndpoint(gateway.metrics(), gateway::targets, () -> guard.figures(inFlight.get()), accessLog).mount(r);
+        new MetricsEndpoint(gateway.metrics(), gateway::targets, () -> guard.figures(inFlight.get()), accessLog).withCluster(gateway::cluster).mount(r);
         new AdminRoutes(gateway, responder).mount(r);
         r.route().last().handler(rc -> responder.error(rc.response(), 404, "not_found_error", "not_found",
                 "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
@@ -353,6 +353,9 @@ public final class InboundServer {
         ArrayNode reasons = JsonNodeFactory.instance.arrayNode();
         if (draining) {
             reasons.add("shutting down");
+        }
+        if (gateway.cluster() != null && gateway.cluster().refusing()) {
+            reasons.add("Redis is unreachable and cluster.on_redis_down is closed");
         }
         for (RouteRuntime r : gateway.routes().values()) {
             boolean any = false;

@@ -57,6 +57,11 @@ public final class EventLog implements HealthEvents, EngineListener {
         add(base("failover").put("route", route.name()).put("from", from.id()).put("reason", reason));
     }
 
+    /** A change in the cluster (Redis lost or back, a breaker another instance opened). */
+    public void cluster(String change, String detail) {
+        add(base("cluster").put("change", change).put("detail", detail));
+    }
+
     private ObjectNode base(String type) {
         return JsonNodeFactory.instance.objectNode().put("time", clock.now().toString()).put("type", type);
     }

@@ -1,5 +1,6 @@
 package dev.detour.core.telemetry;
 
+import dev.detour.core.cluster.ClusterLink;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -21,6 +22,7 @@ public final class MetricsEndpoint implements Handler<RoutingContext> {
     private final Supplier<Collection<TargetRuntime>> targets;
     private final Supplier<ServerFigures> server;
     private final AccessLog accessLog;
+    private Supplier<ClusterLink> cluster;
 
     /**
      * @param targets the targets whose health to show, read at each scrape
@@ -32,6 +34,12 @@ public final class MetricsEndpoint implements Handler<RoutingContext> {
         this.targets = targets;
         this.server = server;
         this.accessLog = accessLog;
+    }
+
+    /** Adds {@code detour_cluster_redis_up} for the cluster link {@code cluster} gives (null: none). */
+    public MetricsEndpoint withCluster(Supplier<ClusterLink> cluster) {
+        this.cluster = cluster;
+        return this;
     }
 
     /** Adds {@code GET /metrics} to {@code router}. */
@@ -49,6 +57,11 @@ public final class MetricsEndpoint implements Handler<RoutingContext> {
         StringBuilder sb = new StringBuilder(metrics.render(targets.get()));
         render(sb, server.get());
         accessLog.render(sb);
+        if (cluster != null && cluster.get() != null) {
+            sb.append("# HELP detour_cluster_redis_up Whether the last exchange with the cluster's Redis succeeded.\n")
+                    .append("# TYPE detour_cluster_redis_up gauge\n")
+                    .append("detour_cluster_redis_up ").append(cluster.get().up() ? 1 : 0).append('\n');
+        }
         return sb.toString();
     }
 

@@ -100,6 +100,26 @@ class ConfigLoaderTest {
         assertTrue(problems("server: { busy_poll: fast }\n" + ROUTES).contains("server.busy_poll: 'fast' is not a duration"));
     }
 
+    @Test
+    void cluster_takes_a_redis_url_a_mode_and_what_to_do_when_redis_is_down() throws Exception {
+        assertFalse(load(ROUTES, Map.of()).cluster().enabled());
+        GatewayConfig.Cluster c = load("cluster: { redis: 'redis://127.0.0.1:6379/0', on_redis_down: closed, sync_interval: 250ms }\n"
+                + ROUTES, Map.of()).cluster();
+        assertTrue(c.enabled());
+        assertTrue(c.closedWhenDown());
+        assertEquals(Duration.ofMillis(250), c.syncInterval());
+        assertEquals("detour", c.namespace());
+        String p = problems("cluster: { redis: 'http://:s3cret@host:6379', on_redis_down: open, mode: ring, sync_interval: 1ms }\n"
+                + ROUTES);
+        assertTrue(p.contains("cluster.redis: must be a redis:// or rediss:// URL"), p);
+        assertFalse(p.contains("s3cret"), "a password in the URL is never shown: " + p);
+        assertTrue(p.contains("cluster.on_redis_down: must be local or closed"), p);
+        assertTrue(p.contains("cluster.mode: must be standalone, sentinel or cluster"), p);
+        assertTrue(p.contains("cluster.sync_interval: must be between 50ms and 60s"), p);
+        assertTrue(problems("cluster: { redis: 'redis://h:1', mode: sentinel }\n" + ROUTES)
+                .contains("cluster.mode: sentinel needs master_name"));
+    }
+
     static final String HEDGED = """
             providers:
               p: { type: openai, region: us-east-1 }

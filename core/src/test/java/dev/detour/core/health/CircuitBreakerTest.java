@@ -7,8 +7,10 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CircuitBreakerTest {
     final ManualClock clock = new ManualClock();
@@ -87,5 +89,33 @@ class CircuitBreakerTest {
         clock.advanceMillis(30_000);
         breaker.release(breaker.tryAcquire());
         assertEquals(CircuitBreaker.Grant.PROBE, breaker.tryAcquire());
+    }
+
+    @Test
+    void a_peer_opened_breaker_refuses_for_the_rest_of_the_peers_cooldown_and_is_not_republished() {
+        breaker.openByPeer(Duration.ofSeconds(12).toNanos());
+        assertEquals(CircuitState.OPEN, breaker.state());
+        assertNull(breaker.tryAcquire());
+        assertFalse(breaker.openedHere(), "a peer's breaker is not published again as this instance's");
+        assertEquals(12_000, breaker.openRemainingNanos() / 1_000_000);
+        clock.advanceMillis(12_000);
+        assertEquals(CircuitState.HALF_OPEN, breaker.state(), "then it probes on its own");
+        CircuitBreaker.Grant probe = breaker.tryAcquire();
+        assertEquals(CircuitBreaker.Grant.PROBE, probe);
+        breaker.onFailure(probe);
+        assertTrue(breaker.openedHere(), "its own probe failed: now it is this instance's to publish");
+        assertEquals(30_000, breaker.openRemainingNanos() / 1_000_000);
+    }
+
+    @Test
+    void a_peer_never_shortens_a_breaker_open_here() {
+        outcome(false);
+        outcome(false);
+        outcome(false);
+        outcome(false);
+        assertTrue(breaker.openedHere());
+        breaker.openByPeer(Duration.ofSeconds(5).toNanos());
+        assertEquals(30_000, breaker.openRemainingNanos() / 1_000_000);
+        assertTrue(breaker.openedHere());
     }
 }
