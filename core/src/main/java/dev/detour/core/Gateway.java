@@ -298,6 +298,12 @@ public final class Gateway {
                 }
             });
         }
+        if (p.proxy() != null && !p.proxy().equals(GatewayConfig.NO_PROXY)) {
+            String password = dev.detour.core.net.Egress.proxy(p.proxy(), "proxy").getPassword();
+            if (password != null) {
+                out.add(password);
+            }
+        }
     }
 
     private static boolean credential(String name) {

@@ -138,8 +138,26 @@ public final class TransportErrors {
      * The usual handshake failures in words an operator acts on (the JDK's own words follow for
      * the rest); never any certificate or key content, which exception messages do not carry.
      */
-    private static String tlsCause(Throwable t) {
-        String m = t.getMessage() == null ? "" : t.getMessage();
+    private static String tlsCause(Throwable failure) {
+        // Vert.x reports "Failed to create SSL connection" with the JDK's reason as a cause.
+        String first = null;
+        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null;
+             t = t.getCause(), depth++) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            String words = tlsWords(m);
+            if (words != null) {
+                return words;
+            }
+            if (first == null && !m.isEmpty()) {
+                first = m;
+            }
+        }
+        return first == null ? failure.getClass().getSimpleName() : first;
+    }
+
+    private static String tlsWords(String m) {
         if (m.contains("PKIX path building failed") || m.contains("unable to find valid certification path")) {
             return "the upstream's certificate is not signed by a trusted CA (unknown CA; a private CA goes in "
                     + "the provider's tls.ca)";
@@ -155,7 +173,7 @@ public final class TransportErrors {
             return "the upstream refused the gateway's client certificate, or wants one (the provider's tls.cert "
                     + "and tls.key): " + m;
         }
-        return m.isEmpty() ? t.getClass().getSimpleName() : m;
+        return null;
     }
 
     private static String describe(Throwable t) {

@@ -80,6 +80,11 @@ class TransportErrorsTest {
         assertEquals("TLS failure: the upstream's certificate is not signed by a trusted CA (unknown CA; a private CA "
                 + "goes in the provider's tls.ca)", TransportErrors.classify(new SSLHandshakeException(
                 "PKIX path building failed: unable to find valid certification path to requested target")).getMessage());
+        assertEquals("TLS failure: the upstream's certificate is not signed by a trusted CA (unknown CA; a private CA "
+                + "goes in the provider's tls.ca)", TransportErrors.classify(new SSLHandshakeException(
+                "Failed to create SSL connection").initCause(new SSLHandshakeException("PKIX path building failed: "
+                + "unable to find valid certification path to requested target"))).getMessage(),
+                "the reason is found under Vert.x's wrapper");
         assertEquals("TLS failure: the upstream's certificate does not name the host called (No subject alternative "
                 + "DNS name matching api.example found.)", TransportErrors.classify(new SSLHandshakeException(
                 "No subject alternative DNS name matching api.example found.")).getMessage());
