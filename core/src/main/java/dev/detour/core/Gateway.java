@@ -112,6 +112,18 @@ public final class Gateway implements Admission.Routes {
         this.direct = new DirectRoutes(MAX_DIRECT_TARGETS, metrics, targets.keySet());
     }
 
+    /** How the gateway reaches provider {@code p} (its TLS files read now). */
+    private static dev.detour.core.net.Egress egress(GatewayConfig.Provider p,
+                                                     dev.detour.core.net.Egress.Environment proxyEnv) {
+        try {
+            return dev.detour.core.net.Egress.of(p, proxyEnv);
+        } catch (dev.detour.core.net.Tls.FileProblem e) {
+            throw new IllegalArgumentException("providers." + p.name() + ".tls: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("providers." + p.name() + ": " + e.getMessage());
+        }
+    }
+
     /**
      * Builds the runtime with the engine's timers on Vert.x (real time). Throws
      * IllegalArgumentException when a plugin refuses its options.
@@ -132,13 +144,24 @@ public final class Gateway implements Admission.Routes {
      */
     public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
                                 RandomGenerator random) {
+        return build(config, plugins, vertx, clock, timers, random,
+                dev.detour.core.net.Egress.Environment.of(System::getenv));
+    }
+
+    /**
+     * Builds the runtime with the proxy variables of {@code proxyEnv} (the process's environment,
+     * read once at boot). Throws IllegalArgumentException when a plugin refuses its options, a
+     * provider's TLS file cannot be used or a proxy variable is not a proxy URL.
+     */
+    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
+                                RandomGenerator random, dev.detour.core.net.Egress.Environment proxyEnv) {
         EventLog events = new EventLog(vertx, clock, 500);
         Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
         for (GatewayConfig.Provider p : config.providers().values()) {
             ProviderAdapterFactory<Object> f = plugins.factory(Kind.PROVIDER, p.type());
             Object options = OptionsBinder.bind(p.options(), f.optionsType(), "providers." + p.name() + ".options");
             adapters.put(p.name(), f.create(options, new ProviderContext(p.name(), p.baseUrl(), p.apiKey(), p.region(),
-                    p.headers(), vertx, clock)));
+                    p.headers(), vertx, clock, egress(p, proxyEnv))));
         }
         Map<String, TargetRuntime> targets = new LinkedHashMap<>();
         Map<String, RouteRuntime> routes = new LinkedHashMap<>();
@@ -279,6 +302,12 @@ public final class Gateway implements Admission.Routes {
                     }
                 }
             });
+        }
+        if (p.proxy() != null && !p.proxy().equals(GatewayConfig.NO_PROXY)) {
+            String password = dev.detour.core.net.Egress.proxy(p.proxy(), "proxy").getPassword();
+            if (password != null) {
+                out.add(password);
+            }
         }
     }
 

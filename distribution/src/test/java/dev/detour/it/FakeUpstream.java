@@ -35,6 +35,7 @@ final class FakeUpstream implements AutoCloseable {
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     final List<String> authorizations = new CopyOnWriteArrayList<>();
     private HttpServer server;
+    private String scheme = "http";
 
     FakeUpstream(Vertx vertx, String name) {
         this.vertx = vertx;
@@ -164,11 +165,17 @@ final class FakeUpstream implements AutoCloseable {
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + port() + "/v1";
+        return scheme + "://127.0.0.1:" + port() + "/v1";
     }
 
     Future<FakeUpstream> start() {
-        server = vertx.createHttpServer();
+        return start(new io.vertx.core.http.HttpServerOptions());
+    }
+
+    /** Starts with these server options (TLS ones make it an https upstream). */
+    Future<FakeUpstream> start(io.vertx.core.http.HttpServerOptions options) {
+        scheme = options.isSsl() ? "https" : "http";
+        server = vertx.createHttpServer(options);
         return server.requestHandler(req -> req.body().onSuccess(buf -> {
             calls.incrementAndGet();
             authorizations.add(String.valueOf(req.getHeader("authorization")));

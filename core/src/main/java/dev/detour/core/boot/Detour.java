@@ -107,7 +107,8 @@ public final class Detour {
         Gateway gateway;
         try {
             gateway = Gateway.build(config, plugins, vertx, o.clock(),
-                    o.timers() != null ? o.timers() : Timers.of(vertx), o.random());
+                    o.timers() != null ? o.timers() : Timers.of(vertx), o.random(),
+                    dev.detour.core.net.Egress.Environment.of(o.env()));
         } catch (RuntimeException e) {
             plugins.close();
             if (owns) {
@@ -166,6 +167,14 @@ public final class Detour {
 
     public PluginHost plugins() {
         return plugins;
+    }
+
+    /**
+     * Re-reads {@code server.tls}'s files and serves new connections with them: what a config
+     * reload calls with the new config's {@code server().tls()} (see {@link InboundServer#reloadTls}).
+     */
+    public Future<Void> reloadTls(GatewayConfig.ServerTls tls) {
+        return server.reloadTls(tls);
     }
 
     /** What the in-process services said when they started. */

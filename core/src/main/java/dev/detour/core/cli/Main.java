@@ -205,7 +205,8 @@ public final class Main {
         }
         d.services().forEach(s -> out.println(s));
         GatewayConfig.Server s = d.gateway().config().server();
-        out.println("detour " + version() + " listening on http://" + s.host() + ":" + d.port() + " ("
+        String scheme = s.tls() == null ? "http" : "https";
+        out.println("detour " + version() + " listening on " + scheme + "://" + s.host() + ":" + d.port() + " ("
                 + d.gateway().routes().size() + " routes, config " + file + ", "
                 + (d.gateway().vertx().isNativeTransportEnabled() ? "native" : "NIO") + " transport)");
         CountDownLatch stopped = new CountDownLatch(1);

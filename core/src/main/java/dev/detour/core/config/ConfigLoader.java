@@ -225,7 +225,8 @@ public final class ConfigLoader {
             }
         });
 
-        Server server = server(root.get("server"));
+        Path base = doc.file().toAbsolutePath().getParent();
+        Server server = server(root.get("server"), base);
         Node plugins = root.get("plugins");
         plugins.expectMap(Set.of("dir"));
 
@@ -237,7 +238,7 @@ public final class ConfigLoader {
             provNode.problem("is required: define at least one provider");
         }
         provNode.entries().forEach((name, n) -> {
-            Provider p = provider(name, n, providerTypes, ext.source());
+            Provider p = provider(name, n, providerTypes, ext.source(), base);
             if (p != null) {
                 providers.put(name, p);
             }
@@ -305,10 +306,10 @@ public final class ConfigLoader {
         }
     }
 
-    private static Server server(Node n) {
+    private static Server server(Node n, Path base) {
         n.expectMap(Set.of("host", "port", "max_body_size", "admin_token", "shutdown_grace",
                 "allow_unauthenticated", "region", "busy_poll", "max_connections", "header_timeout", "idle_timeout",
-                "body_timeout"));
+                "body_timeout", "tls"));
         GatewayConfig.Connections d = GatewayConfig.Connections.DEFAULTS;
         GatewayConfig.Connections connections = new GatewayConfig.Connections(
                 n.get("max_connections").integer(d.max(), 1, 1_000_000),
@@ -318,7 +319,7 @@ public final class ConfigLoader {
                 n.get("max_body_size").size(10L * 1024 * 1024), n.get("admin_token").text(""),
                 n.get("shutdown_grace").duration(Duration.ofSeconds(30)),
                 n.get("allow_unauthenticated").bool(false), n.get("region").text(""),
-                busyPoll(n.get("busy_poll")), connections);
+                busyPoll(n.get("busy_poll")), connections, serverTls(n.get("tls"), base));
     }
 
     private static Duration positive(Node n, Duration fallback) {
@@ -346,9 +347,9 @@ public final class ConfigLoader {
         return d == null ? Server.DEFAULT_BUSY_POLL : d;
     }
 
-    private static Provider provider(String name, Node n, Map<String, Class<?>> types, String source) {
+    private static Provider provider(String name, Node n, Map<String, Class<?>> types, String source, Path base) {
         if (!n.expectMap(Set.of("type", "base_url", "api_key", "region", "category", "headers", "timeouts",
-                "limits", "options", "labels"))) {
+                "limits", "options", "labels", "tls", "proxy"))) {
             if (!n.present()) {
                 n.problem("must be a map with at least 'type'");
             }
@@ -390,8 +391,107 @@ public final class ConfigLoader {
         Map<String, String> headers = n.get("headers").stringMap();
         Timeouts timeouts = timeouts(n.get("timeouts"));
         String apiKey = emptyToNull(n.get("api_key").text(null));
+        GatewayConfig.ProviderTls tls = providerTls(n.get("tls"), base, baseUrl);
+        String proxy = proxy(n.get("proxy"));
         return type == null ? null : new Provider(name, type, emptyToNull(baseUrl), apiKey, region, category, headers,
-                timeouts, concurrency, n.get("options").raw(), labels);
+                timeouts, concurrency, n.get("options").raw(), labels, tls, proxy);
+    }
+
+    // --- transport security: server.tls, providers.*.tls, providers.*.proxy (see dev.detour.core.net) ---
+
+    /** {@code server.tls: {cert, key, client_ca, client_auth}}, its files loaded to check them; null when absent. */
+    private static GatewayConfig.ServerTls serverTls(Node n, Path base) {
+        if (!n.expectMap(Set.of("cert", "key", "client_ca", "client_auth"))) {
+            return null;
+        }
+        Path cert = tlsFile(n.get("cert"), base, true);
+        Path key = tlsFile(n.get("key"), base, true);
+        Path clientCa = tlsFile(n.get("client_ca"), base, false);
+        Node auth = n.get("client_auth");
+        String mode = auth.text("required");
+        if (!Set.of("required", "requested").contains(mode)) {
+            auth.problem("must be required (a client without a valid certificate is refused) or requested (was '"
+                    + mode + "')");
+        } else if (auth.present() && clientCa == null && !n.get("client_ca").present()) {
+            auth.problem("needs client_ca: the CA client certificates must chain to");
+        }
+        if (cert != null && key != null) {
+            identity(n, cert, key);
+        }
+        if (clientCa != null) {
+            trust(n.get("client_ca"), clientCa);
+        }
+        return cert == null || key == null ? null
+                : new GatewayConfig.ServerTls(cert, key, clientCa, !mode.equals("requested"));
+    }
+
+    /** {@code providers.*.tls: {ca, cert, key}}, its files loaded to check them; null when absent. */
+    private static GatewayConfig.ProviderTls providerTls(Node n, Path base, String baseUrl) {
+        if (!n.expectMap(Set.of("ca", "cert", "key"))) {
+            return null;
+        }
+        if (baseUrl != null && baseUrl.regionMatches(true, 0, "http:", 0, 5)) {
+            n.problem("has no use with an http:// base_url (TLS applies to https:// only)");
+        }
+        Path ca = tlsFile(n.get("ca"), base, false);
+        Path cert = tlsFile(n.get("cert"), base, false);
+        Path key = tlsFile(n.get("key"), base, false);
+        if (n.get("cert").present() != n.get("key").present()) {
+            boolean noCert = !n.get("cert").present();
+            n.get(noCert ? "cert" : "key").problem("is required with " + (noCert ? "key" : "cert")
+                    + ": a client certificate goes with its private key");
+        }
+        if (ca != null) {
+            trust(n.get("ca"), ca);
+        }
+        if (cert != null && key != null) {
+            identity(n, cert, key);
+        }
+        return new GatewayConfig.ProviderTls(ca, cert, key);
+    }
+
+    /** A TLS file path, resolved against the config's folder; null (reported when required) when absent. */
+    private static Path tlsFile(Node n, Path base, boolean required) {
+        String f = required ? n.requiredText() : n.text(null);
+        if (f == null || f.isEmpty()) {
+            return null;
+        }
+        Path p = Path.of(f);
+        return p.isAbsolute() ? p : base.resolve(p).normalize();
+    }
+
+    private static void identity(Node block, Path cert, Path key) {
+        try {
+            dev.detour.core.net.Tls.identity(cert, key);
+        } catch (dev.detour.core.net.Tls.FileProblem e) {
+            block.get(e.file().equals(key) ? "key" : "cert").problem(e.getMessage());
+        }
+    }
+
+    private static void trust(Node n, Path ca) {
+        try {
+            dev.detour.core.net.Tls.trust(ca);
+        } catch (dev.detour.core.net.Tls.FileProblem e) {
+            n.problem(e.getMessage());
+        }
+    }
+
+    /** {@code providers.*.proxy}: {@code none}, or an http proxy URL (checked, never echoed: it may hold a password). */
+    private static String proxy(Node n) {
+        String v = n.text(null);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (v.equals(GatewayConfig.NO_PROXY)) {
+            return v;
+        }
+        try {
+            dev.detour.core.net.Egress.proxy(v, "proxy");
+        } catch (IllegalArgumentException e) {
+            n.problem(e.getMessage().substring("proxy: ".length()));
+            return null;
+        }
+        return v;
     }
 
     private static String emptyToNull(String s) {

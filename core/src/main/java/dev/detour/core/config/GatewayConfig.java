@@ -26,12 +26,20 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      *                    gateway's sockets
      */
     public record Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
-                         boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections) {
+                         boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections,
+                         ServerTls tls) {
         /** A server with the default busy poll and connection limits. */
         public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
                       boolean allowUnauthenticated, String region) {
             this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, DEFAULT_BUSY_POLL,
-                    Connections.DEFAULTS);
+                    Connections.DEFAULTS, null);
+        }
+
+        /** A server in clear text. */
+        public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
+                      boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections) {
+            this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
+                    connections, null);
         }
 
         public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
@@ -39,9 +47,40 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         /** The same server on another port. */
         public Server withPort(int p) {
             return new Server(host, p, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
-                    connections);
+                    connections, tls);
         }
     }
+
+    /**
+     * {@code server.tls}: the server speaks HTTPS only. Paths are absolute (resolved against the
+     * config file's folder); the files are read when the server starts and again on every reload.
+     *
+     * @param cert               PEM certificate chain, the server's own certificate first
+     * @param key                PEM private key of that certificate
+     * @param clientCa           PEM CA certificates client certificates must chain to, or null for
+     *                           no client-certificate authentication
+     * @param clientAuthRequired with {@code clientCa}: a client without a valid certificate is
+     *                           refused in the handshake ({@code client_auth: required}, the
+     *                           default) rather than only asked for one ({@code requested})
+     */
+    public record ServerTls(Path cert, Path key, Path clientCa, boolean clientAuthRequired) {
+    }
+
+    /**
+     * {@code providers.*.tls}: how the gateway's connections to one provider are secured. Paths
+     * are absolute; null fields are not set.
+     *
+     * @param ca   PEM CA certificates the provider's certificate must chain to, trusted instead of
+     *             the JVM's default CAs (a self-hosted model's internal CA, or a TLS-inspecting
+     *             egress proxy's)
+     * @param cert PEM client certificate chain presented when the provider asks (mTLS)
+     * @param key  PEM private key of {@code cert}
+     */
+    public record ProviderTls(Path ca, Path cert, Path key) {
+    }
+
+    /** {@code proxy: none}: the provider is always called directly, whatever the environment says. */
+    public static final String NO_PROXY = "none";
 
     /**
      * How long a client may hold a connection without using it, and how many it may hold.
@@ -57,10 +96,28 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                 Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
-    /** One entry of {@code providers:}. */
+    /**
+     * One entry of {@code providers:}.
+     *
+     * @param tls   its {@code tls:} block, or null
+     * @param proxy its {@code proxy:} URL, {@link #NO_PROXY}, or null for the environment's proxy variables
+     */
     public record Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
                            Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
-                           Map<String, String> labels) {
+                           Map<String, String> labels, ProviderTls tls, String proxy) {
+        /** A provider reached directly, or through the environment's proxy, with the JVM's trusted CAs. */
+        public Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
+                        Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
+                        Map<String, String> labels) {
+            this(name, type, baseUrl, apiKey, region, category, headers, timeouts, concurrency, options, labels, null,
+                    null);
+        }
+
+        /** Hides the proxy's URL, which may carry a password. */
+        @Override
+        public String toString() {
+            return "Provider[" + name + ", type=" + type + ", base_url=" + baseUrl + "]";
+        }
     }
 
     /** Connect / first-token / idle / total timeouts; null fields inherit. */

@@ -11,6 +11,7 @@ import dev.detour.core.config.Units;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.net.StrictFraming;
+import dev.detour.core.net.Tls;
 import dev.detour.core.telemetry.AccessLog;
 import dev.detour.core.telemetry.MetricsEndpoint;
 import io.vertx.core.Future;
@@ -25,6 +26,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -108,13 +110,25 @@ public final class InboundServer {
         return r;
     }
 
-    /** Starts listening; completes with the bound port. */
+    /** Starts listening (HTTPS with {@code server.tls}); completes with the bound port. */
     public Future<Integer> listen() {
         GatewayConfig.Server cfg = gateway.config().server();
+        return cfg.tls() == null ? listen(cfg, null) : vertx.executeBlocking(() -> Tls.serverOptions(cfg.tls()), false)
+                .compose(ssl -> listen(cfg, ssl));
+    }
+
+    private Future<Integer> listen(GatewayConfig.Server cfg, ServerSSLOptions ssl) {
         // HTTP/1.1 only in clear text: no h2c upgrade (a second protocol to defend — rapid reset,
         // smuggling through the upgrade — for clients that all speak HTTP/1.1 to an API gateway).
         HttpServerOptions options = new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port())
                 .setCompressionSupported(false).setTcpNoDelay(true).setHttp2ClearTextEnabled(false);
+        if (ssl != null) {
+            // No ALPN, so HTTP/1.1 over TLS too; a handshake gets no longer than a request head.
+            options.setSsl(true).setKeyCertOptions(ssl.getKeyCertOptions()).setTrustOptions(ssl.getTrustOptions())
+                    .setClientAuth(ssl.getClientAuth())
+                    .setSslHandshakeTimeout(cfg.connections().headerTimeout().toMillis())
+                    .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+        }
         server = vertx.createHttpServer(options);
         guard = new ConnectionGuard(vertx, gateway.clock(), cfg.connections());
         server.connectionHandler(conn -> {
@@ -122,6 +136,31 @@ public final class InboundServer {
             guard.accept(conn);
         });
         return server.requestHandler(this::serve).listen().map(HttpServer::actualPort);
+    }
+
+    /**
+     * Re-reads {@code tls}'s files and serves new connections with them (a renewed certificate, a
+     * changed client CA): what a config reload calls, even when the config's paths did not change,
+     * since a rotated certificate keeps its file name. Connections already open keep their session.
+     * The files are read off the event loop.
+     *
+     * @return completes when new handshakes use the files; fails, leaving the running material in
+     *         place, when a file cannot be used (the message names it) or when {@code tls} would
+     *         switch HTTPS on or off, which needs a restart (the port's protocol cannot change under
+     *         its clients)
+     */
+    public Future<Void> reloadTls(GatewayConfig.ServerTls tls) {
+        boolean https = gateway.config().server().tls() != null;
+        if (server == null || (tls != null) != https) {
+            return Future.failedFuture(new IllegalStateException("server.tls: turning HTTPS " + (https ? "off" : "on")
+                    + " needs a restart"));
+        }
+        if (tls == null) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> Tls.serverOptions(tls), false)
+                .recover(e -> Future.failedFuture(new IllegalArgumentException("server.tls: " + e.getMessage(), e)))
+                .compose(ssl -> server.updateSSLOptions(ssl, true)).mapEmpty();
     }
 
     /**

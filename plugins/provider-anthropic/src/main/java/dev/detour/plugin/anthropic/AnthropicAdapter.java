@@ -66,7 +66,7 @@ final class AnthropicAdapter implements ProviderAdapter {
         this.clock = context.clock() == null ? Clock.SYSTEM : context.clock();
         this.endpoint = context.baseUrlOr(DEFAULT_BASE_URL) + "/v1/messages";
         // The default pool of 5 connections would queue a busy gateway; core's limits bound concurrency.
-        this.client = context.vertx().createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        this.client = context.vertx().createHttpClient(context.clientOptions(new HttpClientOptions().setKeepAlive(true)),
                 new PoolOptions().setHttp1MaxSize(128));
     }
 

@@ -61,7 +61,7 @@ final class BedrockAdapter implements ProviderAdapter {
         this.signer = new BedrockSigner(BedrockCredentials.resolve(options, env), region);
         this.extraHeaders = ctx.headers();
         this.clock = ctx.clock() == null ? Clock.SYSTEM : ctx.clock();
-        this.client = ctx.vertx().createHttpClient(endpoint.clientOptions("detour-bedrock-" + ctx.name()),
+        this.client = ctx.vertx().createHttpClient(ctx.clientOptions(endpoint.clientOptions("detour-bedrock-" + ctx.name())),
                 new PoolOptions().setHttp1MaxSize(options.maxConnections()));
     }
 

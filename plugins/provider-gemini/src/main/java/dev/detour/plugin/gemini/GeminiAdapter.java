@@ -57,9 +57,9 @@ final class GeminiAdapter implements ProviderAdapter {
         if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
             throw new IllegalArgumentException("base_url: expected an http(s) URL, got '" + baseUrl + "'");
         }
-        this.client = ctx.vertx().createHttpClient(new HttpClientOptions()
+        this.client = ctx.vertx().createHttpClient(ctx.clientOptions(new HttpClientOptions()
                 .setKeepAlive(true)
-                .setDecompressionSupported(true));
+                .setDecompressionSupported(true)));
     }
 
     @Override

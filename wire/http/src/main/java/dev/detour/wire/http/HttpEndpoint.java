@@ -13,7 +13,8 @@ import java.util.Locale;
  *
  * <pre>{@code
  * HttpEndpoint endpoint = HttpEndpoint.parse(ctx.baseUrlOr("https://api.example.com/v1"));
- * HttpClient client = ctx.vertx().createHttpClient(endpoint.clientOptions("detour-example-" + ctx.name()),
+ * HttpClient client = ctx.vertx().createHttpClient(
+ *         ctx.clientOptions(endpoint.clientOptions("detour-example-" + ctx.name())),
  *         new PoolOptions().setHttp1MaxSize(64));
  * RequestOptions post = HttpExchange.post(endpoint, endpoint.uri("/chat/completions"), call);
  * }</pre>
@@ -94,7 +95,8 @@ public record HttpEndpoint(String host, int port, boolean ssl, String pathPrefix
      * HTTP client options for this endpoint: HTTP/1.1 with keep-alive and no pipelining (one
      * in-flight call per connection, so a cancelled call can reset its connection without hurting
      * another), TCP_NODELAY for streamed tokens, TLS for https with SNI unless the host is an IP
-     * literal (cloud front doors route by SNI).
+     * literal (cloud front doors route by SNI). Pass them through
+     * {@code ProviderContext.clientOptions} for the operator's CA, client certificate and proxy.
      *
      * @param name the client's name in Vert.x metrics, e.g. {@code detour-openai-<provider>}
      */

@@ -116,7 +116,7 @@ public final class TransportErrors {
             return new ProviderException(ErrorKind.CONNECTION, 0, "request reset");
         }
         if (t instanceof SSLException) {
-            return new ProviderException(ErrorKind.CONNECTION, 0, "TLS failure" + describe(t));
+            return new ProviderException(ErrorKind.CONNECTION, 0, "TLS failure: " + tlsCause(t));
         }
         if (t instanceof IOException) {
             return new ProviderException(ErrorKind.CONNECTION, 0,
@@ -130,6 +130,48 @@ public final class TransportErrors {
                 || m.contains("broken pipe")) {
             return new ProviderException(ErrorKind.CONNECTION, 0,
                     "connection failed: " + t.getClass().getSimpleName() + describe(t));
+        }
+        return null;
+    }
+
+    /**
+     * The usual handshake failures in words an operator acts on (the JDK's own words follow for
+     * the rest); never any certificate or key content, which exception messages do not carry.
+     */
+    private static String tlsCause(Throwable failure) {
+        // Vert.x reports "Failed to create SSL connection" with the JDK's reason as a cause.
+        String first = null;
+        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null;
+             t = t.getCause(), depth++) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            String words = tlsWords(m);
+            if (words != null) {
+                return words;
+            }
+            if (first == null && !m.isEmpty()) {
+                first = m;
+            }
+        }
+        return first == null ? failure.getClass().getSimpleName() : first;
+    }
+
+    private static String tlsWords(String m) {
+        if (m.contains("PKIX path building failed") || m.contains("unable to find valid certification path")) {
+            return "the upstream's certificate is not signed by a trusted CA (unknown CA; a private CA goes in "
+                    + "the provider's tls.ca)";
+        }
+        if (m.contains("No subject alternative") || m.contains("No name matching")) {
+            return "the upstream's certificate does not name the host called (" + m + ")";
+        }
+        if (m.contains("validity check failed") || m.contains("NotAfter") || m.contains("expired")) {
+            return "the upstream's certificate has expired or is not valid yet";
+        }
+        if (m.contains("certificate_required") || m.contains("bad_certificate") || m.contains("unknown_ca")
+                || m.contains("certificate_unknown")) {
+            return "the upstream refused the gateway's client certificate, or wants one (the provider's tls.cert "
+                    + "and tls.key): " + m;
         }
         return null;
     }

@@ -76,6 +76,25 @@ class TransportErrorsTest {
     }
 
     @Test
+    void names_the_usual_tls_failures_in_words() {
+        assertEquals("TLS failure: the upstream's certificate is not signed by a trusted CA (unknown CA; a private CA "
+                + "goes in the provider's tls.ca)", TransportErrors.classify(new SSLHandshakeException(
+                "PKIX path building failed: unable to find valid certification path to requested target")).getMessage());
+        assertEquals("TLS failure: the upstream's certificate is not signed by a trusted CA (unknown CA; a private CA "
+                + "goes in the provider's tls.ca)", TransportErrors.classify(new SSLHandshakeException(
+                "Failed to create SSL connection").initCause(new SSLHandshakeException("PKIX path building failed: "
+                + "unable to find valid certification path to requested target"))).getMessage(),
+                "the reason is found under Vert.x's wrapper");
+        assertEquals("TLS failure: the upstream's certificate does not name the host called (No subject alternative "
+                + "DNS name matching api.example found.)", TransportErrors.classify(new SSLHandshakeException(
+                "No subject alternative DNS name matching api.example found.")).getMessage());
+        assertEquals("TLS failure: the upstream refused the gateway's client certificate, or wants one (the "
+                + "provider's tls.cert and tls.key): Received fatal alert: certificate_required",
+                TransportErrors.classify(new javax.net.ssl.SSLException("Received fatal alert: certificate_required"))
+                        .getMessage());
+    }
+
+    @Test
     void classifies_an_exception_saying_the_connection_broke_as_connection() {
         assertEquals(ErrorKind.CONNECTION, kind(new IllegalStateException("Broken pipe")));
         assertEquals(ErrorKind.CONNECTION, kind(new RuntimeException("connection refused by proxy")));

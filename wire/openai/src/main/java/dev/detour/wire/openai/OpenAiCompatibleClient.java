@@ -98,7 +98,7 @@ public final class OpenAiCompatibleClient {
         this.httpErrors = Objects.requireNonNull(b.httpErrors, "errors");
         this.inBandErrors = Objects.requireNonNull(b.inBandErrors, "errors");
         this.chunkCheck = b.chunkCheck;
-        this.client = b.ctx.vertx().createHttpClient(endpoint.clientOptions(b.clientName),
+        this.client = b.ctx.vertx().createHttpClient(b.ctx.clientOptions(endpoint.clientOptions(b.clientName)),
                 new PoolOptions().setHttp1MaxSize(b.maxConnections));
     }
 
