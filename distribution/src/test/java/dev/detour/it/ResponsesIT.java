@@ -12,7 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +22,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static dev.detour.it.Harness.await;
 import static dev.detour.it.Harness.post;
@@ -42,7 +47,7 @@ class ResponsesIT {
     /** The SDK version the test drives: a 6.x, the newest line that runs on Node 20. */
     static final String SDK = "openai@6.30.1";
     static final Path SDK_DIR = Path.of("target", "openai-sdk").toAbsolutePath();
-    static final List<String> SIM_NAMES = List.of("soai", "sant", "sbak", "sgem");
+    static final List<String> SIM_NAMES = List.of("soai", "sant", "sbak", "sgem", "sdirect");
 
     static Vertx vertx;
     static Sim sim;
@@ -75,14 +80,24 @@ class ResponsesIT {
                   to-anthropic: { targets: [ { provider: sant, model: claude-sonnet-4-5 } ], detectors: [] }
                   to-gemini:    { targets: [ { provider: sgem, model: gemini-2.5-flash } ], detectors: [] }
                   failover:     { targets: [ { provider: soai, model: gpt-4o }, { provider: sbak, model: gpt-4o-mini } ], detectors: [] }
+                  cached:
+                    targets: [ { provider: sbak, model: gpt-4o } ]
+                    detectors: []
+                    cache: { type: memory, ttl: 60s }
+                  guarded:
+                    targets: [ { provider: fake, model: gpt-4o } ]
+                    detectors: []
+                    guardrails:
+                      - { type: pii, action: redact, restore: true }
                 keys:
-                  - { name: app, key: "%s", routes: [to-openai, sim-openai, to-anthropic, to-gemini, failover] }
+                  - { name: app, key: "%s", routes: [to-openai, sim-openai, to-anthropic, to-gemini, failover, cached, guarded] }
                 """.formatted(sim.port, fake.baseUrl(), sim.openAi("soai"), sim.base("sant"), sim.openAi("sbak"),
                 sim.base("sgem"), KEY));
     }
 
     @AfterAll
     static void stop() {
+        stopNode();
         if (gw != null) {
             await(gw.stop());
         }
@@ -122,58 +137,61 @@ class ResponsesIT {
     }
 
     /**
-     * The script: runs each call of the spec read from stdin in order with the SDK and prints one
-     * JSON result per call (the SDK's own object, headers, events, or the error the SDK raised).
+     * The script: for each spec line read from stdin, runs its calls in order with the SDK and
+     * prints one line, a JSON array with one result per call (the SDK's own object, headers, events,
+     * or the error the SDK raised). One Node process serves the whole class: its start and the SDK's
+     * import cost more than the calls.
      * {@code roundtrip} is the function-calling loop of OpenAI's guide: the model's output items go
      * back as input, followed by a {@code function_call_output} for each call.
      */
     static final String SCRIPT = """
             import OpenAI from 'openai';
-            let raw = '';
-            for await (const chunk of process.stdin) raw += chunk;
-            const spec = JSON.parse(raw);
-            const client = new OpenAI({ baseURL: spec.baseURL, apiKey: spec.apiKey, maxRetries: 0, timeout: 30000 });
+            import readline from 'node:readline';
             const headers = (h) => ({ target: h.get('x-detour-target'), attempts: h.get('x-detour-attempts'),
                                       failover: h.get('x-detour-failover'), route: h.get('x-detour-route') });
-            const results = [];
-            for (const call of spec.calls) {
-              const cl = call.baseURL ? new OpenAI({ baseURL: call.baseURL, apiKey: spec.apiKey, maxRetries: 0 }) : client;
-              try {
-                if (call.mode === 'stream') {
-                  const { data: stream, response } = await cl.responses.create({ ...call.params, stream: true }).withResponse();
-                  const events = [];
-                  for await (const ev of stream) events.push(ev);
-                  results.push({ headers: headers(response.headers), events });
-                } else if (call.mode === 'helper') {
-                  const stream = cl.responses.stream(call.params);
-                  const deltas = [];
-                  stream.on('response.output_text.delta', (e) => deltas.push(e.delta));
-                  const final = await stream.finalResponse();
-                  // The helper's final (parsed) response has no output_text convenience: join the parts.
-                  const text = final.output.flatMap((o) => (o.type === 'message' ? o.content : []))
-                    .filter((c) => c.type === 'output_text').map((c) => c.text).join('');
-                  results.push({ response: final, output_text: text, text: deltas.join('') });
-                } else if (call.mode === 'roundtrip') {
-                  const input = [...call.params.input];
-                  const first = await cl.responses.create({ ...call.params, input });
-                  input.push(...first.output);
-                  for (const item of first.output) {
-                    if (item.type === 'function_call') {
-                      input.push({ type: 'function_call_output', call_id: item.call_id, output: call.toolOutput });
+            for await (const line of readline.createInterface({ input: process.stdin })) {
+              const spec = JSON.parse(line);
+              const client = new OpenAI({ baseURL: spec.baseURL, apiKey: spec.apiKey, maxRetries: 0, timeout: 30000 });
+              const results = [];
+              for (const call of spec.calls) {
+                const cl = call.baseURL ? new OpenAI({ baseURL: call.baseURL, apiKey: spec.apiKey, maxRetries: 0 }) : client;
+                try {
+                  if (call.mode === 'stream') {
+                    const { data: stream, response } = await cl.responses.create({ ...call.params, stream: true }).withResponse();
+                    const events = [];
+                    for await (const ev of stream) events.push(ev);
+                    results.push({ headers: headers(response.headers), events });
+                  } else if (call.mode === 'helper') {
+                    const stream = cl.responses.stream(call.params);
+                    const deltas = [];
+                    stream.on('response.output_text.delta', (e) => deltas.push(e.delta));
+                    const final = await stream.finalResponse();
+                    // The helper's final (parsed) response has no output_text convenience: join the parts.
+                    const text = final.output.flatMap((o) => (o.type === 'message' ? o.content : []))
+                      .filter((c) => c.type === 'output_text').map((c) => c.text).join('');
+                    results.push({ response: final, output_text: text, text: deltas.join('') });
+                  } else if (call.mode === 'roundtrip') {
+                    const input = [...call.params.input];
+                    const first = await cl.responses.create({ ...call.params, input });
+                    input.push(...first.output);
+                    for (const item of first.output) {
+                      if (item.type === 'function_call') {
+                        input.push({ type: 'function_call_output', call_id: item.call_id, output: call.toolOutput });
+                      }
                     }
+                    const second = await cl.responses.create({ ...call.params, input });
+                    results.push({ first, second, output_text: second.output_text });
+                  } else {
+                    const { data, response } = await cl.responses.create(call.params).withResponse();
+                    results.push({ headers: headers(response.headers), response: data, output_text: data.output_text });
                   }
-                  const second = await cl.responses.create({ ...call.params, input });
-                  results.push({ first, second, output_text: second.output_text });
-                } else {
-                  const { data, response } = await cl.responses.create(call.params).withResponse();
-                  results.push({ headers: headers(response.headers), response: data, output_text: data.output_text });
+                } catch (e) {
+                  results.push({ error: { name: e.constructor.name, status: e.status ?? null, message: e.message,
+                                          code: e.code ?? null, type: e.type ?? null, param: e.param ?? null } });
                 }
-              } catch (e) {
-                results.push({ error: { name: e.constructor.name, status: e.status ?? null, message: e.message,
-                                        code: e.code ?? null, type: e.type ?? null, param: e.param ?? null } });
               }
+              process.stdout.write(JSON.stringify(results) + '\\n');
             }
-            console.log(JSON.stringify(results));
             """;
 
     /** One call for the script: a mode ({@code create}, {@code stream}, {@code helper}, {@code roundtrip}) and its params. */
@@ -183,12 +201,19 @@ class ResponsesIT {
         return c;
     }
 
-    /** Runs the calls in order through one Node process; one result per call. */
-    static List<JsonNode> sdk(ObjectNode... calls) {
+    /** The Node process running {@link #SCRIPT}, started on first use. */
+    static Process node;
+    static BufferedReader nodeOut;
+
+    /** Runs the calls in order through the Node process; one result per call. */
+    static synchronized List<JsonNode> sdk(ObjectNode... calls) {
         try {
-            Path script = SDK_DIR.resolve("responses.mjs");
-            if (!Files.exists(script) || !Files.readString(script).equals(SCRIPT)) {
+            if (node == null) {
+                Path script = SDK_DIR.resolve("responses.mjs");
                 Files.writeString(script, SCRIPT);
+                node = new ProcessBuilder("node", script.toString()).directory(SDK_DIR.toFile())
+                        .redirectError(ProcessBuilder.Redirect.appendTo(SDK_DIR.resolve("node.err").toFile())).start();
+                nodeOut = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
             }
             ObjectNode spec = WireJson.MAPPER.createObjectNode().put("baseURL", "http://127.0.0.1:" + gw.port() + "/v1")
                     .put("apiKey", KEY);
@@ -196,27 +221,50 @@ class ResponsesIT {
             for (ObjectNode c : calls) {
                 list.add(c);
             }
-            Path err = Files.createTempFile(SDK_DIR, "node", ".err");
-            Process p = new ProcessBuilder("node", script.toString()).directory(SDK_DIR.toFile())
-                    .redirectError(err.toFile()).start();
-            p.getOutputStream().write(WireJson.MAPPER.writeValueAsBytes(spec));
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new AssertionError("node failed: " + Files.readString(err) + "\n" + new String(out, StandardCharsets.UTF_8));
+            node.getOutputStream().write(WireJson.MAPPER.writeValueAsBytes(spec));
+            node.getOutputStream().write('\n');
+            node.getOutputStream().flush();
+            // Bounded: the SDK's own timeout is 30 s a call; a script that hangs must fail the test, not the build.
+            String line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return nodeOut.readLine();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).get(60L * calls.length + 30, TimeUnit.SECONDS);
+            if (line == null) {
+                throw new AssertionError("node exited: " + Files.readString(SDK_DIR.resolve("node.err")));
             }
-            Files.deleteIfExists(err);
-            JsonNode results = WireJson.MAPPER.readTree(out);
-            List<JsonNode> list2 = new ArrayList<>();
-            results.forEach(list2::add);
-            assertEquals(calls.length, list2.size(), results.toString());
-            return list2;
+            List<JsonNode> results = new ArrayList<>();
+            WireJson.MAPPER.readTree(line).forEach(results::add);
+            assertEquals(calls.length, results.size(), line);
+            return results;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        } catch (ExecutionException | TimeoutException e) {
+            stopNode();
+            throw new AssertionError("the SDK script did not answer", e);
+        }
+    }
+
+    /** Ends the Node process this class started (by its handle: no other process is touched). */
+    static synchronized void stopNode() {
+        if (node != null) {
+            try {
+                node.getOutputStream().close();
+                if (!node.waitFor(5, TimeUnit.SECONDS)) {
+                    node.destroyForcibly();
+                }
+            } catch (IOException e) {
+                node.destroyForcibly();
+            } catch (InterruptedException e) {
+                node.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            node = null;
         }
     }
 
@@ -424,6 +472,50 @@ class ResponsesIT {
         assertEquals("tools[0].type", r.json().at("/error/param").asText(), r.body());
         assertTrue(r.json().at("/error/message").asText().contains("web_search"), r.body());
         assertEquals(0, sim.calls("soai"));
+    }
+
+    // ------------------------------------------------------------------ cache, guardrails
+
+    static final Map<String, String> AUTH = Map.of("authorization", "Bearer " + KEY);
+
+    @Test
+    void the_route_cache_answers_responses_and_shares_answers_with_chat_completions() {
+        Reply chat = post(vertx, gw.port(), "/v1/chat/completions",
+                "{\"model\":\"cached\",\"messages\":[{\"role\":\"user\",\"content\":\"Cache me\"}]}", AUTH);
+        assertEquals(200, chat.status(), chat.body());
+        assertEquals("miss", chat.header("x-detour-cache"));
+        String text = chat.json().at("/choices/0/message/content").asText();
+
+        Reply whole = post(vertx, gw.port(), "/v1/responses", "{\"model\":\"cached\",\"input\":\"Cache me\"}", AUTH);
+        assertEquals(200, whole.status(), whole.body());
+        assertEquals("hit", whole.header("x-detour-cache"), "the canonical answer serves every API");
+        assertEquals("0", whole.header("x-detour-attempts"));
+        assertEquals("response", whole.json().path("object").asText(), whole.body());
+        assertEquals(text, whole.json().at("/output/0/content/0/text").asText());
+
+        Reply streamed = post(vertx, gw.port(), "/v1/responses",
+                "{\"model\":\"cached\",\"input\":\"Cache me\",\"stream\":true}", AUTH);
+        assertEquals(200, streamed.status(), streamed.body());
+        assertEquals("hit", streamed.header("x-detour-cache"));
+        List<Sse.Event> events = Sse.events(streamed.body());
+        assertEquals("response.created", events.get(0).name());
+        Sse.Event done = events.get(events.size() - 1);
+        assertEquals("response.completed", done.name(), streamed.body());
+        assertEquals(text, done.json().at("/response/output/0/content/0/text").asText());
+        assertEquals(1, sim.calls("sbak"), "one upstream call for three answers");
+    }
+
+    @Test
+    void input_guardrails_redact_what_the_target_sees_and_restore_it_in_the_response() {
+        String email = "jane.doe@example.com";
+        fake.always(FakeUpstream.Behaviour.text("I will write to [EMAIL_1] today."));
+        Reply r = post(vertx, gw.port(), "/v1/responses",
+                "{\"model\":\"guarded\",\"input\":\"My address is " + email + ", write to me\"}", AUTH);
+        assertEquals(200, r.status(), r.body());
+        JsonNode sent = fake.bodies.get(fake.bodies.size() - 1);
+        assertEquals("My address is [EMAIL_1], write to me", sent.at("/messages/0/content").asText(), sent.toString());
+        assertEquals("I will write to " + email + " today.", r.json().at("/output/0/content/0/text").asText(), r.body());
+        assertTrue(r.header("x-detour-guardrails").contains("pii:redacted"), r.header("x-detour-guardrails"));
     }
 
     @Test
