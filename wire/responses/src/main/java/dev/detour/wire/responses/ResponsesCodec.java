@@ -583,9 +583,23 @@ public final class ResponsesCodec {
 
     /** A new response id: {@code resp_} and 32 hex digits. */
     public static String newId() {
+        // Written by hand: String.format costs more than the rest of writing a small Response.
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        return "resp_" + String.format("%016x%016x", rnd.nextLong(), rnd.nextLong());
+        char[] id = new char[5 + 32];
+        "resp_".getChars(0, 5, id, 0);
+        hex(rnd.nextLong(), id, 5);
+        hex(rnd.nextLong(), id, 21);
+        return new String(id);
     }
+
+    private static void hex(long v, char[] out, int at) {
+        for (int i = 15; i >= 0; i--) {
+            out[at + i] = HEX[(int) (v & 0xf)];
+            v >>>= 4;
+        }
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /** Responses' {@code usage}: input, output and total tokens, with the cached and reasoning breakdowns. */
     public static ObjectNode writeUsage(Usage u) {
