@@ -37,7 +37,8 @@ class ArchetypeIT {
     static final String[][] MODULES = {
             {".", "detour-parent", "pom", ""}, {"plugin-api", "plugin-api", "jar", "tests"},
             {"wire", "wire", "pom", ""}, {"wire/http", "wire-http", "jar", ""}, {"wire/openai", "wire-openai", "jar", ""},
-            {"wire/anthropic", "wire-anthropic", "jar", ""}, {"core", "core", "jar", ""}, {"plugins", "plugins", "pom", ""},
+            {"wire/anthropic", "wire-anthropic", "jar", ""}, {"wire/responses", "wire-responses", "jar", ""},
+            {"core", "core", "jar", ""}, {"plugins", "plugins", "pom", ""},
             {"plugins/provider-openai", "provider-openai", "jar", ""}, {"plugins/routing-basic", "routing-basic", "jar", ""},
             {"plugin-parent", "detour-plugin-parent", "pom", ""}, {"testkit", "detour-testkit", "jar", ""},
             {"archetype", "detour-plugin-archetype", "jar", ""}};

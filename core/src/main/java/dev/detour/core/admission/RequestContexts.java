@@ -29,7 +29,7 @@ public final class RequestContexts {
      * @param keyName       the virtual key's name, or null without keys
      * @param gatewayRegion {@code server.region}; empty for none
      * @param stream        whether the client asked for a stream
-     * @param inbound       {@code openai} or {@code anthropic}
+     * @param inbound       {@code openai}, {@code anthropic} or {@code responses}
      */
     public static RequestContext of(MultiMap headers, String requestId, String route, String keyName,
                                     String gatewayRegion, boolean stream, String inbound) {

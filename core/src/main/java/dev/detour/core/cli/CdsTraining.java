@@ -28,6 +28,7 @@ final class CdsTraining {
             + "\"content\":\"Where is my prescription refill?\"}]}";
     private static final String MESSAGES = "{\"model\":\"chat\",\"max_tokens\":64,\"stream\":%s,\"messages\":"
             + "[{\"role\":\"user\",\"content\":\"Where is my prescription refill?\"}]}";
+    private static final String RESPONSES = "{\"model\":\"chat\",\"stream\":%s,\"input\":\"Where is my prescription refill?\"}";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -67,6 +68,8 @@ final class CdsTraining {
             }
             calls.add(new String[] {"POST", "/v1/messages", MESSAGES.formatted(false)});
             calls.add(new String[] {"POST", "/v1/messages", MESSAGES.formatted(true)});
+            calls.add(new String[] {"POST", "/v1/responses", RESPONSES.formatted(false)});
+            calls.add(new String[] {"POST", "/v1/responses", RESPONSES.formatted(true)});
             calls.add(new String[] {"POST", "/v1/embeddings", "{\"model\":\"embeddings\",\"input\":\"refill\"}"});
             for (String path : List.of("/readyz", "/healthz", "/metrics", "/v1/models", "/admin/targets", "/admin/routes")) {
                 calls.add(new String[] {"GET", path, null});

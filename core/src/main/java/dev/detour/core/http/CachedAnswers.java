@@ -18,6 +18,9 @@ import dev.detour.core.failover.RouteRuntime;
 import dev.detour.wire.anthropic.AnthropicCodec;
 import dev.detour.wire.anthropic.AnthropicStreamEncoder;
 import dev.detour.wire.openai.OpenAiJson;
+import dev.detour.wire.responses.ResponsesCodec;
+import dev.detour.wire.responses.ResponsesRequest;
+import dev.detour.wire.responses.ResponsesStreamEncoder;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -206,6 +209,24 @@ final class CachedAnswers {
         }
         SseWriter out = startStream(ex);
         AnthropicStreamEncoder encoder = new AnthropicStreamEncoder(r.model());
+        for (ChatChunk c : Replay.chunks(r, true, true)) {
+            out.write(encoder.chunk(c));
+        }
+        out.end(encoder.finish());
+    }
+
+    /** A Response from the cache for {@code request}, whole or as the Responses event stream (with usage). */
+    void response(Exchange ex, CachedResponse<ChatResponse> found, ResponsesRequest request, boolean stream) {
+        HttpServerResponse resp = ex.response;
+        headers(resp, found);
+        ChatResponse r = found.response();
+        String id = ResponsesCodec.newId();
+        if (!stream) {
+            responder.json(resp, 200, ResponsesCodec.writeResponse(r, request, id, null));
+            return;
+        }
+        SseWriter out = startStream(ex);
+        ResponsesStreamEncoder encoder = new ResponsesStreamEncoder(request, id, r.created(), r.model());
         for (ChatChunk c : Replay.chunks(r, true, true)) {
             out.write(encoder.chunk(c));
         }

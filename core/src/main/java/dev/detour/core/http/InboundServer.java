@@ -45,7 +45,7 @@ import java.util.function.Consumer;
  * ({@link ConnectionGuard}), reads API bodies up to {@code max_body_size} within
  * {@code body_timeout}, logs every request, and drains on shutdown. One Vert.x Web {@link Router}
  * dispatches every endpoint: the API ({@link ChatHandler}, {@link EmbeddingsHandler},
- * {@link FeedbackHandler}, {@link MessagesHandler}, {@link ModelsHandler}), operations
+ * {@link FeedbackHandler}, {@link MessagesHandler}, {@link ResponsesHandler}, {@link ModelsHandler}), operations
  * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}) and {@link AdminRoutes}.
  * Every error is a body in the called API's shape naming the problem.
  *
@@ -93,6 +93,8 @@ public final class InboundServer {
         r.post("/v1/chat/completions").handler(api(ErrorStyle.OPENAI, new ChatHandler(gateway, admission, responder)::handle));
         r.post("/v1/messages").handler(api(ErrorStyle.ANTHROPIC,
                 new MessagesHandler(gateway, admission, responder)::handle));
+        r.post("/v1/responses").handler(api(ErrorStyle.OPENAI,
+                new ResponsesHandler(gateway, admission, responder)::handle));
         r.post("/v1/embeddings").handler(api(ErrorStyle.OPENAI,
                 new EmbeddingsHandler(gateway, admission, responder)::handle));
         r.post("/v1/feedback").handler(api(ErrorStyle.OPENAI,

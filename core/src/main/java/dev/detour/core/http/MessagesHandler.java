@@ -1,26 +1,19 @@
 package dev.detour.core.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.detour.api.cache.CachedResponse;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
 import dev.detour.api.view.RequestContext;
 import dev.detour.core.Gateway;
 import dev.detour.core.admission.Admission;
-import dev.detour.core.cache.CacheCall;
-import dev.detour.core.cache.StreamRecorder;
-import dev.detour.core.failover.AbortSignal;
 import dev.detour.core.failover.AttemptRecord;
 import dev.detour.core.failover.EngineResult;
-import dev.detour.core.failover.Resumption;
-import dev.detour.core.failover.RouteRuntime;
-import dev.detour.core.failover.StreamListener;
-import dev.detour.core.guard.RequestGuard;
-import dev.detour.core.health.TargetRuntime;
 import dev.detour.wire.anthropic.AnthropicCodec;
 import dev.detour.wire.anthropic.AnthropicStreamEncoder;
-import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.buffer.Buffer;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -34,16 +27,16 @@ import java.util.Map;
  * message, and its {@code message_delta} carries {@code "detour": {"resumed": [...]}}.
  */
 final class MessagesHandler {
-    private final Gateway gateway;
     private final ApiAdmission admission;
-    private final Responder responder;
     private final CachedAnswers answers;
+    private final TranslatedChat chat;
+    private final Shape shape;
 
     MessagesHandler(Gateway gateway, ApiAdmission admission, Responder responder) {
-        this.gateway = gateway;
         this.admission = admission;
-        this.responder = responder;
         this.answers = new CachedAnswers(gateway, responder);
+        this.chat = new TranslatedChat(gateway, responder, answers);
+        this.shape = new Shape(answers);
     }
 
     void handle(Exchange ex) {
@@ -55,98 +48,45 @@ final class MessagesHandler {
         RequestContext ctx = admission.context(ex, a.route(), a.request().stream(), "anthropic");
         answers.beforeEngine(ex, a, ErrorStyle.ANTHROPIC, ctx, (g, r) -> g.input(r), (c, r) -> c.lookup(r),
                 (found, r) -> answers.message(ex, found, r.stream()),
-                (r, g, c) -> serve(ex, a.route(), r, ctx, a.abort(), a.start(), g, c));
+                (r, g, c) -> chat.serve(ex, a.route(), r, ctx, a.abort(), a.start(), g, c, shape));
     }
 
-    /**
-     * The request through the engine. With a cache ({@code cache}, else null) a whole answer is
-     * stored once sent (canonical, so it serves chat completions too), and a failure of every
-     * target may be answered with a stale one.
-     */
-    private void serve(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx, AbortSignal abort,
-                       long start, RequestGuard guard, CacheCall cache) {
-        HttpServerResponse resp = ex.response;
-        if (request.stream()) {
-            stream(ex, route, request, ctx, abort, start, guard, cache);
-            return;
+    /** Anthropic's message shape; a whole answer from the cache was stored canonical, so it serves chat completions too. */
+    private record Shape(CachedAnswers answers) implements TranslatedChat.Shape {
+        @Override
+        public ErrorStyle style() {
+            return ErrorStyle.ANTHROPIC;
         }
-        gateway.engine().chat(route, request, null, ctx, abort, guard).onComplete(ar -> {
-            EngineResult<ChatResponse> r = ar.result();
-            GuardReplies.header(resp, guard);
-            if (r.failure() != null) {
-                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
-                        found -> answers.message(ex, found, false),
-                        () -> responder.failed(resp, r, ErrorStyle.ANTHROPIC))) {
-                    return;
-                }
-                responder.failed(resp, r, ErrorStyle.ANTHROPIC);
-            } else {
-                Responder.successHeaders(resp, r);
-                responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
-                responder.answered(ex, route, r);
-                if (cache != null && RequestGuard.unchanged(guard)) {
-                    cache.store(request, r.value().withModel(r.target().model()), r.target().id());
-                }
-            }
-            responder.done(route, resp, start);
-        });
-    }
 
-    private void stream(Exchange ex, RouteRuntime route, ChatRequest request, RequestContext ctx,
-                        AbortSignal abort, long start, RequestGuard guard, CacheCall cache) {
-        HttpServerResponse resp = ex.response;
-        SseWriter out = new SseWriter(resp, responder.scrubber, abort);
-        StreamRecorder recorder = cache != null && cache.stores() ? new StreamRecorder() : null;
-        AnthropicStreamEncoder[] encoder = {null};
-        List<Resumption> resumed = new ArrayList<>(0);
-        gateway.engine().stream(route, request, null, ctx, abort, new StreamListener() {
-            @Override
-            public void commit(TargetRuntime target, List<AttemptRecord> attempts, boolean failover) {
-                GuardReplies.header(resp, guard);
-                responder.streamCommitted(ex, route, target, attempts, failover);
-                encoder[0] = new AnthropicStreamEncoder(target.model());
-            }
+        @Override
+        public JsonNode whole(ChatResponse r, String model) {
+            return AnthropicCodec.writeResponse(r, model);
+        }
 
-            @Override
-            public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
-                // The same encoder goes on: the continuation is more of the same message.
-                responder.streamResumed(ex, route, resumption);
-                resumed.add(resumption);
-            }
+        @Override
+        public void cached(Exchange ex, CachedResponse<ChatResponse> found, boolean stream) {
+            answers.message(ex, found, stream);
+        }
 
-            @Override
-            public void chunk(ChatChunk c) {
-                if (resp.closed() || encoder[0] == null) {
-                    return;
+        @Override
+        public TranslatedChat.Encoder encoder(String model) {
+            AnthropicStreamEncoder enc = new AnthropicStreamEncoder(model);
+            return new TranslatedChat.Encoder() {
+                @Override
+                public Buffer chunk(ChatChunk c) {
+                    return enc.chunk(c);
                 }
-                if (recorder != null) {
-                    recorder.add(c);
+
+                @Override
+                public Buffer finish(Map<String, ? extends JsonNode> extensions) {
+                    return enc.finish(extensions);
                 }
-                out.write(encoder[0].chunk(c));
-            }
-        }, guard).onComplete(ar -> {
-            EngineResult<Void> r = ar.result();
-            if (r.failure() != null && !resp.headWritten()) {
-                GuardReplies.header(resp, guard);
-                if (answers.stale(ex, route, cache, r, c -> c.stale(request, r.failure()),
-                        found -> answers.message(ex, found, true),
-                        () -> responder.failed(resp, r, ErrorStyle.ANTHROPIC))) {
-                    return;
+
+                @Override
+                public Buffer failed(EngineResult.Failure f, List<AttemptRecord> attempts) {
+                    return enc.error(ErrorResponses.anthropic(f.type(), f.code(), f.message(), attempts));
                 }
-                responder.failed(resp, r, ErrorStyle.ANTHROPIC);
-            } else if (!resp.closed()) {
-                AnthropicStreamEncoder enc = encoder[0] != null ? encoder[0]
-                        : new AnthropicStreamEncoder(r.target() == null ? request.model() : r.target().model());
-                out.end(r.failure() != null ? enc.error(ErrorResponses.anthropic(r.failure().type(), r.failure().code(),
-                        r.failure().message(), r.attempts()))
-                        : enc.finish(resumed.isEmpty() ? null : Map.of(Resumption.FIELD, Resumption.extension(resumed))));
-            }
-            if (recorder != null && r.failure() == null && RequestGuard.unchanged(guard)) {
-                // Only a stream that ended well: a cut one is never stored.
-                ChatResponse whole = recorder.response();
-                cache.store(request, whole == null ? null : whole.withModel(r.target().model()), r.target().id());
-            }
-            responder.done(route, resp, start);
-        });
+            };
+        }
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param metadata        the client's {@code x-detour-metadata}, flattened to strings
  * @param keyName         the virtual key's name, or null when unauthenticated
  * @param stream          whether the client asked for a stream
- * @param inbound         which API was called: {@code openai} or {@code anthropic}
+ * @param inbound         which API was called: {@code openai} (chat completions, embeddings), {@code anthropic} (messages) or {@code responses}
  * @param headers         the request headers the route lets plugins read ({@code request_headers:
  *                        [x-tenant]} in its config), names in lower case, each present one with its
  *                        first value; empty when the route lists none. Credentials

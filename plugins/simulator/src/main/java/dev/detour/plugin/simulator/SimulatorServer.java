@@ -27,12 +27,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A fake LLM provider server speaking the OpenAI, Anthropic and Gemini wire formats, with faults
+ * A fake LLM provider server speaking the OpenAI (Chat Completions and Responses), Anthropic and Gemini wire formats, with faults
  * injected per endpoint name (HTTP-API.md, "The simulator"). Every endpoint lives under a name of
  * the caller's choosing, so one server plays many providers:
  *
  * <pre>
  * POST /{name}/v1/chat/completions, /{name}/v1/embeddings; GET /{name}/v1/models   (OpenAI)
+ * POST /{name}/v1/responses                                                        (OpenAI Responses)
  * POST /{name}/v1/messages                                                         (Anthropic)
  * POST /{name}/v1beta/models/{model}:generateContent | :streamGenerateContent      (Gemini)
  * PUT | GET | DELETE /_chaos/{name};  GET | DELETE /_chaos/{name}/stats            (faults, stats)
@@ -63,6 +64,7 @@ public final class SimulatorServer {
     private final SimulatorOptions options;
     private final ChaosEngine chaos;
     private final OpenAiSimFormat openAi;
+    private final ResponsesSimFormat responses;
     private final AnthropicSimFormat anthropic = new AnthropicSimFormat();
     private final GeminiSimFormat gemini = new GeminiSimFormat();
     private final Map<String, RecordedRequest> lastRequests = new ConcurrentHashMap<>();
@@ -73,6 +75,7 @@ public final class SimulatorServer {
         this.options = Objects.requireNonNull(options, "options");
         this.chaos = new ChaosEngine(options.seed(), options.faults());
         this.openAi = new OpenAiSimFormat(epochSeconds);
+        this.responses = new ResponsesSimFormat(epochSeconds, openAi);
     }
 
     /** A server with the given options; it does not listen until {@link #listen()}. */
@@ -195,6 +198,8 @@ public final class SimulatorServer {
         switch (rest) {
             case "/v1/chat/completions":
                 return route(m, HttpMethod.POST, Kind.CHAT, openAi, new SimFormat.SimCall(name, null, false, false));
+            case "/v1/responses":
+                return route(m, HttpMethod.POST, Kind.CHAT, responses, new SimFormat.SimCall(name, null, false, false));
             case "/v1/embeddings":
                 return route(m, HttpMethod.POST, Kind.EMBEDDINGS, openAi, null);
             case "/v1/models":
