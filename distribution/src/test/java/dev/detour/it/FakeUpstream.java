@@ -34,6 +34,8 @@ final class FakeUpstream implements AutoCloseable {
     private final AtomicInteger calls = new AtomicInteger();
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** The {@code traceparent} of each call ("null" when it had none). */
+    final List<String> traceparents = new CopyOnWriteArrayList<>();
     private HttpServer server;
 
     FakeUpstream(Vertx vertx, String name) {
@@ -172,6 +174,7 @@ final class FakeUpstream implements AutoCloseable {
         return server.requestHandler(req -> req.body().onSuccess(buf -> {
             calls.incrementAndGet();
             authorizations.add(String.valueOf(req.getHeader("authorization")));
+            traceparents.add(String.valueOf(req.getHeader("traceparent")));
             JsonNode body = null;
             try {
                 body = WireJson.MAPPER.readTree(buf.getBytes());
