@@ -36,6 +36,8 @@ final class FakeUpstream implements AutoCloseable {
     final List<String> authorizations = new CopyOnWriteArrayList<>();
     /** The {@code traceparent} of each call ("null" when it had none). */
     final List<String> traceparents = new CopyOnWriteArrayList<>();
+    /** The {@code tracestate} of each call that had one. */
+    final List<String> tracestates = new CopyOnWriteArrayList<>();
     private HttpServer server;
 
     FakeUpstream(Vertx vertx, String name) {
@@ -175,6 +177,9 @@ final class FakeUpstream implements AutoCloseable {
             calls.incrementAndGet();
             authorizations.add(String.valueOf(req.getHeader("authorization")));
             traceparents.add(String.valueOf(req.getHeader("traceparent")));
+            if (req.getHeader("tracestate") != null) {
+                tracestates.add(req.getHeader("tracestate"));
+            }
             JsonNode body = null;
             try {
                 body = WireJson.MAPPER.readTree(buf.getBytes());

@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A circuit breaker around the OTLP exporters, so a dead collector costs little and says so once:
- * after {@link #THRESHOLD} exports in a row fail, nothing is sent for a cooldown (30 s, doubling
- * up to 5 min while the collector stays down); the batch in hand is dropped at once, and the
+ * after {@link #THRESHOLD} exports in a row fail, nothing is sent for a cooldown (three export
+ * intervals, at least 1 s; doubling up to 5 min while the collector stays down); the batch in
+ * hand is dropped at once, and the
  * span queue stays bounded by the batch processor. Then one export is let through: its success
  * closes the breaker, its failure opens it again. One log line when it opens, one when it closes.
  * Exports run on the SDK's own threads, never on an event loop; thread-safe.
@@ -27,24 +28,33 @@ final class ExportGuard {
     private static final Logger LOG = LoggerFactory.getLogger(ExportGuard.class);
     /** Failed exports in a row that open the breaker. */
     static final int THRESHOLD = 3;
-    static final long COOLDOWN_NANOS = 30_000_000_000L;
     static final long MAX_COOLDOWN_NANOS = 300_000_000_000L;
 
     private final String endpoint;
     private final LongSupplier nanos;
+    /** The first cooldown. */
+    private final long cooldownNanos;
     private int failures;
     private boolean open;
     private boolean probing;
-    private long cooldown = COOLDOWN_NANOS;
+    private long cooldown;
     private long openUntil;
 
     /**
      * @param endpoint the collector, for the log lines
+     * @param interval the export interval: the first cooldown is three of them (at least 1 s)
      * @param nanos    monotonic time
      */
-    ExportGuard(String endpoint, LongSupplier nanos) {
+    ExportGuard(String endpoint, java.time.Duration interval, LongSupplier nanos) {
         this.endpoint = endpoint;
         this.nanos = nanos;
+        this.cooldownNanos = Math.min(MAX_COOLDOWN_NANOS, Math.max(1_000_000_000L, 3 * interval.toNanos()));
+        this.cooldown = cooldownNanos;
+    }
+
+    /** The first cooldown after the breaker opens. */
+    long cooldownNanos() {
+        return cooldownNanos;
     }
 
     /** Whether an export may be sent now (while open, only the one probe after the cooldown). */
@@ -63,15 +73,15 @@ final class ExportGuard {
     synchronized void succeeded() {
         failures = 0;
         probing = false;
-        cooldown = COOLDOWN_NANOS;
+        cooldown = cooldownNanos;
         if (open) {
             open = false;
             LOG.info("OTLP export to {} works again", endpoint);
         }
     }
 
-    /** An export failed. */
-    synchronized void failed() {
+    /** An export failed ({@code cause} may be null: the collector answered with an error status). */
+    synchronized void failed(Throwable cause) {
         if (open) {
             probing = false;
             cooldown = Math.min(cooldown * 2, MAX_COOLDOWN_NANOS);
@@ -81,8 +91,9 @@ final class ExportGuard {
         if (++failures >= THRESHOLD) {
             open = true;
             openUntil = nanos.getAsLong() + cooldown;
-            LOG.warn("OTLP export to {} failed {} times in a row; spans and metrics are dropped until it answers "
-                    + "(tried again every {}s at most)", endpoint, failures, cooldown / 1_000_000_000L);
+            LOG.warn("OTLP export to {} failed {} times in a row ({}); spans and metrics are dropped until it answers "
+                    + "(tried again after {} ms, then less often)", endpoint, failures,
+                    cause == null ? "the collector refused it" : cause.toString(), cooldown / 1_000_000);
         }
     }
 
@@ -99,14 +110,14 @@ final class ExportGuard {
         try {
             r = send.get();
         } catch (RuntimeException e) {
-            failed();
+            failed(e);
             return CompletableResultCode.ofFailure();
         }
         r.whenComplete(() -> {
             if (r.isSuccess()) {
                 succeeded();
             } else {
-                failed();
+                failed(r.getFailureThrowable());
             }
         });
         return r;

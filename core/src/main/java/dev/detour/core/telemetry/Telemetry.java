@@ -50,10 +50,14 @@ public final class Telemetry {
     static final int QUEUE = 2048;
     private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(10);
     /**
-     * The exporters log every failed export through java.util.logging; {@link ExportGuard} says it
-     * once instead. Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level.
+     * The exporters, the metric reader and the span processor log every failed export through
+     * java.util.logging; {@link ExportGuard} says it once per change instead. Held here:
+     * java.util.logging keeps loggers weakly, and a collected one forgets its level.
      */
-    private static final java.util.logging.Logger EXPORTER_LOG = java.util.logging.Logger.getLogger("io.opentelemetry.exporter");
+    private static final List<java.util.logging.Logger> EXPORT_LOGS = List.of(
+            java.util.logging.Logger.getLogger("io.opentelemetry.exporter"),
+            java.util.logging.Logger.getLogger("io.opentelemetry.sdk.metrics.export.PeriodicMetricReader"),
+            java.util.logging.Logger.getLogger("io.opentelemetry.sdk.trace.export.BatchSpanProcessor"));
 
     /** No export: no spans, no headers. */
     public static final Telemetry OFF = new Telemetry();
@@ -90,10 +94,10 @@ public final class Telemetry {
         endpoint = cfg.otlpEndpoint().endsWith("/") ? cfg.otlpEndpoint().substring(0, cfg.otlpEndpoint().length() - 1)
                 : cfg.otlpEndpoint();
         capture = cfg.captureContent();
-        EXPORTER_LOG.setLevel(Level.OFF);
+        EXPORT_LOGS.forEach(l -> l.setLevel(Level.OFF));
         Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
                 AttributeKey.stringKey("service.name"), cfg.serviceName())));
-        ExportGuard guard = new ExportGuard(endpoint, System::nanoTime);
+        ExportGuard guard = new ExportGuard(endpoint, cfg.exportInterval(), System::nanoTime);
         tracerProvider = SdkTracerProvider.builder().setResource(resource)
                 .addSpanProcessor(BatchSpanProcessor.builder(guard.spans(OtlpHttpSpanExporter.builder()
                                 .setEndpoint(endpoint + "/v1/traces").setTimeout(EXPORT_TIMEOUT).build()))
@@ -104,7 +108,7 @@ public final class Telemetry {
                 .registerMetricProducer(new OtlpMetrics(metrics, targets, Clock.getDefault()))
                 .registerMetricReader(PeriodicMetricReader.builder(guard.metrics(OtlpHttpMetricExporter.builder()
                                 .setEndpoint(endpoint + "/v1/metrics").setTimeout(EXPORT_TIMEOUT).build()))
-                        .setInterval(cfg.exportInterval()).build())
+                        .setInterval(cfg.exportInterval()).setExporterTimeout(EXPORT_TIMEOUT).build())
                 .build();
         tracer = tracerProvider.get("dev.detour");
         LOG.info("exporting traces and metrics over OTLP/HTTP to {} every {} ms as service '{}'{}", endpoint,

@@ -39,8 +39,9 @@ class ExportGuardTest {
 
     @Test
     void a_dead_collector_opens_the_breaker_and_only_a_probe_per_cooldown_is_sent() {
-        ExportGuard guard = new ExportGuard("http://collector:4318", now::get);
+        ExportGuard guard = new ExportGuard("http://collector:4318", java.time.Duration.ofSeconds(10), now::get);
         SpanExporter exporter = guard.spans(collector);
+        assertEquals(30_000_000_000L, guard.cooldownNanos(), "three export intervals");
         for (int i = 0; i < ExportGuard.THRESHOLD; i++) {
             assertFalse(exporter.export(List.of()).isSuccess());
         }
@@ -51,16 +52,16 @@ class ExportGuardTest {
         }
         assertEquals(ExportGuard.THRESHOLD, sent.get(), "nothing is sent while the breaker is open");
 
-        now.addAndGet(ExportGuard.COOLDOWN_NANOS);
+        now.addAndGet(guard.cooldownNanos());
         exporter.export(List.of());
         assertEquals(ExportGuard.THRESHOLD + 1, sent.get(), "one probe after the cooldown");
         assertTrue(guard.isOpen(), "the failed probe opens it again");
-        now.addAndGet(ExportGuard.COOLDOWN_NANOS);
+        now.addAndGet(guard.cooldownNanos());
         exporter.export(List.of());
         assertEquals(ExportGuard.THRESHOLD + 1, sent.get(), "the cooldown doubles while the collector stays down");
 
         collectorUp = true;
-        now.addAndGet(ExportGuard.COOLDOWN_NANOS);
+        now.addAndGet(guard.cooldownNanos());
         assertTrue(exporter.export(List.of()).isSuccess());
         assertFalse(guard.isOpen(), "a probe that gets through closes it");
         assertTrue(exporter.export(List.of()).isSuccess());
@@ -69,7 +70,7 @@ class ExportGuardTest {
 
     @Test
     void failures_apart_do_not_open_it() {
-        ExportGuard guard = new ExportGuard("http://collector:4318", now::get);
+        ExportGuard guard = new ExportGuard("http://collector:4318", java.time.Duration.ofSeconds(10), now::get);
         SpanExporter exporter = guard.spans(collector);
         for (int i = 0; i < 10; i++) {
             collectorUp = i % ExportGuard.THRESHOLD == 0;
