@@ -84,12 +84,15 @@ public final class RequestSpan implements RequestTrace {
      * Detour's response headers. Later calls do nothing.
      */
     public void end(HttpServerResponse response, boolean clientGone) {
+        end(response.getStatusCode(), response.headers(), clientGone);
+    }
+
+    /** As {@link #end(HttpServerResponse, boolean)}, from the answer's status and headers. */
+    void end(int status, MultiMap h, boolean clientGone) {
         if (ended) {
             return;
         }
         ended = true;
-        int status = response.getStatusCode();
-        MultiMap h = response.headers();
         span.setAttribute(GenAi.HTTP_STATUS, status);
         String v = h.get("x-request-id");
         if (v != null) {

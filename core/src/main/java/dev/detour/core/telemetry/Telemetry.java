@@ -90,6 +90,15 @@ public final class Telemetry {
         endpoint = "";
     }
 
+    /** Spans from {@code provider} (a test's, exporting in memory); no metrics, nothing to close. */
+    Telemetry(SdkTracerProvider provider, boolean capture) {
+        tracerProvider = null;
+        meterProvider = null;
+        tracer = provider.get("dev.detour");
+        this.capture = capture;
+        endpoint = "";
+    }
+
     private Telemetry(GatewayConfig.Telemetry cfg, Metrics metrics, Supplier<Collection<TargetRuntime>> targets) {
         endpoint = cfg.otlpEndpoint().endsWith("/") ? cfg.otlpEndpoint().substring(0, cfg.otlpEndpoint().length() - 1)
                 : cfg.otlpEndpoint();
@@ -190,7 +199,7 @@ public final class Telemetry {
 
     /** Sends what is pending and stops exporting; bounded to a few seconds. */
     public void close() {
-        if (tracer == null) {
+        if (tracerProvider == null) {
             return;
         }
         CompletableResultCode.ofAll(List.of(tracerProvider.shutdown(), meterProvider.shutdown()))
