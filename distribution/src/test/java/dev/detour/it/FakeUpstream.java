@@ -34,6 +34,10 @@ final class FakeUpstream implements AutoCloseable {
     private final AtomicInteger calls = new AtomicInteger();
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** The {@code traceparent} of each call ("null" when it had none). */
+    final List<String> traceparents = new CopyOnWriteArrayList<>();
+    /** The {@code tracestate} of each call that had one. */
+    final List<String> tracestates = new CopyOnWriteArrayList<>();
     private HttpServer server;
     private String scheme = "http";
 
@@ -179,6 +183,10 @@ final class FakeUpstream implements AutoCloseable {
         return server.requestHandler(req -> req.body().onSuccess(buf -> {
             calls.incrementAndGet();
             authorizations.add(String.valueOf(req.getHeader("authorization")));
+            traceparents.add(String.valueOf(req.getHeader("traceparent")));
+            if (req.getHeader("tracestate") != null) {
+                tracestates.add(req.getHeader("tracestate"));
+            }
             JsonNode body = null;
             try {
                 body = WireJson.MAPPER.readTree(buf.getBytes());

@@ -1008,11 +1008,22 @@ public final class ConfigLoader {
     }
 
     private static Telemetry telemetry(Node n) {
-        if (!n.expectMap(Set.of("otlp_endpoint", "prometheus", "access_log"))) {
+        if (!n.expectMap(Set.of("otlp_endpoint", "prometheus", "access_log", "service_name", "capture_content",
+                "export_interval"))) {
             return new Telemetry(true, "off");
         }
-        if (!n.get("otlp_endpoint").text("").isEmpty()) {
-            n.get("otlp_endpoint").problem("OTLP export is not available yet in this version; leave it empty");
+        String endpoint = n.get("otlp_endpoint").text("").trim();
+        if (!endpoint.isEmpty() && !endpoint.matches("https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+            n.get("otlp_endpoint").problem("must be an http:// or https:// URL, such as http://localhost:4318 (was '"
+                    + endpoint + "')");
+        }
+        String service = n.get("service_name").text("detour").trim();
+        if (service.isEmpty()) {
+            n.get("service_name").problem("must not be empty");
+        }
+        java.time.Duration interval = n.get("export_interval").duration(Telemetry.EXPORT_INTERVAL);
+        if (interval != null && interval.toMillis() < 100) {
+            n.get("export_interval").problem("must be at least 100ms (was " + Units.format(interval) + ")");
         }
         String log = n.get("access_log").text("off");
         if (log.equals("false")) {
@@ -1021,7 +1032,8 @@ public final class ConfigLoader {
         if (!Set.of("json", "text", "off").contains(log)) {
             n.get("access_log").problem("must be json, text or off (was '" + log + "')");
         }
-        return new Telemetry(n.get("prometheus").bool(true), log);
+        return new Telemetry(n.get("prometheus").bool(true), log, endpoint, service.isEmpty() ? "detour" : service,
+                n.get("capture_content").bool(false), interval == null ? Telemetry.EXPORT_INTERVAL : interval);
     }
 
     private static String known(Map<String, ?> m) {

@@ -298,8 +298,29 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     public record Key(String name, String keySha256, Set<String> routes, int rpm) {
     }
 
-    /** {@code telemetry:}. */
-    public record Telemetry(boolean prometheus, String accessLog) {
+    /**
+     * {@code telemetry:}.
+     *
+     * @param otlpEndpoint   the OTLP/HTTP collector's base URL ({@code /v1/traces} and
+     *                       {@code /v1/metrics} are added), or "" for no export
+     * @param serviceName    the {@code service.name} of what is exported
+     * @param captureContent whether attempt spans carry the prompt and the answer
+     * @param exportInterval how often metrics (and pending spans) are sent
+     */
+    public record Telemetry(boolean prometheus, String accessLog, String otlpEndpoint, String serviceName,
+                            boolean captureContent, java.time.Duration exportInterval) {
+        /** The default export interval. */
+        public static final java.time.Duration EXPORT_INTERVAL = java.time.Duration.ofSeconds(10);
+
+        /** Without OTLP export. */
+        public Telemetry(boolean prometheus, String accessLog) {
+            this(prometheus, accessLog, "", "detour", false, EXPORT_INTERVAL);
+        }
+
+        /** Whether traces and metrics are exported. */
+        public boolean exports() {
+            return !otlpEndpoint.isEmpty();
+        }
     }
 
     /**

@@ -8,7 +8,8 @@ import java.util.List;
  * the client has gone ({@link #abort()}), or the gateway's shutdown grace ran out
  * ({@link #shutdown()}), in which case the client still gets an answer saying so. It also carries
  * the client's backpressure to the upstream: {@link #clientBehind()} / {@link #clientCaughtUp()}
- * pause and resume the current attempt's upstream read.
+ * pause and resume the current attempt's upstream read. And it carries the request's tracing to the
+ * engine ({@link #trace()}), when tracing is on.
  */
 public final class AbortSignal {
     private final List<Runnable> handlers = new ArrayList<>(1);
@@ -16,6 +17,7 @@ public final class AbortSignal {
     private boolean shutdown;
     private boolean behind;
     private AttemptCall flow;
+    private RequestTrace trace;
 
     /** The client has gone. */
     public void abort() {
@@ -59,6 +61,16 @@ public final class AbortSignal {
         if (behind && call != null) {
             call.pauseUpstream();
         }
+    }
+
+    /** Hands the engine the request's tracing (its span), the parent of each upstream call's span. */
+    public void trace(RequestTrace t) {
+        trace = t;
+    }
+
+    /** The request's tracing, or null when tracing is off. */
+    public RequestTrace trace() {
+        return trace;
     }
 
     /** Whether the abort came from the gateway's shutdown rather than from the client. */

@@ -37,6 +37,8 @@ final class Attempt<T> {
     boolean lost;
     /** The stream's gate its chunks pass through, or null when not streamed. */
     StreamGate gate;
+    /** Its span, or null when tracing is off. */
+    AttemptTrace span;
 
     private final GatewayConfig.Timeouts timeouts;
     /** The request's total deadline (clock nanos), shared by all its attempts. */

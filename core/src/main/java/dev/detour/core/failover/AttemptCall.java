@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** The engine's side of one upstream attempt: the {@link Call} handed to the adapter. */
@@ -33,6 +34,8 @@ final class AttemptCall implements Call {
     private Runnable pause;
     private Runnable resume;
     private boolean paused;
+    /** The trace context headers of the attempt's span; empty when tracing is off. */
+    Map<String, String> extraHeaders = Map.of();
 
     /**
      * @param inbound the client's body when the attempt's request is still exactly what was parsed
@@ -78,6 +81,7 @@ final class AttemptCall implements Call {
     @Override public String requestId() { return requestId; }
     @Override public Duration connectTimeout() { return connect; }
     @Override public Duration idleTimeout() { return idle; }
+    @Override public Map<String, String> extraHeaders() { return extraHeaders; }
 
     @Override
     public void onCancel(Consumer<ProviderException> handler) {

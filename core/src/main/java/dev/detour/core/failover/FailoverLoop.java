@@ -89,6 +89,10 @@ final class FailoverLoop<Q, T> {
     private RequestGuard guard;
     /** A committed stream was cut and is being resumed: what the client gets if no target continues it. */
     private EngineResult.Failure interrupted;
+    /** The request's tracing, or null when tracing is off. */
+    private final RequestTrace trace;
+    /** Upstream calls launched so far (each attempt's number in its span). */
+    private int calls;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
@@ -102,12 +106,14 @@ final class FailoverLoop<Q, T> {
         this.prepare = prepare;
         this.invoker = invoker;
         this.streamListener = streamListener;
+        this.trace = abort.trace();
         this.gate = streamListener == null ? null : newGate();
     }
 
     private StreamGate newGate() {
+        // Its sample of the text serves the detectors, and the span's captured answer.
         return new StreamGate(streamListener, route.stream(), engine.scrubber(), engine.clock,
-                !route.detectors().isEmpty(), this::committed);
+                !route.detectors().isEmpty() || trace != null && trace.capturesContent(), this::committed);
     }
 
     /** Runs under the request's guardrails: the targets they allow, each answer judged by them. */
@@ -201,6 +207,9 @@ final class FailoverLoop<Q, T> {
         skips.add(t.id() + ": " + why);
         engine.listener.attempt(route, t, r);
         engine.listener.failover(route, t, why);
+        if (trace != null) {
+            trace.skipped(t, why);
+        }
     }
 
     /** Permission, then call {@code tries} to {@code t}; its outcome goes to {@link #finished}. */
@@ -265,6 +274,11 @@ final class FailoverLoop<Q, T> {
             hedge = a;
         } else {
             current = a;
+        }
+        if (trace != null) {
+            a.span = trace.attempt(t, request instanceof ChatRequest ? "chat" : "embeddings", ++calls, t != first,
+                    asHedge, interrupted != null, prepared.request());
+            a.call.extraHeaders = a.span.headers();
         }
         abort.flowTo(a.call);
         if (gate != null) {
@@ -407,6 +421,9 @@ final class FailoverLoop<Q, T> {
         loser.fail(e);
         loser.end();
         t.callEnded();
+        if (loser.span != null) {
+            loser.span.failed(e, true);
+        }
         boolean outrun = loser.startedAt < winner.startedAt;
         if (outrun && loser.grant == CircuitBreaker.Grant.PROBE) {
             t.breaker().onFailure(loser.grant);
@@ -499,6 +516,9 @@ final class FailoverLoop<Q, T> {
         }
         ProviderException e = engine.classify(cause);
         if (abort.aborted()) {
+            if (a.span != null) {
+                a.span.failed(e, false);
+            }
             t.breaker().release(a.grant);
             failAborted();
             return;
@@ -507,6 +527,9 @@ final class FailoverLoop<Q, T> {
             OutcomeRecorder.observe(route, a, request, ctx.requestId(), engine.clock.nanos(), gate, e, latencyMs, null);
         }
         lastFailure = e;
+        if (a.span != null) {
+            a.span.failed(e, false);
+        }
         AttemptRecord rec = new AttemptRecord(t.id(), e.status(), e.kind().configName(), latencyMs, null, e.getMessage(),
                 a.hedge);
         if (gate != null && gate.committed()) {
@@ -552,6 +575,9 @@ final class FailoverLoop<Q, T> {
         result.tryComplete(new EngineResult<>(value, a.target, List.copyOf(attempts), a.target != first, null,
                 a.call.answer()));
         OutcomeRecorder.observe(route, a, request, ctx.requestId(), engine.clock.nanos(), gate, null, latencyMs, value);
+        if (a.span != null) {
+            Traces.answered(a.span, value, gate, trace.capturesContent());
+        }
         engine.listener.attempt(route, a.target, servedBy);
         engine.listener.served(route, a.target, a.target == choice);
     }

@@ -29,6 +29,8 @@ final class Exchange {
     String resumedOn;
     /** Whether it is an API call counted in flight (until its answer ends or its connection closes). */
     boolean inFlight;
+    /** Its server span, when traces are exported. */
+    dev.detour.core.telemetry.RequestSpan span;
 
     Exchange(HttpServerRequest request, ConnectionGuard.Conn conn) {
         this.request = request;

@@ -14,6 +14,7 @@ import dev.detour.core.net.StrictFraming;
 import dev.detour.core.net.Tls;
 import dev.detour.core.telemetry.AccessLog;
 import dev.detour.core.telemetry.MetricsEndpoint;
+import dev.detour.core.telemetry.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -60,6 +61,8 @@ public final class InboundServer {
     private final Vertx vertx;
     private final Responder responder;
     private final AccessLog accessLog;
+    /** Traces and metrics over OTLP, or {@link Telemetry#OFF}. */
+    private final Telemetry telemetry;
     private final Router router;
     private final long maxBodySize;
     private HttpServer server;
@@ -83,6 +86,7 @@ public final class InboundServer {
         this.responder = new Responder(gateway);
         this.accessLog = new AccessLog(gateway.config().telemetry().accessLog(), System.out);
         this.maxBodySize = gateway.config().server().maxBodySize();
+        this.telemetry = Telemetry.start(gateway.config().telemetry(), gateway.metrics(), gateway::targets);
         this.router = router();
     }
 
@@ -178,10 +182,16 @@ public final class InboundServer {
             leave(ex);
             responseEnded(ex);
             logAccess(ex);
+            if (ex.span != null) {
+                ex.span.end(ex.response, false);
+            }
         });
         ex.response.closeHandler(v -> {
             leave(ex);
             ex.abort.abort();
+            if (ex.span != null) {
+                ex.span.end(ex.response, true);
+            }
         });
         routing = ex;
         try {
@@ -214,6 +224,10 @@ public final class InboundServer {
     private void receive(Exchange ex, ErrorStyle style, Consumer<Exchange> handler) {
         HttpServerRequest req = ex.request;
         ex.inFlight = true;
+        if (telemetry.on()) {
+            ex.span = telemetry.server(req);
+            ex.abort.trace(ex.span);
+        }
         inFlight.incrementAndGet();
         live.add(ex);
         lastArrival = System.nanoTime();
@@ -355,7 +369,10 @@ public final class InboundServer {
             guard.stop();
             accessLog.close();
             return server.close();
-        });
+        }).eventually(() -> telemetry.on() ? vertx.executeBlocking(() -> {
+            telemetry.close();   // sends what is pending, bounded
+            return null;
+        }, false).mapEmpty() : Future.succeededFuture());
     }
 
     /** Checks every 25 ms (first after {@code delayMs}) whether the drain is over. */

@@ -27,28 +27,33 @@ import java.util.function.Supplier;
  * traffic. Label values are escaped as the text format requires. Thread-safe.
  */
 public final class Metrics implements EngineListener {
-    private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    /** Tokens per answer: the buckets the GenAI conventions give {@code gen_ai.client.token.usage}. */
+    static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
+            16777216, 67108864};
 
     // Keyed by label values, not rendered label strings: the hot path does a lookup, never builds a string.
-    private final Map<Labels, LongAdder> requests = new ConcurrentHashMap<>();
-    private final Map<Labels, LongAdder> attempts = new ConcurrentHashMap<>();
-    private final Map<Labels, LongAdder> failovers = new ConcurrentHashMap<>();
-    private final Map<Labels, LongAdder> resumes = new ConcurrentHashMap<>();
+    // Package-private: OtlpMetrics exports the very same series over OTLP (one source of truth).
+    final Map<Labels, LongAdder> requests = new ConcurrentHashMap<>();
+    final Map<Labels, LongAdder> attempts = new ConcurrentHashMap<>();
+    final Map<Labels, LongAdder> failovers = new ConcurrentHashMap<>();
+    final Map<Labels, LongAdder> resumes = new ConcurrentHashMap<>();
     // detour_served_total's third label (first_choice) picks the map: the hot path stays one lookup.
-    private final Map<Labels, LongAdder> servedFirst = new ConcurrentHashMap<>();
-    private final Map<Labels, LongAdder> servedOther = new ConcurrentHashMap<>();
-    private final Map<Labels, LongAdder> tokens = new ConcurrentHashMap<>();
-    private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
-    private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
+    final Map<Labels, LongAdder> servedFirst = new ConcurrentHashMap<>();
+    final Map<Labels, LongAdder> servedOther = new ConcurrentHashMap<>();
+    /** Tokens per answer by target and type; {@code /metrics} shows their sum as a counter. */
+    final Map<Labels, Histogram> tokens = new ConcurrentHashMap<>();
+    final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
+    final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
 
     /** The cache figures of each route that has a cache (configured routes only, so bounded by the config). */
-    private final Map<String, CacheSeries> caches = new ConcurrentHashMap<>();
+    final Map<String, CacheSeries> caches = new ConcurrentHashMap<>();
 
     private final Set<String> routes = ConcurrentHashMap.newKeySet();
     private final Set<String> targets = ConcurrentHashMap.newKeySet();
 
     /** The values of one series' labels; the names are fixed per metric. */
-    private record Labels(String a, String b) {
+    record Labels(String a, String b) {
     }
 
     private static final String[] STATUS_TEXT = new String[600];
@@ -83,9 +88,9 @@ public final class Metrics implements EngineListener {
 
     /** Hits, misses and stale answers of one route's cache, and the similarity of its hits. */
     public static final class CacheSeries {
-        private final LongAdder hits = new LongAdder();
-        private final LongAdder misses = new LongAdder();
-        private final LongAdder stale = new LongAdder();
+        final LongAdder hits = new LongAdder();
+        final LongAdder misses = new LongAdder();
+        final LongAdder stale = new LongAdder();
         private final Histogram similarity = new Histogram(SIMILARITY_BUCKETS);
         private final Supplier<CacheStats> stats;
 
@@ -164,15 +169,15 @@ public final class Metrics implements EngineListener {
     /** Tokens used by a served answer; dropped for a target not allowed. */
     public void tokens(String target, int input, int output) {
         if (input > 0) {
-            LongAdder n = series(tokens, new Labels(target, "input"), targets, null, LongAdder::new);
-            if (n != null) {
-                n.add(input);
+            Histogram h = series(tokens, new Labels(target, "input"), targets, null, Metrics::tokenHistogram);
+            if (h != null) {
+                h.observe(input);
             }
         }
         if (output > 0) {
-            LongAdder n = series(tokens, new Labels(target, "output"), targets, null, LongAdder::new);
-            if (n != null) {
-                n.add(output);
+            Histogram h = series(tokens, new Labels(target, "output"), targets, null, Metrics::tokenHistogram);
+            if (h != null) {
+                h.observe(output);
             }
         }
     }
@@ -253,7 +258,10 @@ public final class Metrics implements EngineListener {
         servedOther.forEach((l, v) -> served.put(labels("route", l.a(), "target", l.b(), "first_choice", "false"), v));
         counter(sb, "detour_served_total", "Answers served, by route, target and whether the target was the route's"
                 + " first choice (a health shift or a failover moved the others).", served);
-        counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", named(tokens, "target", "type"));
+        sb.append("# HELP gen_ai_client_token_usage_total Tokens used, by target and type.\n")
+                .append("# TYPE gen_ai_client_token_usage_total counter\n");
+        named(tokens, "target", "type").forEach((l, h) -> sb.append("gen_ai_client_token_usage_total").append(l)
+                .append(' ').append((long) h.sum.sum()).append('\n'));
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");
         for (TargetRuntime t : targets) {
@@ -379,7 +387,12 @@ public final class Metrics implements EngineListener {
         }
     }
 
-    private static final class Histogram {
+    private static Histogram tokenHistogram() {
+        return new Histogram(TOKEN_BUCKETS);
+    }
+
+    /** Fixed buckets, each counted on its own (not cumulative); the last, above every bound, is implied by {@link #count}. */
+    static final class Histogram {
         final double[] buckets;
         final LongAdder[] counts;
         final LongAdder count = new LongAdder();

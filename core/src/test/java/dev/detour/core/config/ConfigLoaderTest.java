@@ -334,4 +334,50 @@ class ConfigLoaderTest {
         assertTrue(p.contains("routes.s.guardrails: must be a list of guardrails"), p);
         assertTrue(!p.contains("not available yet"), p);
     }
+
+    @Test
+    void telemetry_export_keys_load_with_their_defaults() throws Exception {
+        String base = """
+                providers:
+                  oa: { type: openai }
+                routes:
+                  r: { targets: [ { provider: oa, model: m } ] }
+                """;
+        GatewayConfig.Telemetry off = load(base, Map.of()).telemetry();
+        assertFalse(off.exports());
+        assertEquals("detour", off.serviceName());
+        assertFalse(off.captureContent());
+        assertEquals(java.time.Duration.ofSeconds(10), off.exportInterval());
+        GatewayConfig.Telemetry on = load(base + """
+                telemetry:
+                  otlp_endpoint: ${OTEL_EXPORTER_OTLP_ENDPOINT:-}
+                  service_name: gateway-eu
+                  capture_content: true
+                  export_interval: 2s
+                """, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")).telemetry();
+        assertTrue(on.exports());
+        assertEquals("http://collector:4318/", on.otlpEndpoint());
+        assertEquals("gateway-eu", on.serviceName());
+        assertTrue(on.captureContent());
+        assertEquals(java.time.Duration.ofSeconds(2), on.exportInterval());
+    }
+
+    @Test
+    void telemetry_export_keys_are_validated_with_their_paths() {
+        String p = problems("""
+                providers:
+                  oa: { type: openai }
+                routes:
+                  r: { targets: [ { provider: oa, model: m } ] }
+                telemetry: { otlp_endpoint: "collector:4318", service_name: "", capture_content: maybe, export_interval: 10ms, exporter: x }
+                """);
+        assertEquals(List.of(
+                "telemetry.exporter: unknown key (known: access_log, capture_content, export_interval, otlp_endpoint, "
+                        + "prometheus, service_name)",
+                "telemetry.otlp_endpoint: must be an http:// or https:// URL, such as http://localhost:4318 (was "
+                        + "'collector:4318')",
+                "telemetry.service_name: must not be empty",
+                "telemetry.export_interval: must be at least 100ms (was 10ms)",
+                "telemetry.capture_content: 'maybe' is not true or false"), List.of(p.split("\n")));
+    }
 }

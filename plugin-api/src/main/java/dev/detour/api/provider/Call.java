@@ -4,6 +4,7 @@ import dev.detour.api.ProviderException;
 import dev.detour.api.view.TargetView;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -81,5 +82,17 @@ public interface Call {
      * WireBody)}). The default ignores it.
      */
     default void answerWire(WireBody body) {
+    }
+
+    /**
+     * Headers core asks the adapter to send on this attempt's upstream HTTP request, as they are:
+     * the W3C trace context of the attempt's span ({@code traceparent}, and {@code tracestate} when
+     * the client sent one) when tracing is on, so the provider's side of the call joins the
+     * client's trace. Never credentials; names are lower case. An adapter that sends HTTP adds
+     * each (one {@code forEach}); one that cannot carry headers ignores them. Empty when there are
+     * none, which is the default.
+     */
+    default Map<String, String> extraHeaders() {
+        return Map.of();
     }
 }

@@ -244,6 +244,7 @@ final class AnthropicAdapter implements ProviderAdapter {
         for (Map.Entry<String, String> h : context.headers().entrySet()) {
             ro.putHeader(h.getKey(), h.getValue());
         }
+        call.extraHeaders().forEach(ro::putHeader);
         return ro;
     }
 

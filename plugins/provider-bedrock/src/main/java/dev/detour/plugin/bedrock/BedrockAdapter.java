@@ -163,6 +163,7 @@ final class BedrockAdapter implements ProviderAdapter {
                 req -> {
                     // Extra headers first: the signed ones must reach the wire exactly as signed.
                     extraHeaders.forEach(req::putHeader);
+                    call.extraHeaders().forEach(req::putHeader);   // trace context: not signed, not needed
                     signed.forEach(req::putHeader);
                 },
                 Buffer.buffer(body), (status, headers, b) -> BedrockErrors.fromResponse(status, headers, b), onSuccess);

@@ -208,6 +208,7 @@ final class GeminiAdapter implements ProviderAdapter {
         if (ctx.apiKey() != null && !ctx.apiKey().isEmpty()) {
             ro.putHeader("x-goog-api-key", ctx.apiKey());
         }
+        call.extraHeaders().forEach(ro::putHeader);
         return client.request(ro).compose(req -> {
             sent[0] = req;
             // Core abandons the call on its own timeouts or a client disconnect: close the connection.

@@ -239,6 +239,7 @@ public final class OpenAiCompatibleClient {
                         req -> {
                             req.headers().addAll(headers);
                             req.putHeader(HttpHeaders.ACCEPT, accept);
+                            call.extraHeaders().forEach(req::putHeader);
                         },
                         body, (status, h, b) -> httpErrors.classify(status, h, b, now.get()), onSuccess)
                 .recover(t -> Future.failedFuture(redact(TransportErrors.classify(t))));
