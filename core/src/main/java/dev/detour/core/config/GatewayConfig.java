@@ -241,7 +241,10 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     public record Key(String name, String keySha256, Set<String> routes, int rpm) {
     }
 
-    /** {@code telemetry:}. */
-    public record Telemetry(boolean prometheus, String accessLog) {
+    /**
+     * {@code telemetry:}. {@code accessLogFile} is where access-log lines are appended (resolved),
+     * or null for standard output.
+     */
+    public record Telemetry(boolean prometheus, String accessLog, Path accessLogFile) {
     }
 }

@@ -79,7 +79,13 @@ public final class InboundServer {
         this.gateway = gateway;
         this.vertx = gateway.vertx();
         this.responder = new Responder(gateway);
-        this.accessLog = new AccessLog(gateway.config().telemetry().accessLog(), System.out);
+        GatewayConfig.Telemetry telemetry = gateway.config().telemetry();
+        try {
+            this.accessLog = AccessLog.open(telemetry.accessLog(), telemetry.accessLogFile());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("telemetry.access_log_file: cannot append to " + telemetry.accessLogFile()
+                    + ": " + e.getMessage(), e);
+        }
         this.maxBodySize = gateway.config().server().maxBodySize();
         this.router = router();
     }
@@ -141,6 +147,7 @@ public final class InboundServer {
         ex.response.closeHandler(v -> {
             leave(ex);
             ex.abort.abort();
+            logAccess(ex);
         });
         routing = ex;
         try {
@@ -276,17 +283,25 @@ public final class InboundServer {
 
     /**
      * One access-log line for a finished request, whatever its status, from what the client was
-     * sent: its status and Detour's response headers. Never the key, only its name.
+     * sent: its status and Detour's response headers. A request whose connection closed before its
+     * answer ended is logged once too, with code {@code client_closed} (and 499 when no status was
+     * sent). Never the key, only its name.
      */
     private void logAccess(Exchange ex) {
-        if (!accessLog.enabled()) {
+        if (ex.logged || !accessLog.enabled()) {
             return;
         }
-        MultiMap h = ex.response.headers();
-        accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), h.get(RequestIds.REQUEST_ID),
-                ex.request.method().name(), ex.request.path(), ex.response.getStatusCode(), h.get(Responder.ROUTE),
-                h.get(Responder.TARGET), h.get(Responder.ATTEMPTS), "true".equals(h.get(Responder.FAILOVER)),
-                ex.keyName, (System.nanoTime() - ex.start) / 1_000_000, null, ex.resumes, ex.resumedOn));
+        ex.logged = true;
+        HttpServerResponse resp = ex.response;
+        boolean cut = !resp.ended();
+        MultiMap h = resp.headers();
+        String id = h.get(RequestIds.REQUEST_ID);
+        accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), id != null ? id : RequestIds.forLog(ex),
+                ex.request.method().name(), ex.request.path(), cut && !resp.headWritten() ? 499 : resp.getStatusCode(),
+                h.get(Responder.ROUTE), h.get(Responder.TARGET), h.get(Responder.ATTEMPTS),
+                "true".equals(h.get(Responder.FAILOVER)), ex.keyName, (System.nanoTime() - ex.start) / 1_000_000,
+                cut ? "client_closed" : null, ex.resumes, ex.resumedOn, h.get(CachedAnswers.CACHE), ex.inputTokens,
+                ex.outputTokens, ex.costUsd, ex.ttftNanos < 0 ? -1 : ex.ttftNanos / 1_000_000));
     }
 
     /**

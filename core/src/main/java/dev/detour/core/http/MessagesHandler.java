@@ -82,8 +82,9 @@ final class MessagesHandler {
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
                 Responder.successHeaders(resp, r);
-                responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
+                // Before the answer ends: its end writes the access-log line, which reads the usage.
                 responder.answered(ex, route, r);
+                responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
                 if (cache != null && RequestGuard.unchanged(guard)) {
                     cache.store(request, r.value().withModel(r.target().model()), r.target().id());
                 }
@@ -121,6 +122,9 @@ final class MessagesHandler {
                 }
                 if (recorder != null) {
                     recorder.add(c);
+                }
+                if (c.usage() != null) {
+                    Responder.usage(ex, c.usage());
                 }
                 out.write(encoder[0].chunk(c));
             }
