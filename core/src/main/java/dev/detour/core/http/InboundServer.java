@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Gateway;
 import dev.detour.core.admin.AdminRoutes;
+import dev.detour.core.admin.StatusPage;
 import dev.detour.core.admission.Admission;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.Units;
@@ -44,7 +45,8 @@ import java.util.function.Consumer;
  * {@code body_timeout}, logs every request, and drains on shutdown. One Vert.x Web {@link Router}
  * dispatches every endpoint: the API ({@link ChatHandler}, {@link EmbeddingsHandler},
  * {@link FeedbackHandler}, {@link MessagesHandler}, {@link ModelsHandler}), operations
- * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}) and {@link AdminRoutes}.
+ * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}), {@link AdminRoutes} and the
+ * {@link StatusPage} at {@code /}.
  * Every error is a body in the called API's shape naming the problem.
  *
  * <p>Runs on one event loop (the gateway serves from one context), so its state needs no locks.
@@ -108,6 +110,7 @@ public final class InboundServer {
         r.get("/readyz").handler(this::ready);
         new MetricsEndpoint(gateway.metrics(), gateway::targets, () -> guard.figures(inFlight.get()), accessLog).mount(r);
         new AdminRoutes(gateway, responder).mount(r);
+        new StatusPage().mount(r);
         r.route().last().handler(rc -> responder.error(rc.response(), 404, "not_found_error", "not_found",
                 "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
         r.route().failureHandler(this::failure);
