@@ -242,6 +242,11 @@
         }
       }
       div.appendChild(svg);
+      const axis = el('div', {class: 'axis'});
+      axis.appendChild(el('span', null, (BUCKETS * BUCKET_MS / 60000) + ' min ago'));
+      axis.appendChild(el('span', null, all ? all + ' answers' : 'no answers yet'));
+      axis.appendChild(el('span', null, 'now'));
+      div.appendChild(axis);
       const legend = el('ul', {class: 'legend'});
       for (const target of orderedTargets(tr, totals)) {
         const li = el('li', {'data-target': target});
