@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a header; after a failover it shows the primary's circuit open, the failover event and the
  * traffic moved to the backup; it shows a model name with markup as text; drills are started and
  * ended from it (or it says they are not available); it fits a phone's width. Screenshots go to
- * {@code target/status-page.png} and {@code target/status-page-phone.png}.
+ * {@code target/status-page.png}, {@code target/status-page-phone.png} and, with a drill
+ * running, {@code target/status-page-drill.png}.
  */
 class StatusPageIT extends TwoUpstreams {
     private static final String ADMIN_TOKEN = "adm-status-secret-4242";
@@ -114,7 +115,7 @@ class StatusPageIT extends TwoUpstreams {
      * the form, shown in the list and the events, and ended with its button; without it, the page
      * says drills are not available (and the form is there, disabled).
      */
-    private void drills(HeadlessChromium browser) {
+    private void drills(HeadlessChromium browser) throws java.io.IOException {
         assertEquals("FORM", browser.script("return document.getElementById('drill-form').tagName").asText());
         assertEquals(2, browser.script("return document.querySelectorAll('#drill-target option').length").asInt());
         if (adminStatus("/admin/drills") == 404) {
@@ -130,8 +131,11 @@ class StatusPageIT extends TwoUpstreams {
                 const li = document.querySelector('#drills li[data-drill]');
                 return li !== null && li.textContent.includes('%s');""".formatted(PRIMARY),
                 JsonNode::asBoolean);
-        browser.waitFor("the drill_started event", 20,
-                "return document.querySelector('#events li[data-type=\"drill_started\"]') !== null", JsonNode::asBoolean);
+        browser.waitFor("the drill_started event and the drill on the target's row", 20, """
+                return document.querySelector('#events li[data-type="drill_started"]') !== null
+                    && document.querySelector('#targets tr[data-target="%s"] .badge.drill') !== null;""".formatted(PRIMARY),
+                JsonNode::asBoolean);
+        browser.screenshot(Path.of("target/status-page-drill.png"));
         browser.click(browser.find("#drills li[data-drill] button"));
         browser.waitFor("the drill ended", 20, "return document.querySelector('#drills li[data-drill]') === null"
                 + " && document.querySelector('#events li[data-type=\"drill_ended\"]') !== null", JsonNode::asBoolean);
