@@ -121,7 +121,7 @@ public final class AdminRoutes {
                     .put("category", t.category()).put("state", t.state().wire()).put("circuit", t.circuit().wire())
                     .put("score", round(t.score()));
             o.putObject("latency_ms").put("p50", round(t.latencyP50Ms())).put("p95", round(t.latencyP95Ms()));
-            o.putObject("ttft_ms").put("p50", round(t.ttftP50Ms()));
+            o.putObject("ttft_ms").put("p50", round(t.ttftP50Ms())).put("p95", round(Math.max(0, t.ttftP95Ms(1))));
             o.put("error_rate", round(t.errorRate())).put("in_flight", t.inFlight());
             ArrayNode signals = o.putArray("signals");
             t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
@@ -130,7 +130,10 @@ public final class AdminRoutes {
         replies.json(rc.response(), 200, root);
     }
 
-    /** Each route, with the plan a request carrying this call's {@code x-detour-*} headers would get now. */
+    /**
+     * Each route, with the plan a request carrying this call's {@code x-detour-*} headers would get
+     * now, and how many answers each of its targets served so far ({@code served}).
+     */
     private void routes(RoutingContext rc) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         ArrayNode arr = root.putArray("routes");
@@ -139,6 +142,8 @@ public final class AdminRoutes {
             ObjectNode o = arr.addObject().put("name", r.name()).put("strategy", r.strategyType());
             ArrayNode targets = o.putArray("targets");
             r.runtimes().forEach(t -> targets.add(t.id()));
+            ObjectNode served = o.putObject("served");
+            r.runtimes().forEach(t -> served.put(t.id(), gateway.metrics().served(r.name(), t.id())));
             ArrayNode plan = o.putArray("plan");
             gateway.engine().plan(r, RequestContexts.of(rc.request().headers(), null, r.name(), null, region, false,
                     "openai")).forEach(t -> plan.add(t.id()));

@@ -74,6 +74,21 @@ public final class Admission {
      *                 (with the seconds until it may call again) for a key over its limit
      */
     public GatewayConfig.Key authenticate(String authorization, String apiKey) {
+        GatewayConfig.Key key = identify(authorization, apiKey);
+        if (key != null) {
+            limit(key);
+        }
+        return key;
+    }
+
+    /**
+     * The virtual key presented, not yet counted against its limits (so a refusal for its limit
+     * can still name it).
+     *
+     * @return the key; null when no keys are configured
+     * @throws Refused 401 {@code invalid_api_key} for a missing or unknown key
+     */
+    public GatewayConfig.Key identify(String authorization, String apiKey) {
         if (keysByDigest.isEmpty()) {
             return null;
         }
@@ -85,12 +100,20 @@ public final class Admission {
                     ? "missing API key: send Authorization: Bearer <key> (or x-api-key on /v1/messages)"
                     : "invalid API key", null, 0);
         }
+        return key;
+    }
+
+    /**
+     * Counts a call of {@code key} against its {@code limits.rpm}.
+     *
+     * @throws Refused 429 {@code rate_limited} (with the seconds until it may call again) for a key over its limit
+     */
+    public void limit(GatewayConfig.Key key) {
         long retryAfter = rateLimited(key);
         if (retryAfter > 0) {
             throw new Refused(429, "rate_limit_error", "rate_limited", "key '" + key.name() + "' is over its limit of "
                     + key.rpm() + " requests per minute", null, retryAfter);
         }
-        return key;
     }
 
     /** Seconds until the key may call again, or 0 when it is within its {@code limits.rpm}. */

@@ -263,7 +263,7 @@ public final class ConfigLoader {
             root.get("server").get("host").problem("'" + server.host()
                     + "' is not a loopback address and no keys: are configured; add keys or set allow_unauthenticated: true");
         }
-        Telemetry telemetry = telemetry(root.get("telemetry"));
+        Telemetry telemetry = telemetry(root.get("telemetry"), doc.file());
         Cluster cluster = cluster(root.get("cluster"));
 
         Map<String, JsonNode> serviceBlocks = new LinkedHashMap<>();
@@ -1007,10 +1007,10 @@ public final class ConfigLoader {
         return url.replaceAll("//([^@/]*):[^@/]*@", "//$1:***@");
     }
 
-    private static Telemetry telemetry(Node n) {
-        if (!n.expectMap(Set.of("otlp_endpoint", "prometheus", "access_log", "service_name", "capture_content",
-                "export_interval"))) {
-            return new Telemetry(true, "off");
+    private static Telemetry telemetry(Node n, Path file) {
+        if (!n.expectMap(Set.of("otlp_endpoint", "prometheus", "access_log", "access_log_file", "service_name",
+                "capture_content", "export_interval"))) {
+            return new Telemetry(true, "off", null);
         }
         String endpoint = n.get("otlp_endpoint").text("").trim();
         if (!endpoint.isEmpty() && !endpoint.matches("https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
@@ -1032,8 +1032,36 @@ public final class ConfigLoader {
         if (!Set.of("json", "text", "off").contains(log)) {
             n.get("access_log").problem("must be json, text or off (was '" + log + "')");
         }
-        return new Telemetry(n.get("prometheus").bool(true), log, endpoint, service.isEmpty() ? "detour" : service,
-                n.get("capture_content").bool(false), interval == null ? Telemetry.EXPORT_INTERVAL : interval);
+        return new Telemetry(n.get("prometheus").bool(true), log, accessLogFile(n.get("access_log_file"), file), endpoint,
+                service.isEmpty() ? "detour" : service, n.get("capture_content").bool(false),
+                interval == null ? Telemetry.EXPORT_INTERVAL : interval);
+    }
+
+    /**
+     * {@code telemetry.access_log_file}: absolute, or relative to the config file's folder (as
+     * {@code plugins.dir}); its folder must exist. Null when absent or empty (standard output).
+     */
+    private static Path accessLogFile(Node n, Path configFile) {
+        String text = n.text("");
+        if (text.isBlank()) {
+            return null;
+        }
+        Path p;
+        try {
+            p = Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            n.problem("is not a valid path ('" + text + "')");
+            return null;
+        }
+        if (!p.isAbsolute() && configFile != null) {
+            p = configFile.toAbsolutePath().getParent().resolve(p).normalize();
+        }
+        if (java.nio.file.Files.isDirectory(p)) {
+            n.problem("is a folder; name the file the access log is appended to (" + p + ")");
+        } else if (p.getParent() == null || !java.nio.file.Files.isDirectory(p.getParent())) {
+            n.problem("folder " + p.getParent() + " does not exist");
+        }
+        return p;
     }
 
     private static String known(Map<String, ?> m) {

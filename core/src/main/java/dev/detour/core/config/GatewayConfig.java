@@ -301,20 +301,21 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     /**
      * {@code telemetry:}.
      *
+     * @param accessLogFile  where access-log lines are appended (resolved), or null for standard output
      * @param otlpEndpoint   the OTLP/HTTP collector's base URL ({@code /v1/traces} and
      *                       {@code /v1/metrics} are added), or "" for no export
      * @param serviceName    the {@code service.name} of what is exported
      * @param captureContent whether attempt spans carry the prompt and the answer
      * @param exportInterval how often metrics (and pending spans) are sent
      */
-    public record Telemetry(boolean prometheus, String accessLog, String otlpEndpoint, String serviceName,
-                            boolean captureContent, java.time.Duration exportInterval) {
+    public record Telemetry(boolean prometheus, String accessLog, Path accessLogFile, String otlpEndpoint,
+                            String serviceName, boolean captureContent, java.time.Duration exportInterval) {
         /** The default export interval. */
         public static final java.time.Duration EXPORT_INTERVAL = java.time.Duration.ofSeconds(10);
 
         /** Without OTLP export. */
-        public Telemetry(boolean prometheus, String accessLog) {
-            this(prometheus, accessLog, "", "detour", false, EXPORT_INTERVAL);
+        public Telemetry(boolean prometheus, String accessLog, Path accessLogFile) {
+            this(prometheus, accessLog, accessLogFile, "", "detour", false, EXPORT_INTERVAL);
         }
 
         /** Whether traces and metrics are exported. */

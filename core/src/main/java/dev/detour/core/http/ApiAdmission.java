@@ -75,9 +75,12 @@ final class ApiAdmission {
     }
 
     private GatewayConfig.Key authenticate(Exchange ex) {
-        GatewayConfig.Key key = admission.authenticate(ex.request.getHeader(HttpHeaders.AUTHORIZATION),
+        GatewayConfig.Key key = admission.identify(ex.request.getHeader(HttpHeaders.AUTHORIZATION),
                 ex.request.getHeader("x-api-key"));
-        ex.keyName = key == null ? null : key.name();
+        if (key != null) {
+            ex.keyName = key.name();   // named in the access log even when its limit refuses it
+            admission.limit(key);
+        }
         return key;
     }
 

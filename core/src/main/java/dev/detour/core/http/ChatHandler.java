@@ -88,6 +88,8 @@ final class ChatHandler {
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r);
+                    // Before the answer ends: its end writes the access-log line, which reads the usage.
+                    responder.answered(ex, route, r);
                     if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)
@@ -95,7 +97,6 @@ final class ChatHandler {
                     } else {
                         responder.json(resp, 200, OpenAiJson.writeResponse(r.value()));
                     }
-                    responder.answered(ex, route, r);
                 }
                 if (cache != null && r.failure() == null && RequestGuard.unchanged(guard)) {
                     cache.store(request, r.value(), r.target().id());
@@ -140,6 +141,9 @@ final class ChatHandler {
                 if (recorder != null) {
                     // What the client is sent (usage included, which the cache keeps for every client).
                     recorder.add(c);
+                }
+                if (c.usage() != null) {
+                    Responder.usage(ex, c.usage());
                 }
                 if (c.usage() != null && !includeUsage) {
                     if (c.role() == null && !c.hasContent() && c.finishReason() == null) {

@@ -27,6 +27,15 @@ final class Exchange {
     int resumes;
     /** The target that continued its stream last, or null. */
     String resumedOn;
+    /** Tokens its answer used, as the upstream reported them; -1 when none were reported. */
+    int inputTokens = -1;
+    int outputTokens = -1;
+    /** What its answer cost in USD when the target's pricing is known (the spend accounting sets it); -1 otherwise. */
+    double costUsd = -1;
+    /** Nanoseconds from its arrival to the commit of its stream's first byte; -1 when it was not streamed. */
+    long ttftNanos = -1;
+    /** Whether its access-log line was written (once, at the end of its answer or the close of its connection). */
+    boolean logged;
     /** Whether it is an API call counted in flight (until its answer ends or its connection closes). */
     boolean inFlight;
     /** Its server span, when traces are exported. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Gateway;
 import dev.detour.core.admin.AdminRoutes;
+import dev.detour.core.admin.StatusPage;
 import dev.detour.core.admission.Admission;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.Units;
@@ -47,7 +48,8 @@ import java.util.function.Consumer;
  * {@code body_timeout}, logs every request, and drains on shutdown. One Vert.x Web {@link Router}
  * dispatches every endpoint: the API ({@link ChatHandler}, {@link EmbeddingsHandler},
  * {@link FeedbackHandler}, {@link MessagesHandler}, {@link ResponsesHandler}, {@link ModelsHandler}), operations
- * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}) and {@link AdminRoutes}.
+ * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}), {@link AdminRoutes} and the
+ * {@link StatusPage} at {@code /}.
  * Every error is a body in the called API's shape naming the problem.
  *
  * <p>Runs on one event loop (the gateway serves from one context), so its state needs no locks.
@@ -84,7 +86,13 @@ public final class InboundServer {
         this.gateway = gateway;
         this.vertx = gateway.vertx();
         this.responder = new Responder(gateway);
-        this.accessLog = new AccessLog(gateway.config().telemetry().accessLog(), System.out);
+        GatewayConfig.Telemetry telemetry = gateway.config().telemetry();
+        try {
+            this.accessLog = AccessLog.open(telemetry.accessLog(), telemetry.accessLogFile());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("telemetry.access_log_file: cannot append to " + telemetry.accessLogFile()
+                    + ": " + e.getMessage(), e);
+        }
         this.maxBodySize = gateway.config().server().maxBodySize();
         this.telemetry = Telemetry.start(gateway.config().telemetry(), gateway.metrics(), gateway::targets);
         this.router = router();
@@ -110,6 +118,7 @@ public final class InboundServer {
         r.get("/readyz").handler(this::ready);
         new MetricsEndpoint(gateway.metrics(), gateway::targets, () -> guard.figures(inFlight.get()), accessLog).withCluster(gateway::cluster).mount(r);
         new AdminRoutes(gateway, responder).mount(r);
+        new StatusPage().mount(r);
         r.route().last().handler(rc -> responder.error(rc.response(), 404, "not_found_error", "not_found",
                 "no such endpoint: " + rc.request().method() + " " + rc.request().path(), null, null));
         r.route().failureHandler(this::failure);
@@ -192,6 +201,7 @@ public final class InboundServer {
             if (ex.span != null) {
                 ex.span.end(ex.response, true);
             }
+            logAccess(ex);
         });
         routing = ex;
         try {
@@ -331,17 +341,25 @@ public final class InboundServer {
 
     /**
      * One access-log line for a finished request, whatever its status, from what the client was
-     * sent: its status and Detour's response headers. Never the key, only its name.
+     * sent: its status and Detour's response headers. A request whose connection closed before its
+     * answer ended is logged once too, with code {@code client_closed} (and 499 when no status was
+     * sent). Never the key, only its name.
      */
     private void logAccess(Exchange ex) {
-        if (!accessLog.enabled()) {
+        if (ex.logged || !accessLog.enabled()) {
             return;
         }
-        MultiMap h = ex.response.headers();
-        accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), h.get(RequestIds.REQUEST_ID),
-                ex.request.method().name(), ex.request.path(), ex.response.getStatusCode(), h.get(Responder.ROUTE),
-                h.get(Responder.TARGET), h.get(Responder.ATTEMPTS), "true".equals(h.get(Responder.FAILOVER)),
-                ex.keyName, (System.nanoTime() - ex.start) / 1_000_000, null, ex.resumes, ex.resumedOn));
+        ex.logged = true;
+        HttpServerResponse resp = ex.response;
+        boolean cut = !resp.ended();
+        MultiMap h = resp.headers();
+        String id = h.get(RequestIds.REQUEST_ID);
+        accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), id != null ? id : RequestIds.forLog(ex),
+                ex.request.method().name(), ex.request.path(), cut && !resp.headWritten() ? 499 : resp.getStatusCode(),
+                h.get(Responder.ROUTE), h.get(Responder.TARGET), h.get(Responder.ATTEMPTS),
+                "true".equals(h.get(Responder.FAILOVER)), ex.keyName, (System.nanoTime() - ex.start) / 1_000_000,
+                cut ? "client_closed" : null, ex.resumes, ex.resumedOn, h.get(CachedAnswers.CACHE), ex.inputTokens,
+                ex.outputTokens, ex.costUsd, ex.ttftNanos < 0 ? -1 : ex.ttftNanos / 1_000_000));
     }
 
     /**

@@ -21,13 +21,20 @@ final class RequestIds {
      * otherwise a generated one.
      */
     static String assign(Exchange ex) {
-        String id = ex.request.getHeader(REQUEST_ID);
-        if (!isPlainRequestId(id)) {
-            id = "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
-        }
+        String id = forLog(ex);
         ex.requestId = id;
         ex.response.putHeader(REQUEST_ID, id);
         return id;
+    }
+
+    /**
+     * The id the access log gives a request answered before it was assigned one (a 404, a body
+     * too large): the client's own when plain, otherwise a generated one.
+     */
+    static String forLog(Exchange ex) {
+        String id = ex.request.getHeader(REQUEST_ID);
+        return isPlainRequestId(id) ? id
+                : "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
     }
 
     static boolean isPlainRequestId(String id) {

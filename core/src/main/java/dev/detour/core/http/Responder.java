@@ -3,6 +3,7 @@ package dev.detour.core.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.model.ChatResponse;
+import dev.detour.api.model.Usage;
 import dev.detour.core.Gateway;
 import dev.detour.core.admin.AdminRoutes;
 import dev.detour.core.admission.Refused;
@@ -120,13 +121,23 @@ final class Responder implements AdminRoutes.Replies {
         }
     }
 
-    /** A whole answer was sent (with {@link #successHeaders}): who served it (for feedback), token metrics. */
+    /**
+     * A whole answer is being sent (with {@link #successHeaders}; called before its end, which writes the
+     * access-log line): who served it (for feedback), token metrics and the usage the line reports.
+     */
     void answered(Exchange ex, RouteRuntime route, EngineResult<ChatResponse> r) {
         gateway.served(ex.requestId, route, r.target(), ex.keyName);
         if (r.value().usage() != null) {
             gateway.metrics().tokens(r.target().id(), r.value().usage().promptTokens(),
                     r.value().usage().completionTokens());
+            usage(ex, r.value().usage());
         }
+    }
+
+    /** The usage an answer or a stream's usage chunk reported, for the access log. */
+    static void usage(Exchange ex, Usage usage) {
+        ex.inputTokens = usage.promptTokens();
+        ex.outputTokens = usage.completionTokens();
     }
 
     /** A stream was committed to {@code target}: headers, TTFT, who served it; the SSE response starts. */
@@ -137,7 +148,8 @@ final class Responder implements AdminRoutes.Replies {
         for (AttemptRecord a : attempts) {
             calls += a.called() ? 1 : 0;
         }
-        gateway.metrics().ttft(target.id(), (System.nanoTime() - ex.start) / 1e9);
+        ex.ttftNanos = System.nanoTime() - ex.start;
+        gateway.metrics().ttft(target.id(), ex.ttftNanos / 1e9);
         successHeaders(resp, target, calls, failover);
         if (AttemptRecord.hedged(attempts)) {
             resp.putHeader(HEDGED, TRUE);

@@ -95,8 +95,9 @@ final class TranslatedChat {
                 responder.failed(resp, r, shape.style());
             } else {
                 Responder.successHeaders(resp, r);
-                responder.json(resp, 200, shape.whole(r.value(), r.target().model()));
+                // Before the answer ends: its end writes the access-log line, which reads the usage.
                 responder.answered(ex, route, r);
+                responder.json(resp, 200, shape.whole(r.value(), r.target().model()));
                 if (cache != null && RequestGuard.unchanged(guard)) {
                     cache.store(request, r.value().withModel(r.target().model()), r.target().id());
                 }
@@ -134,6 +135,9 @@ final class TranslatedChat {
                 }
                 if (recorder != null) {
                     recorder.add(c);
+                }
+                if (c.usage() != null) {
+                    Responder.usage(ex, c.usage());
                 }
                 out.write(encoder[0].chunk(c));
             }

@@ -5,11 +5,15 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -18,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The access log ({@code telemetry.access_log}): one line per request, whatever its status, on the
- * process's standard output — its own stream, apart from the diagnostic log on standard error.
+ * process's standard output — its own stream, apart from the diagnostic log on standard error — or
+ * appended to {@code telemetry.access_log_file}.
  * {@code json} lines are objects written by a JSON generator (every string escaped, so no client
  * value can add a field or a line); {@code text} lines are space-separated with every value
  * escaped the same way. The event loop only formats a line and offers it to a bounded queue; a
@@ -31,10 +36,23 @@ public final class AccessLog implements AutoCloseable {
     private static final int QUEUE = 65_536;
     private static final String STOP = new String("stop");
 
-    /** What one line says. Null fields are left out. */
+    /**
+     * What one line says. Null fields are left out, and so are unknown numbers: tokens below 0
+     * (the upstream reported none), a cost below 0 (no pricing known for the target), a TTFT
+     * below 0 (not a stream, or none started).
+     */
     public record Entry(long epochMillis, String requestId, String method, String path, int status, String route,
                         String target, String attempts, boolean failover, String key, long latencyMs, String code,
-                        int resumes, String resumedOn) {
+                        int resumes, String resumedOn, String cache, int inputTokens, int outputTokens, double costUsd,
+                        long ttftMs) {
+
+        /** An entry without cache, tokens, cost or TTFT. */
+        public Entry(long epochMillis, String requestId, String method, String path, int status, String route,
+                     String target, String attempts, boolean failover, String key, long latencyMs, String code,
+                     int resumes, String resumedOn) {
+            this(epochMillis, requestId, method, path, status, route, target, attempts, failover, key, latencyMs, code,
+                    resumes, resumedOn, null, -1, -1, -1, -1);
+        }
 
         /** An entry of a request whose stream was never resumed. */
         public Entry(long epochMillis, String requestId, String method, String path, int status, String route,
@@ -49,8 +67,28 @@ public final class AccessLog implements AutoCloseable {
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
 
-    /** @param mode {@code json}, {@code text} or {@code off}; @param out where lines go */
+    /**
+     * The access log {@code mode} asks for, appended to {@code file} (created when missing), or on
+     * standard output when {@code file} is null. The file is closed with the log.
+     *
+     * @throws IOException when the file cannot be opened for appending
+     */
+    public static AccessLog open(String mode, Path file) throws IOException {
+        if (file == null || mode.equals("off")) {
+            return new AccessLog(mode, System.out);
+        }
+        // Appending (O_APPEND): a rotation by copy-and-truncate leaves no hole of zero bytes.
+        OutputStream out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
+        return new AccessLog(mode, out, true);
+    }
+
+    /** @param mode {@code json}, {@code text} or {@code off}; @param out where lines go (left open) */
     public AccessLog(String mode, OutputStream out) {
+        this(mode, out, false);
+    }
+
+    private AccessLog(String mode, OutputStream out, boolean owned) {
         this.mode = mode;
         if (mode.equals("off")) {
             queue = null;
@@ -59,7 +97,7 @@ public final class AccessLog implements AutoCloseable {
         }
         queue = new ArrayBlockingQueue<>(QUEUE);
         PrintStream ps = out instanceof PrintStream p ? p : new PrintStream(out, false, StandardCharsets.UTF_8);
-        writer = new Thread(() -> drain(ps), "detour-access-log");
+        writer = new Thread(() -> drain(ps, owned), "detour-access-log");
         writer.setDaemon(true);
         writer.start();
     }
@@ -107,9 +145,22 @@ public final class AccessLog implements AutoCloseable {
                 g.writeNumberField("resumes", e.resumes());
                 field(g, "resumed_on", e.resumedOn());
             }
+            field(g, "cache", e.cache());
+            if (e.inputTokens() >= 0) {
+                g.writeNumberField("input_tokens", e.inputTokens());
+            }
+            if (e.outputTokens() >= 0) {
+                g.writeNumberField("output_tokens", e.outputTokens());
+            }
+            if (e.costUsd() >= 0) {
+                g.writeNumberField("cost_usd", e.costUsd());
+            }
             field(g, "key", e.key());
             field(g, "code", e.code());
             g.writeNumberField("latency_ms", e.latencyMs());
+            if (e.ttftMs() >= 0) {
+                g.writeNumberField("ttft_ms", e.ttftMs());
+            }
             g.writeEndObject();
         } catch (IOException impossible) {
             throw new IllegalStateException(impossible);
@@ -134,11 +185,23 @@ public final class AccessLog implements AutoCloseable {
         if (e.resumes() > 0) {
             escape(sb.append(" resumes=").append(e.resumes()).append(" resumed_on="), e.resumedOn());
         }
+        if (e.cache() != null) {
+            escape(sb.append(" cache="), e.cache());
+        }
+        if (e.inputTokens() >= 0 || e.outputTokens() >= 0) {
+            sb.append(" tokens=").append(Math.max(0, e.inputTokens())).append('/').append(Math.max(0, e.outputTokens()));
+        }
+        if (e.costUsd() >= 0) {
+            sb.append(" cost_usd=").append(e.costUsd());
+        }
         if (e.key() != null) {
             escape(sb.append(" key="), e.key());
         }
         if (e.code() != null) {
             escape(sb.append(" code="), e.code());
+        }
+        if (e.ttftMs() >= 0) {
+            sb.append(" ttft=").append(e.ttftMs()).append("ms");
         }
         return sb.append(' ').append(e.latencyMs()).append("ms").toString();
     }
@@ -156,12 +219,16 @@ public final class AccessLog implements AutoCloseable {
         return sb;
     }
 
-    private void drain(PrintStream out) {
+    private void drain(PrintStream out, boolean owned) {
         try {
             while (true) {
                 String line = queue.take();
                 if (line == STOP) {
-                    out.flush();
+                    if (owned) {
+                        out.close();
+                    } else {
+                        out.flush();
+                    }
                     return;
                 }
                 out.println(line);

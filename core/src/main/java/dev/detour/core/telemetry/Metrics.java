@@ -217,6 +217,17 @@ public final class Metrics implements EngineListener {
     }
 
     /**
+     * The answers {@code target} served on {@code route} so far ({@code detour_served_total} over
+     * both values of {@code first_choice}), for the admin view.
+     */
+    public long served(String route, String target) {
+        Labels l = new Labels(route, target);
+        LongAdder first = servedFirst.get(l);
+        LongAdder other = servedOther.get(l);
+        return (first == null ? 0 : first.sum()) + (other == null ? 0 : other.sum());
+    }
+
+    /**
      * The series for {@code labels}, created on first use only while its first label is in
      * {@code first} (and its second in {@code second}, when given); null otherwise. The common
      * case, an existing series, is one lookup.

@@ -235,6 +235,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void the_access_log_file_is_resolved_next_to_the_config_and_its_folder_must_exist() throws Exception {
+        String base = """
+                providers:
+                  oa: { type: openai }
+                routes:
+                  r: { targets: [ { provider: oa, model: m } ] }
+                """;
+        assertEquals(Path.of("/tmp/access.log"),
+                load(base + "telemetry: { access_log: json, access_log_file: access.log }\n", Map.of())
+                        .telemetry().accessLogFile(), "relative to /tmp/detour.yaml's folder");
+        assertEquals(null, load(base + "telemetry: { access_log: json }\n", Map.of()).telemetry().accessLogFile(),
+                "standard output by default");
+        assertEquals("telemetry.access_log_file: folder /no/such/folder does not exist",
+                problems(base + "telemetry: { access_log: json, access_log_file: /no/such/folder/a.log }\n"));
+        assertEquals("telemetry.access_log_file: is a folder; name the file the access log is appended to (/tmp)",
+                problems(base + "telemetry: { access_log: json, access_log_file: /tmp }\n"));
+    }
+
+    @Test
     void names_the_key_that_uses_a_missing_variable() {
         String p = problems("""
                 providers:
