@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 
 /**
  * Access tokens from a service-account key: a signed JWT ({@link GoogleJwt}) exchanged at the token
@@ -41,6 +42,16 @@ final class ServiceAccountTokens implements AccessTokens {
         Future<Grant> post(String assertion);
     }
 
+    /**
+     * Runs the signing off the event loop ({@code vertx::executeBlocking} in production): an RSA
+     * signature is a millisecond of CPU, but the first one loads and initialises the JDK's crypto
+     * provider, which takes far longer.
+     */
+    @FunctionalInterface
+    interface Signer {
+        Future<String> sign(Callable<String> signing);
+    }
+
     private record Cached(String value, Future<String> ready, long refreshAtNanos) {
     }
 
@@ -48,6 +59,7 @@ final class ServiceAccountTokens implements AccessTokens {
     private final String audience;
     private final Clock clock;
     private final Exchange exchange;
+    private final Signer signer;
     private final Runnable onClose;
     private volatile Cached current;
     private Future<String> inflight; // guarded by this
@@ -57,13 +69,16 @@ final class ServiceAccountTokens implements AccessTokens {
      * @param audience the token endpoint's URL, the JWT's {@code aud}
      * @param clock    the time source
      * @param exchange the call to the token endpoint
+     * @param signer   where the JWT is signed
      * @param onClose  releases the exchange's resources
      */
-    ServiceAccountTokens(ServiceAccountKey key, String audience, Clock clock, Exchange exchange, Runnable onClose) {
+    ServiceAccountTokens(ServiceAccountKey key, String audience, Clock clock, Exchange exchange, Signer signer,
+                         Runnable onClose) {
         this.key = Objects.requireNonNull(key, "key");
         this.audience = Objects.requireNonNull(audience, "audience");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.exchange = Objects.requireNonNull(exchange, "exchange");
+        this.signer = Objects.requireNonNull(signer, "signer");
         this.onClose = onClose;
     }
 
@@ -89,12 +104,15 @@ final class ServiceAccountTokens implements AccessTokens {
         // Set before the exchange starts: it may complete (e.g. fail to sign) before post returns.
         inflight = flight;
         long started = clock.nanos();
+        long iat = clock.now().getEpochSecond();
         Future<Grant> grant;
         try {
-            grant = exchange.post(GoogleJwt.assertion(key, audience, clock.now().getEpochSecond()));
+            grant = signer.sign(() -> GoogleJwt.assertion(key, audience, iat))
+                    .recover(e -> Future.failedFuture(new ProviderException(ErrorKind.AUTHENTICATION, 0,
+                            "Vertex AI: " + e.getMessage())))
+                    .compose(exchange::post);
         } catch (RuntimeException e) {
-            grant = Future.failedFuture(e instanceof ProviderException ? e
-                    : new ProviderException(ErrorKind.AUTHENTICATION, 0, "Vertex AI: " + e.getMessage()));
+            grant = Future.failedFuture(new ProviderException(ErrorKind.AUTHENTICATION, 0, "Vertex AI: " + e.getMessage()));
         }
         grant.onComplete(ar -> {
             synchronized (this) {

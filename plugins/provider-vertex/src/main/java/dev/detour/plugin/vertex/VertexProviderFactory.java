@@ -84,7 +84,7 @@ public final class VertexProviderFactory implements ProviderAdapterFactory<Verte
             String tokenUrl = options.tokenUrl() != null ? options.tokenUrl()
                     : key.tokenUri() != null ? key.tokenUri() : VertexOptions.DEFAULT_TOKEN_URL;
             TokenEndpoint endpoint = new TokenEndpoint(ctx.vertx(), tokenUrl, ctx.name());
-            tokens = new ServiceAccountTokens(key, tokenUrl, clock, endpoint, endpoint::close);
+            tokens = new ServiceAccountTokens(key, tokenUrl, clock, endpoint, ctx.vertx()::executeBlocking, endpoint::close);
         }
         return new VertexAdapter(options, ctx, new VertexUrls(project, location, options.apiVersion()), tokens);
     }

@@ -42,7 +42,7 @@ class GoogleJwtTest {
     void a_signature_does_not_verify_with_another_key() throws Exception {
         String jwt = GoogleJwt.assertion(TestKeys.key(), "https://oauth2.googleapis.com/token", 1L);
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(1024); // any other key will do; a small one is quick to make
+        g.initialize(2048);
 
         assertFalse(TestKeys.verifies(jwt, g.generateKeyPair().getPublic()));
     }
