@@ -213,10 +213,24 @@ final class VertexAdapter implements ProviderAdapter {
             if (tokens.refreshable() && e instanceof ProviderException pe && pe.status() == 401
                     && pe.kind() == ErrorKind.AUTHENTICATION && !call.cancelled()) {
                 tokens.invalidate(token);
-                return onCallerContext(tokens.token()).compose(send);
+                return onCallerContext(tokens.token()).compose(fresh -> send.apply(fresh)
+                        .recover(again -> Future.failedFuture(scrub(again, fresh))));
             }
-            return Future.failedFuture(e);
+            return Future.failedFuture(scrub(e, token));
         }));
+    }
+
+    /**
+     * Google never echoes the bearer token, but an error message must not be the one place it could
+     * leak: core masks the configured {@code api_key}, and a token minted from a service account is
+     * known to this adapter alone.
+     */
+    private static Throwable scrub(Throwable e, String token) {
+        if (e instanceof ProviderException pe && token.length() >= 4 && pe.getMessage() != null
+                && pe.getMessage().contains(token)) {
+            return pe.withMessage(pe.getMessage().replace(token, "***"));
+        }
+        return e;
     }
 
     /**

@@ -299,6 +299,26 @@ class VertexAdapterTest {
     }
 
     @Test
+    void a_token_echoed_in_an_error_never_reaches_the_message() throws Exception {
+        vertex.onRequest((req, b) -> req.response().setStatusCode(400).putHeader("content-type", "application/json")
+                .end(FakeErrors.google(400, "INVALID_ARGUMENT", "bad request with " + req.getHeader("authorization"))));
+
+        ProviderException e = awaitFailure(onContext(loop, () -> adapter.chat(hello(GEMINI, false), new FakeCall())));
+
+        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertFalse(e.getMessage().contains("ya29.t1"), e.getMessage());
+        assertTrue(e.getMessage().contains("Bearer ***"), e.getMessage());
+    }
+
+    /** Google's error shape. */
+    static final class FakeErrors {
+        static String google(int code, String status, String message) {
+            return WireJson.MAPPER.createObjectNode().set("error", WireJson.MAPPER.createObjectNode().put("code", code)
+                    .put("message", message).put("status", status)).toString();
+        }
+    }
+
+    @Test
     void resource_exhausted_fails_as_a_rate_limit() throws Exception {
         answer(429, "application/json", fixture("/vertex/error-resource-exhausted.json"));
 
