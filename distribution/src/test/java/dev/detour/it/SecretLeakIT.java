@@ -55,7 +55,9 @@ class SecretLeakIT {
     static final String AZURE_KEY = "9f86d081884c7d659a2feaa0c55ad015";
     static final String AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE";
     static final String AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    static final List<String> KEYS = List.of(OPENAI_KEY, ANTHROPIC_KEY, GEMINI_KEY, AZURE_KEY, AWS_KEY_ID, AWS_SECRET);
+    static final String VERTEX_TOKEN = "ya29.a0AfB_byC3dE5fG7hI9jK1lM3nO5pQ7rS9tU";
+    static final List<String> KEYS = List.of(OPENAI_KEY, ANTHROPIC_KEY, GEMINI_KEY, AZURE_KEY, AWS_KEY_ID, AWS_SECRET,
+            VERTEX_TOKEN);
     static final String MASK = "[REDACTED]";
     /** Cases per provider, endpoint and mode: bounded, so the whole class stays a few seconds. */
     static final int CASES = 16;
@@ -103,13 +105,15 @@ class SecretLeakIT {
                          options: { api_version: "2024-10-21", deployments: { gpt-4o: gpt4o-prod } } }
                   br:  { type: bedrock, base_url: "%1$s", region: us-east-1,
                          options: { access_key_id: %6$s, secret_access_key: "%7$s" } }
+                  vx:  { type: vertex, base_url: "%1$s", region: us-central1, api_key: %8$s, options: { project: leak-project } }
                 routes:
                   openai:       { targets: [ { provider: oai, model: gpt-4o } ], detectors: [] }
                   anthropic:    { targets: [ { provider: ant, model: claude-sonnet-4-5 } ], detectors: [] }
                   gemini:       { targets: [ { provider: gem, model: gemini-2.5-flash } ], detectors: [] }
                   azure-openai: { targets: [ { provider: az, model: gpt-4o } ], detectors: [] }
                   bedrock:      { targets: [ { provider: br, model: "anthropic.claude-3-haiku-20240307-v1:0" } ], detectors: [] }
-                """.formatted(base, OPENAI_KEY, ANTHROPIC_KEY, GEMINI_KEY, AZURE_KEY, AWS_KEY_ID, AWS_SECRET));
+                  vertex:       { targets: [ { provider: vx, model: gemini-2.5-flash } ], detectors: [] }
+                """.formatted(base, OPENAI_KEY, ANTHROPIC_KEY, GEMINI_KEY, AZURE_KEY, AWS_KEY_ID, AWS_SECRET, VERTEX_TOKEN));
     }
 
     @AfterAll
@@ -124,7 +128,7 @@ class SecretLeakIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"openai", "anthropic", "gemini", "azure-openai", "bedrock"})
+    @ValueSource(strings = {"openai", "anthropic", "gemini", "azure-openai", "bedrock", "vertex"})
     void no_configured_key_reaches_a_client_in_any_byte(String provider) {
         long seed = Long.getLong("secretleak.seed", 0x5EC12E7L) ^ provider.hashCode();
         Random random = new Random(seed);
@@ -420,7 +424,7 @@ class SecretLeakIT {
             return switch (provider) {
                 case "openai", "azure-openai" -> openAi();
                 case "anthropic" -> anthropic();
-                case "gemini" -> gemini();
+                case "gemini", "vertex" -> gemini();
                 default -> bedrock();
             };
         }

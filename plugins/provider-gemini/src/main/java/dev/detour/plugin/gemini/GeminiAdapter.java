@@ -1,5 +1,8 @@
 package dev.detour.plugin.gemini;
 
+import dev.detour.wire.gemini.GeminiTranslator;
+import dev.detour.wire.gemini.GeminiErrors;
+import dev.detour.wire.gemini.GeminiStreamDecoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
@@ -68,7 +71,7 @@ final class GeminiAdapter implements ProviderAdapter {
         String url;
         try {
             url = modelUrl(request.model(), "generateContent");
-            body = Buffer.buffer(GeminiTranslator.toGenerateContentRequest(request, options).toString());
+            body = Buffer.buffer(GeminiTranslator.toGenerateContentRequest(request, options.safetySettings()).toString());
         } catch (ProviderException e) {
             return Future.failedFuture(e);
         }
@@ -88,7 +91,7 @@ final class GeminiAdapter implements ProviderAdapter {
         String url;
         try {
             url = modelUrl(request.model(), "streamGenerateContent") + "?alt=sse";
-            body = Buffer.buffer(GeminiTranslator.toGenerateContentRequest(request, options).toString());
+            body = Buffer.buffer(GeminiTranslator.toGenerateContentRequest(request, options.safetySettings()).toString());
         } catch (ProviderException e) {
             return Future.failedFuture(e);
         }

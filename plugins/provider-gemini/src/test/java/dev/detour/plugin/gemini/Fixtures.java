@@ -1,5 +1,6 @@
 package dev.detour.plugin.gemini;
 
+import dev.detour.wire.gemini.GeminiTranslator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;

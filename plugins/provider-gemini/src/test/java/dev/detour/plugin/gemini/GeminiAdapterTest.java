@@ -1,5 +1,6 @@
 package dev.detour.plugin.gemini;
 
+import dev.detour.wire.gemini.GeminiTranslator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.Clock;
 import dev.detour.api.ErrorKind;

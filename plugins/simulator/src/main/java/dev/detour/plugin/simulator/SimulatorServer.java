@@ -36,6 +36,9 @@ import java.util.regex.Pattern;
  * POST /{name}/v1/responses                                                        (OpenAI Responses)
  * POST /{name}/v1/messages                                                         (Anthropic)
  * POST /{name}/v1beta/models/{model}:generateContent | :streamGenerateContent      (Gemini)
+ * POST /{name}/v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent | :streamGenerateContent
+ * POST /{name}/v1/projects/{p}/locations/{l}/publishers/anthropic/models/{m}:rawPredict | :streamRawPredict  (Vertex AI)
+ * POST /{name}/token                                                               (Google's OAuth token endpoint)
  * PUT | GET | DELETE /_chaos/{name};  GET | DELETE /_chaos/{name}/stats            (faults, stats)
  * </pre>
  *
@@ -54,8 +57,10 @@ import java.util.regex.Pattern;
 public final class SimulatorServer {
 
     private static final Pattern GEMINI = Pattern.compile("/(v1beta|v1)/models/([^/:]+):(generateContent|streamGenerateContent)");
+    private static final Pattern VERTEX = Pattern.compile("/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/"
+            + "(google|anthropic)/models/([^/:]+):(generateContent|streamGenerateContent|rawPredict|streamRawPredict)");
 
-    private enum Kind { CHAT, EMBEDDINGS, MODELS, NOT_FOUND, METHOD_NOT_ALLOWED }
+    private enum Kind { CHAT, EMBEDDINGS, MODELS, TOKEN, UNAUTHENTICATED, NOT_FOUND, METHOD_NOT_ALLOWED }
 
     private record Route(Kind kind, SimFormat format, SimFormat.SimCall call) {
     }
@@ -67,6 +72,7 @@ public final class SimulatorServer {
     private final ResponsesSimFormat responses;
     private final AnthropicSimFormat anthropic = new AnthropicSimFormat();
     private final GeminiSimFormat gemini = new GeminiSimFormat();
+    private final OAuthTokenSim tokens = new OAuthTokenSim();
     private final Map<String, RecordedRequest> lastRequests = new ConcurrentHashMap<>();
     private volatile HttpServer server;
 
@@ -206,7 +212,13 @@ public final class SimulatorServer {
                 return route(m, HttpMethod.GET, Kind.MODELS, openAi, null);
             case "/v1/messages":
                 return route(m, HttpMethod.POST, Kind.CHAT, anthropic, new SimFormat.SimCall(name, null, false, false));
+            case "/token":
+                return route(m, HttpMethod.POST, Kind.TOKEN, openAi, null);
             default:
+                Matcher v = VERTEX.matcher(rest);
+                if (v.matches()) {
+                    return vertex(req, name, v);
+                }
                 Matcher g = GEMINI.matcher(rest);
                 if (g.matches()) {
                     String model = URLDecoder.decode(g.group(2), StandardCharsets.UTF_8);
@@ -217,6 +229,25 @@ public final class SimulatorServer {
                 return new Route(Kind.NOT_FOUND, rest.startsWith("/v1beta") ? gemini
                         : rest.startsWith("/v1/messages") ? anthropic : openAi, null);
         }
+    }
+
+    /** A Vertex AI publisher model call: the publisher's format, the model and the stream mode from the path. */
+    private Route vertex(HttpServerRequest req, String name, Matcher v) {
+        String project = URLDecoder.decode(v.group(2), StandardCharsets.UTF_8);
+        boolean claude = v.group(4).equals("anthropic");
+        String method = v.group(6);
+        VertexSimFormat f = new VertexSimFormat(claude ? anthropic : gemini, claude, project);
+        if (claude != (method.equals("rawPredict") || method.equals("streamRawPredict"))) {
+            return new Route(Kind.NOT_FOUND, f, null);
+        }
+        String model = URLDecoder.decode(v.group(5), StandardCharsets.UTF_8);
+        boolean stream = method.startsWith("stream");
+        SimFormat.SimCall call = new SimFormat.SimCall(name, model, stream, claude ? stream : "sse".equals(req.getParam("alt")));
+        String auth = req.getHeader("authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || auth.length() == "Bearer ".length()) {
+            return new Route(Kind.UNAUTHENTICATED, f, call);
+        }
+        return route(req.method(), HttpMethod.POST, Kind.CHAT, f, call);
     }
 
     private static Route route(HttpMethod actual, HttpMethod expected, Kind kind, SimFormat f, SimFormat.SimCall call) {
@@ -234,6 +265,15 @@ public final class SimulatorServer {
         }
         if (route.kind() == Kind.METHOD_NOT_ALLOWED) {
             sendError(req, name, f, 405, "method " + req.method() + " not allowed on '" + req.path() + "'", null);
+            return;
+        }
+        if (route.kind() == Kind.TOKEN) {
+            token(req, name, d, raw);
+            return;
+        }
+        if (route.kind() == Kind.UNAUTHENTICATED) {
+            sendError(req, name, f, 401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                    + "login cookie or other valid authentication credential.", null);
             return;
         }
         if (d.errorStatus() > 0) {
@@ -264,6 +304,21 @@ public final class SimulatorServer {
             // A simulator bug must still look like a provider failure, never a hung call.
             sendError(req, name, f, 500, "simulator failure: " + e, null);
         }
+    }
+
+    /** The OAuth token endpoint: a fault in its own error shape, else a token for a well-formed assertion. */
+    private void token(HttpServerRequest req, String name, ChaosEngine.Decision d, Buffer raw) {
+        if (d.errorStatus() > 0) {
+            int status = d.errorStatus();
+            if (d.retryAfter() != null) {
+                req.response().putHeader("retry-after", Integer.toString(d.retryAfter()));
+            }
+            sendJson(req, name, status, OAuthTokenSim.error(status >= 500 ? "internal_failure"
+                    : status == 429 ? "rate_limit_exceeded" : "invalid_grant", SimFormat.faultMessage(status, name)));
+            return;
+        }
+        OAuthTokenSim.Answer a = tokens.answer(raw == null ? "" : raw.toString(StandardCharsets.UTF_8));
+        sendJson(req, name, a.status(), a.body());
     }
 
     private void record(HttpServerRequest req, String name, Buffer body) {

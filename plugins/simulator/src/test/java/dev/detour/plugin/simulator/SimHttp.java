@@ -72,6 +72,29 @@ final class SimHttp {
         return send(HttpMethod.POST, path, body);
     }
 
+    /** Posts with extra headers (e.g. Vertex's {@code Authorization: Bearer}) and a content type of their choosing. */
+    Future<Reply> post(String path, String body, java.util.Map<String, String> headers) {
+        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(port).setHost("127.0.0.1").setURI(path))
+                .compose(req -> {
+                    req.putHeader("content-type", "application/json");
+                    headers.forEach(req::putHeader);
+                    return req.send(body);
+                })
+                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
+    }
+
+    /** {@link #stream(String, String)} with extra headers. */
+    Future<Streamed> stream(String path, String body, java.util.Map<String, String> headers) {
+        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(port).setHost("127.0.0.1")
+                        .setURI(path))
+                .compose(req -> {
+                    req.putHeader("content-type", "application/json");
+                    headers.forEach(req::putHeader);
+                    return req.send(body);
+                })
+                .compose(this::collect);
+    }
+
     Future<Reply> get(String path) {
         return send(HttpMethod.GET, path, null);
     }

@@ -1,4 +1,4 @@
-package dev.detour.plugin.gemini;
+package dev.detour.wire.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.api.ErrorKind;

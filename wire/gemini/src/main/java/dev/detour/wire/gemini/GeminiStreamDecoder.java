@@ -1,4 +1,4 @@
-package dev.detour.plugin.gemini;
+package dev.detour.wire.gemini;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +30,7 @@ import java.util.Map;
  * An {@code error} object in the stream fails with its classified kind. Not thread-safe; one per
  * stream, fed on its event loop.
  */
-final class GeminiStreamDecoder {
+public final class GeminiStreamDecoder {
     private final String fallbackId;
     private final String fallbackModel;
     private final long created;
@@ -55,7 +55,7 @@ final class GeminiStreamDecoder {
      * @param created       epoch seconds stamped on every chunk
      * @param sink          receives the chunks
      */
-    GeminiStreamDecoder(String fallbackId, String fallbackModel, long created, ChunkSink sink) {
+    public GeminiStreamDecoder(String fallbackId, String fallbackModel, long created, ChunkSink sink) {
         this.fallbackId = fallbackId;
         this.fallbackModel = fallbackModel;
         this.created = created;
@@ -68,7 +68,7 @@ final class GeminiStreamDecoder {
      * @throws ProviderException when the stream carried an error or a malformed event; the stream
      *                           must then be abandoned
      */
-    void feed(Buffer buffer) {
+    public void feed(Buffer buffer) {
         if (failure == null) {
             sse.feed(buffer);
         }
@@ -82,7 +82,7 @@ final class GeminiStreamDecoder {
      *
      * @throws ProviderException CONNECTION when no finish reason was seen, or the stream's error
      */
-    void end() {
+    public void end() {
         if (failure == null) {
             ending = true;
             sse.end();
@@ -99,7 +99,7 @@ final class GeminiStreamDecoder {
     }
 
     /** Whether a finish reason has been seen (the stream's content is complete). */
-    boolean finished() {
+    public boolean finished() {
         return finishSeen;
     }
 

@@ -1,4 +1,4 @@
-package dev.detour.plugin.gemini;
+package dev.detour.wire.gemini;
 
 import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;

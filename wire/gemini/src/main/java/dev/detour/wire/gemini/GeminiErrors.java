@@ -1,4 +1,4 @@
-package dev.detour.plugin.gemini;
+package dev.detour.wire.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +37,7 @@ import java.util.Locale;
  * Transport failures are the adapter's, through {@link dev.detour.wire.http.TransportErrors}.
  * Messages quote Google's message (which never carries the key) and never the request.
  */
-final class GeminiErrors {
+public final class GeminiErrors {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_MESSAGE = 500;
 
@@ -51,7 +51,20 @@ final class GeminiErrors {
      * @param retryAfter the {@code Retry-After} header, or null
      * @param body       the response body as text (may be empty or not JSON)
      */
-    static ProviderException fromHttp(int status, String retryAfter, String body) {
+    public static ProviderException fromHttp(int status, String retryAfter, String body) {
+        return fromHttp("Gemini", status, retryAfter, body);
+    }
+
+    /**
+     * The failure for a non-2xx HTTP answer of any Google API speaking the same error object
+     * (Vertex AI), its message starting with {@code service}.
+     *
+     * @param service    the API's name at the start of the message, e.g. {@code Vertex AI}
+     * @param status     the HTTP status
+     * @param retryAfter the {@code Retry-After} header, or null
+     * @param body       the response body as text (may be empty or not JSON)
+     */
+    public static ProviderException fromHttp(String service, int status, String retryAfter, String body) {
         JsonNode error = null;
         if (body != null && !body.isBlank()) {
             try {
@@ -69,9 +82,9 @@ final class GeminiErrors {
         }
         if (error == null) {
             String text = body == null || body.isBlank() ? "(empty body)" : truncate(body.strip());
-            return build(status, "", "", text, RetryAfter.parseValue(retryAfter, null), null);
+            return build(service, status, "", "", text, RetryAfter.parseValue(retryAfter, null), null);
         }
-        return fromError(error, status, retryAfter);
+        return fromError(service, error, status, retryAfter);
     }
 
     /**
@@ -81,7 +94,12 @@ final class GeminiErrors {
      * @param httpStatus the HTTP status, or 0 inside a stream (then {@code error.code} is used)
      * @param retryAfter the {@code Retry-After} header, or null
      */
-    static ProviderException fromError(JsonNode error, int httpStatus, String retryAfter) {
+    public static ProviderException fromError(JsonNode error, int httpStatus, String retryAfter) {
+        return fromError("Gemini", error, httpStatus, retryAfter);
+    }
+
+    /** {@link #fromError(JsonNode, int, String)} with the message starting with {@code service}. */
+    public static ProviderException fromError(String service, JsonNode error, int httpStatus, String retryAfter) {
         String gStatus = error.path("status").asText("");
         int code = httpStatus > 0 ? httpStatus : error.path("code").asInt(0);
         if (code == 0) {
@@ -102,13 +120,13 @@ final class GeminiErrors {
         if (wait == null) {
             wait = retryDelay;
         }
-        return build(code, gStatus, reason, truncate(message), wait, gStatus.isEmpty() ? null : gStatus);
+        return build(service, code, gStatus, reason, truncate(message), wait, gStatus.isEmpty() ? null : gStatus);
     }
 
-    private static ProviderException build(int code, String gStatus, String reason, String message,
+    private static ProviderException build(String service, int code, String gStatus, String reason, String message,
                                            Duration retryAfter, String providerCode) {
         ErrorKind kind = classify(code, gStatus, reason, message);
-        String text = "Gemini " + (code > 0 ? code + " " : "") + (gStatus.isEmpty() ? "" : gStatus + ": ")
+        String text = service + " " + (code > 0 ? code + " " : "") + (gStatus.isEmpty() ? "" : gStatus + ": ")
                 + (message.isEmpty() ? "(no message)" : message);
         return new ProviderException(kind, code, text, kind == ErrorKind.RATE_LIMITED || kind == ErrorKind.OVERLOADED
                 ? retryAfter : null, providerCode);

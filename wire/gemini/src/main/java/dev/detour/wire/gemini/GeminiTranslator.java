@@ -1,4 +1,4 @@
-package dev.detour.plugin.gemini;
+package dev.detour.wire.gemini;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -56,8 +56,9 @@ import java.util.regex.Pattern;
  *       {@code responseMimeType} (+ {@code responseSchema}).</li>
  * </ul>
  */
-final class GeminiTranslator {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+public final class GeminiTranslator {
+    /** The mapper the translator reads and writes Gemini JSON with. */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     /** The OpenAPI-subset keys Gemini's {@code Schema} accepts; everything else is dropped. */
@@ -80,8 +81,16 @@ final class GeminiTranslator {
 
     // ---------------------------------------------------------------- requests
 
-    /** The {@code GenerateContentRequest} body for a chat request. */
-    static ObjectNode toGenerateContentRequest(ChatRequest r, GeminiOptions options) {
+    /**
+     * The {@code GenerateContentRequest} body for a chat request (the same body serves the Gemini
+     * API and Vertex AI's {@code publishers/google} models).
+     *
+     * @param r              the request; never mutated
+     * @param safetySettings Gemini {@code SafetySetting} objects sent as {@code safetySettings}
+     *                       (copied; empty: the field is left out)
+     * @throws ProviderException INVALID_REQUEST or UNSUPPORTED when Gemini cannot express the request
+     */
+    public static ObjectNode toGenerateContentRequest(ChatRequest r, List<JsonNode> safetySettings) {
         ObjectNode body = JSON.objectNode();
         ArrayNode contents = JSON.arrayNode();
         ArrayNode systemParts = JSON.arrayNode();
@@ -174,9 +183,9 @@ final class GeminiTranslator {
             }
         }
 
-        if (!options.safetySettings().isEmpty()) {
+        if (safetySettings != null && !safetySettings.isEmpty()) {
             ArrayNode ss = body.putArray("safetySettings");
-            options.safetySettings().forEach(s -> ss.add(s.deepCopy()));
+            safetySettings.forEach(s -> ss.add(s.deepCopy()));
         }
 
         ObjectNode gc = generationConfig(r);
@@ -541,7 +550,7 @@ final class GeminiTranslator {
     }
 
     /** The model id for the URL path ({@code models/} prefix removed); refuses anything path-like. */
-    static String modelId(String model) {
+    public static String modelId(String model) {
         if (!isModelName(model)) {
             throw new ProviderException(ErrorKind.INVALID_REQUEST, 0, "model '" + model + "' is not a valid Gemini model name");
         }
@@ -549,7 +558,7 @@ final class GeminiTranslator {
     }
 
     /** Whether {@code model} can go into the URL path as a model id (with or without {@code models/}). */
-    static boolean isModelName(String model) {
+    public static boolean isModelName(String model) {
         if (model == null) {
             return false;
         }
@@ -579,7 +588,7 @@ final class GeminiTranslator {
      * @param created       epoch seconds of the answer
      * @throws ProviderException CONTENT_FILTER when the prompt was blocked ({@code promptFeedback.blockReason})
      */
-    static ChatResponse fromGenerateContentResponse(JsonNode body, String fallbackId, String fallbackModel, long created) {
+    public static ChatResponse fromGenerateContentResponse(JsonNode body, String fallbackId, String fallbackModel, long created) {
         String id = body.path("responseId").asText(fallbackId);
         String model = body.path("modelVersion").asText(fallbackModel);
         JsonNode candidates = body.path("candidates");
@@ -670,12 +679,12 @@ final class GeminiTranslator {
     // ---------------------------------------------------------------- embeddings
 
     /** {@code embedContent} for one input, {@code batchEmbedContents} for several. */
-    static String embedMethod(EmbeddingRequest r) {
+    public static String embedMethod(EmbeddingRequest r) {
         return r.input().size() == 1 ? "embedContent" : "batchEmbedContents";
     }
 
     /** The body for {@link #embedMethod}. */
-    static ObjectNode toEmbedRequest(EmbeddingRequest r) {
+    public static ObjectNode toEmbedRequest(EmbeddingRequest r) {
         String model = "models/" + modelId(r.model());
         if (r.input().size() == 1) {
             return embedContent(model, r.input().get(0), r.dimensions());
@@ -700,7 +709,7 @@ final class GeminiTranslator {
     }
 
     /** The canonical embeddings for an {@code embedContent} or {@code batchEmbedContents} answer. */
-    static EmbeddingResponse fromEmbedResponse(JsonNode body, String model, int expected) {
+    public static EmbeddingResponse fromEmbedResponse(JsonNode body, String model, int expected) {
         List<float[]> vectors = new ArrayList<>();
         if (body.has("embedding")) {
             vectors.add(values(body.get("embedding")));

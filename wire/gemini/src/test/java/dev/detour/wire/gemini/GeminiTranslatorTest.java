@@ -1,4 +1,4 @@
-package dev.detour.plugin.gemini;
+package dev.detour.wire.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,7 +42,7 @@ class GeminiTranslatorTest {
     }
 
     private static ObjectNode translate(ChatRequest r) {
-        return GeminiTranslator.toGenerateContentRequest(r, GeminiOptions.defaults());
+        return GeminiTranslator.toGenerateContentRequest(r, List.of());
     }
 
     // ---------------------------------------------------------------- request direction
@@ -268,8 +268,8 @@ class GeminiTranslatorTest {
     }
 
     @Test
-    void safety_settings_of_the_options_are_passed_through() {
-        GeminiOptions options = new GeminiOptions(null, List.of(json("{'category':'HARM_CATEGORY_HARASSMENT','threshold':'BLOCK_ONLY_HIGH'}")));
+    void safety_settings_are_passed_through() {
+        List<JsonNode> options = List.of(json("{'category':'HARM_CATEGORY_HARASSMENT','threshold':'BLOCK_ONLY_HIGH'}"));
 
         ObjectNode body = GeminiTranslator.toGenerateContentRequest(openAi("{'model':'m','messages':[{'role':'user','content':'x'}]}"), options);
 
