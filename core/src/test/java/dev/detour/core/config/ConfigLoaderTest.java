@@ -391,7 +391,7 @@ class ConfigLoaderTest {
                 telemetry: { otlp_endpoint: "collector:4318", service_name: "", capture_content: maybe, export_interval: 10ms, exporter: x }
                 """);
         assertEquals(List.of(
-                "telemetry.exporter: unknown key (known: access_log, capture_content, export_interval, otlp_endpoint, "
+                "telemetry.exporter: unknown key (known: access_log, access_log_file, capture_content, export_interval, otlp_endpoint, "
                         + "prometheus, service_name)",
                 "telemetry.otlp_endpoint: must be an http:// or https:// URL, such as http://localhost:4318 (was "
                         + "'collector:4318')",
