@@ -296,10 +296,22 @@
       e.disabled = true;
     }
     $('drills').replaceChildren();
+    drillsShown = null;
   }
+
+  let drillsShown = null;
 
   function renderDrills(drills) {
     const list = $('drills');
+    if (drillsAvailable && !$('drills-status').dataset.sticky) {
+      $('drills-status').textContent = drills.length ? '' : 'No drill running.';
+    }
+    // Rebuilt only when the drills change: a poll must not swap an End button from under a click.
+    const shown = JSON.stringify(drills);
+    if (shown === drillsShown) {
+      return;
+    }
+    drillsShown = shown;
     list.replaceChildren(...drills.map((d) => {
       const li = el('li', {'data-drill': d.id});
       li.appendChild(badge(d.fault || '?', 'drill'));
@@ -310,9 +322,6 @@
       li.appendChild(end);
       return li;
     }));
-    if (drillsAvailable && !$('drills-status').dataset.sticky) {
-      $('drills-status').textContent = drills.length ? '' : 'No drill running.';
-    }
   }
 
   async function endDrill(id, button) {
