@@ -142,8 +142,14 @@ class TlsIT {
 
         Harness.Reply only = Harness.post(vertx, gw.port(), "/v1/chat/completions", Harness.chat("only", false));
         assertEquals(502, only.status(), only.body());
-        assertTrue(only.body().contains("not signed by a trusted CA"), only.body());
+        assertTrue(only.body().contains("TLS failure: the upstream's certificate is not signed by a trusted CA"),
+                only.body());
         assertEquals(0, secure.calls());
+
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> gw.reloadTls(
+                new dev.detour.core.config.GatewayConfig.ServerTls(gateway.cert(), gateway.key(), null, true))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        assertEquals("server.tls: turning HTTPS on needs a restart", failed.getCause().getMessage());
     }
 
     @Test
@@ -235,6 +241,10 @@ class TlsIT {
         assertEquals("server.tls: " + tlsDir.resolve("server-key.pem")
                 + ": holds no PEM private key (-----BEGIN PRIVATE KEY-----)", failed.getCause().getMessage());
         assertEquals("200 CN=renewed", call(httpsClient(null), gw.port()));
+
+        failed = assertThrows(ExecutionException.class, () -> gw.reloadTls(null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        assertEquals("server.tls: turning HTTPS off needs a restart", failed.getCause().getMessage());
     }
 
     @Test
