@@ -142,8 +142,14 @@ class TlsIT {
 
         Harness.Reply only = Harness.post(vertx, gw.port(), "/v1/chat/completions", Harness.chat("only", false));
         assertEquals(502, only.status(), only.body());
-        assertTrue(only.body().contains("not signed by a trusted CA"), only.body());
+        assertTrue(only.body().contains("TLS failure: the upstream's certificate is not signed by a trusted CA"),
+                only.body());
         assertEquals(0, secure.calls());
+
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> gw.reloadTls(
+                new dev.detour.core.config.GatewayConfig.ServerTls(gateway.cert(), gateway.key(), null, true))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        assertEquals("server.tls: turning HTTPS on needs a restart", failed.getCause().getMessage());
     }
 
     @Test
@@ -168,6 +174,33 @@ class TlsIT {
         assertTrue(bare.body().contains("the upstream refused the gateway's client certificate, or wants one"),
                 bare.body());
         assertEquals(1, mtls.calls(), "the upstream served nobody without a certificate");
+    }
+
+    @Test
+    void every_bundled_adapter_trusts_the_providers_ca_and_presents_its_certificate() {
+        FakeUpstream mtls = tlsUpstream("mtls", clientCa.cert());
+        String tls = "tls: { ca: \"%s\", cert: \"%s\", key: \"%s\" }, timeouts: { connect: 30s }"
+                .formatted(upstreamCa.cert(), client.cert(), client.key());
+        String base = "https://localhost:" + mtls.port();
+        gw = Harness.start(vertx, """
+                defaults: { retry: { attempts: 1 } }
+                providers:
+                  oai: { type: openai, base_url: "%1$s/v1", api_key: sk-oai-1111, %2$s }
+                  az:  { type: azure-openai, base_url: "%1$s", api_key: az-key-2222, %2$s }
+                  ant: { type: anthropic, base_url: "%1$s", api_key: sk-ant-3333, %2$s }
+                  gem: { type: gemini, base_url: "%1$s", api_key: gem-key-4444, %2$s }
+                  br:  { type: bedrock, base_url: "%1$s", region: us-east-1, %2$s,
+                         options: { access_key_id: AKIDEXAMPLE, secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" } }
+                routes: { r: { targets: [ { provider: oai, model: m } ] } }
+                """.formatted(base, tls));
+        int calls = 0;
+        for (String provider : List.of("oai", "az", "ant", "gem", "br")) {
+            Harness.Reply r = Harness.post(vertx, gw.port(), "/v1/chat/completions", Harness.chat(provider + "/m", false));
+            // The fake answers in OpenAI's shape, which other adapters may refuse: what matters is that
+            // the handshake, which needs the CA and the client certificate, let the request through.
+            assertTrue(!r.body().contains("TLS failure"), provider + ": " + r.body());
+            assertEquals(++calls, mtls.calls(), provider + " reached the mTLS upstream: " + r.body());
+        }
     }
 
     /** An https client trusting the gateway's CA, presenting {@code identity} when not null. */
@@ -235,6 +268,10 @@ class TlsIT {
         assertEquals("server.tls: " + tlsDir.resolve("server-key.pem")
                 + ": holds no PEM private key (-----BEGIN PRIVATE KEY-----)", failed.getCause().getMessage());
         assertEquals("200 CN=renewed", call(httpsClient(null), gw.port()));
+
+        failed = assertThrows(ExecutionException.class, () -> gw.reloadTls(null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        assertEquals("server.tls: turning HTTPS off needs a restart", failed.getCause().getMessage());
     }
 
     @Test

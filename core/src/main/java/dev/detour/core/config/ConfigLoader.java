@@ -456,8 +456,13 @@ public final class ConfigLoader {
         if (f == null || f.isEmpty()) {
             return null;
         }
-        Path p = Path.of(f);
-        return p.isAbsolute() ? p : base.resolve(p).normalize();
+        try {
+            Path p = Path.of(f);
+            return p.isAbsolute() ? p : base.resolve(p).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            n.problem("is not a file path (" + e.getReason() + ")");
+            return null;
+        }
     }
 
     private static void identity(Node block, Path cert, Path key) {

@@ -68,6 +68,8 @@ public final class InboundServer {
     private final Router router;
     private final long maxBodySize;
     private HttpServer server;
+    /** Whether the server listens with TLS; a reload cannot change it. */
+    private boolean https;
     private ConnectionGuard guard;
     private volatile boolean draining;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -144,6 +146,7 @@ public final class InboundServer {
                     .setSslHandshakeTimeout(cfg.connections().headerTimeout().toMillis())
                     .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
         }
+        https = ssl != null;
         server = vertx.createHttpServer(options);
         guard = new ConnectionGuard(vertx, gateway.clock(), cfg.connections());
         server.connectionHandler(conn -> {
@@ -165,7 +168,6 @@ public final class InboundServer {
      *         its clients)
      */
     public Future<Void> reloadTls(GatewayConfig.ServerTls tls) {
-        boolean https = gateway.config().server().tls() != null;
         if (server == null || (tls != null) != https) {
             return Future.failedFuture(new IllegalStateException("server.tls: turning HTTPS " + (https ? "off" : "on")
                     + " needs a restart"));
