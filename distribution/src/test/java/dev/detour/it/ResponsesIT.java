@@ -317,7 +317,11 @@ class ResponsesIT {
 
     @Test
     void the_sdk_gets_a_response_from_an_openai_target() {
-        List<JsonNode> r = sdk(call("create", ask("to-openai")), call("stream", ask("sim-openai")));
+        List<JsonNode> r = sdk(call("create", ask("to-openai")), call("stream", ask("sim-openai")),
+                call("create", "{\"model\":\"sim-openai\",\"input\":\"Weather in Paris as JSON\",\"text\":{\"format\":"
+                        + "{\"type\":\"json_schema\",\"name\":\"weather\",\"strict\":true,\"schema\":{\"type\":\"object\","
+                        + "\"properties\":{\"city\":{\"type\":\"string\"},\"celsius\":{\"type\":\"number\"}},"
+                        + "\"required\":[\"city\",\"celsius\"],\"additionalProperties\":false}}}}"));
         JsonNode whole = r.get(0);
         assertFalse(whole.has("error"), whole.toString());
         assertEquals("Hello from fake", whole.path("output_text").asText(), whole.toString());
@@ -346,6 +350,14 @@ class ResponsesIT {
         assertTrue(text.startsWith("Simulated answer from soai to: Say hello"), text);
         assertCompletedStream(s, text);
         assertEquals("soai/gpt-4o", s.at("/headers/target").asText());
+
+        // text.format reaches the target as its JSON schema response format, and is echoed.
+        JsonNode json = r.get(2);
+        assertFalse(json.has("error"), json.toString());
+        JsonNode answer = Sim.json(json.path("output_text").asText());
+        assertTrue(answer.path("city").isTextual() && answer.path("celsius").isNumber(), answer.toString());
+        assertEquals("json_schema", json.at("/response/text/format/type").asText(), json.toString());
+        assertEquals("weather", json.at("/response/text/format/name").asText());
     }
 
     @Test
