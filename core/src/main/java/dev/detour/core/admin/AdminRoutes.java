@@ -57,6 +57,7 @@ public final class AdminRoutes {
         router.get("/admin/targets").handler(guarded(this::targets));
         router.get("/admin/routes").handler(guarded(this::routes));
         router.get("/admin/events").handler(guarded(this::events));
+        router.get("/admin/keys").handler(guarded(rc -> replies.json(rc.response(), 200, KeysView.of(gateway.ledger()))));
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {

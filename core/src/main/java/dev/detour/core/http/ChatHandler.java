@@ -88,6 +88,7 @@ final class ChatHandler {
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r);
+                    responder.priced(ex, route, r.target(), r.value().usage());
                     if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                         // Forward what needs no change: the upstream's own bytes.
                         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)
@@ -120,6 +121,7 @@ final class ChatHandler {
 
             @Override
             public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
+                ex.serving = target;
                 responder.streamResumed(ex, route, resumption);
                 if (resumed == null) {
                     resumed = new ArrayList<>(1);
@@ -134,6 +136,9 @@ final class ChatHandler {
 
             @Override
             public void chunk(ChatChunk c, WireBody wire) {
+                if (c.usage() != null) {
+                    responder.streamUsage(ex, route, c.usage());
+                }
                 if (resp.closed()) {
                     return;
                 }

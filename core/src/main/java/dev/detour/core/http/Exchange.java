@@ -27,6 +27,12 @@ final class Exchange {
     int resumes;
     /** The target that continued its stream last, or null. */
     String resumedOn;
+    /** What it holds against its key's {@code limits.tpm} and budget, settled when it ends; null when nothing. */
+    dev.detour.core.spend.Charge charge;
+    /** The target whose answer is being sent (a stream's, for pricing its usage), or null. */
+    dev.detour.core.health.TargetRuntime serving;
+    /** What its answers' usage cost so far, USD, by the targets' {@code pricing}; -1 while nothing was priced. */
+    double costUsd = -1;
     /** Whether it is an API call counted in flight (until its answer ends or its connection closes). */
     boolean inFlight;
 

@@ -240,6 +240,9 @@ public final class InboundServer {
             inFlight.decrementAndGet();
             live.remove(ex);
             guard.bodyDone(ex.conn);
+            if (ex.charge != null) {
+                gateway.ledger().settle(ex.charge);
+            }
         }
     }
 
@@ -286,7 +289,8 @@ public final class InboundServer {
         accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), h.get(RequestIds.REQUEST_ID),
                 ex.request.method().name(), ex.request.path(), ex.response.getStatusCode(), h.get(Responder.ROUTE),
                 h.get(Responder.TARGET), h.get(Responder.ATTEMPTS), "true".equals(h.get(Responder.FAILOVER)),
-                ex.keyName, (System.nanoTime() - ex.start) / 1_000_000, null, ex.resumes, ex.resumedOn));
+                ex.keyName, (System.nanoTime() - ex.start) / 1_000_000, null, ex.resumes, ex.resumedOn,
+                ex.costUsd < 0 ? null : dev.detour.core.spend.Pricing.format(ex.costUsd)));
     }
 
     /**

@@ -82,6 +82,7 @@ final class MessagesHandler {
                 responder.failed(resp, r, ErrorStyle.ANTHROPIC);
             } else {
                 Responder.successHeaders(resp, r);
+                responder.priced(ex, route, r.target(), r.value().usage());
                 responder.json(resp, 200, AnthropicCodec.writeResponse(r.value(), r.target().model()));
                 responder.answered(ex, route, r);
                 if (cache != null && RequestGuard.unchanged(guard)) {
@@ -110,12 +111,16 @@ final class MessagesHandler {
             @Override
             public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
                 // The same encoder goes on: the continuation is more of the same message.
+                ex.serving = target;
                 responder.streamResumed(ex, route, resumption);
                 resumed.add(resumption);
             }
 
             @Override
             public void chunk(ChatChunk c) {
+                if (c.usage() != null) {
+                    responder.streamUsage(ex, route, c.usage());
+                }
                 if (resp.closed() || encoder[0] == null) {
                     return;
                 }

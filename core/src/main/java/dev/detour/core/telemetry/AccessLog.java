@@ -34,7 +34,15 @@ public final class AccessLog implements AutoCloseable {
     /** What one line says. Null fields are left out. */
     public record Entry(long epochMillis, String requestId, String method, String path, int status, String route,
                         String target, String attempts, boolean failover, String key, long latencyMs, String code,
-                        int resumes, String resumedOn) {
+                        int resumes, String resumedOn, String costUsd) {
+
+        /** An entry without a cost (no priced answer). */
+        public Entry(long epochMillis, String requestId, String method, String path, int status, String route,
+                     String target, String attempts, boolean failover, String key, long latencyMs, String code,
+                     int resumes, String resumedOn) {
+            this(epochMillis, requestId, method, path, status, route, target, attempts, failover, key, latencyMs, code,
+                    resumes, resumedOn, null);
+        }
 
         /** An entry of a request whose stream was never resumed. */
         public Entry(long epochMillis, String requestId, String method, String path, int status, String route,
@@ -108,6 +116,10 @@ public final class AccessLog implements AutoCloseable {
                 field(g, "resumed_on", e.resumedOn());
             }
             field(g, "key", e.key());
+            if (e.costUsd() != null) {
+                g.writeFieldName("cost_usd");
+                g.writeNumber(e.costUsd());   // a plain decimal Detour wrote, as a JSON number
+            }
             field(g, "code", e.code());
             g.writeNumberField("latency_ms", e.latencyMs());
             g.writeEndObject();
@@ -136,6 +148,9 @@ public final class AccessLog implements AutoCloseable {
         }
         if (e.key() != null) {
             escape(sb.append(" key="), e.key());
+        }
+        if (e.costUsd() != null) {
+            sb.append(" cost_usd=").append(e.costUsd());
         }
         if (e.code() != null) {
             escape(sb.append(" code="), e.code());

@@ -38,6 +38,8 @@ public final class Metrics implements EngineListener {
     private final Map<Labels, LongAdder> servedFirst = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> servedOther = new ConcurrentHashMap<>();
     private final Map<Labels, LongAdder> tokens = new ConcurrentHashMap<>();
+    /** {@code detour_cost_usd_total}; key names come from the config, so bounded like routes and targets. */
+    private final Map<CostLabels, java.util.concurrent.atomic.DoubleAdder> costs = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
     private final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
 
@@ -46,6 +48,10 @@ public final class Metrics implements EngineListener {
 
     private final Set<String> routes = ConcurrentHashMap.newKeySet();
     private final Set<String> targets = ConcurrentHashMap.newKeySet();
+
+    /** The labels of a cost series: route, target, key name ("" without keys). */
+    private record CostLabels(String route, String target, String key) {
+    }
 
     /** The values of one series' labels; the names are fixed per metric. */
     private record Labels(String a, String b) {
@@ -127,6 +133,7 @@ public final class Metrics implements EngineListener {
         resumes.keySet().removeIf(l -> l.a().equals(route));
         servedFirst.keySet().removeIf(l -> l.a().equals(route));
         servedOther.keySet().removeIf(l -> l.a().equals(route));
+        costs.keySet().removeIf(l -> l.route().equals(route));
     }
 
     /** Drops every series labelled with target {@code target}, and any later observation for it until allowed again. */
@@ -134,6 +141,7 @@ public final class Metrics implements EngineListener {
         targets.remove(target);
         attempts.keySet().removeIf(l -> l.a().equals(target));
         tokens.keySet().removeIf(l -> l.a().equals(target));
+        costs.keySet().removeIf(l -> l.target().equals(target));
         ttfts.keySet().removeIf(l -> l.a().equals(target));
         failovers.keySet().removeIf(l -> target.equals(l.b()));
         resumes.keySet().removeIf(l -> target.equals(l.b()));
@@ -175,6 +183,27 @@ public final class Metrics implements EngineListener {
                 n.add(output);
             }
         }
+    }
+
+    /**
+     * {@code usd} spent on an answer of {@code route} served by {@code target} for the key named
+     * {@code key} (null without keys), priced by the target's {@code pricing}; dropped for a route
+     * or target not allowed.
+     */
+    public void cost(String route, String target, String key, double usd) {
+        CostLabels l = new CostLabels(route, target, key == null ? "" : key);
+        java.util.concurrent.atomic.DoubleAdder a = costs.get(l);
+        if (a == null) {
+            if (!routes.contains(route) || !targets.contains(target)) {
+                return;
+            }
+            a = costs.computeIfAbsent(l, k -> new java.util.concurrent.atomic.DoubleAdder());
+            if (!routes.contains(route) || !targets.contains(target)) {
+                costs.remove(l, a);
+                return;
+            }
+        }
+        a.add(usd);
     }
 
     /** A cut stream of {@code route} was continued by target {@code to} ({@code stream.resume}). */
@@ -254,6 +283,11 @@ public final class Metrics implements EngineListener {
         counter(sb, "detour_served_total", "Answers served, by route, target and whether the target was the route's"
                 + " first choice (a health shift or a failover moved the others).", served);
         counter(sb, "gen_ai_client_token_usage_total", "Tokens used, by target and type.", named(tokens, "target", "type"));
+        sb.append("# HELP detour_cost_usd_total Spend on answers, USD by the targets' pricing, by route, target and key name.\n")
+                .append("# TYPE detour_cost_usd_total counter\n");
+        Map<String, Double> cost = new TreeMap<>();
+        costs.forEach((l, v) -> cost.put(labels("route", l.route(), "target", l.target(), "key", l.key()), v.sum()));
+        cost.forEach((l, v) -> sb.append("detour_cost_usd_total").append(l).append(' ').append(v).append('\n'));
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");
         for (TargetRuntime t : targets) {
