@@ -48,6 +48,7 @@ public final class KeyLedger {
             this.spend = key.budget() != null ? new SpendWindow(key.budget().period().toMillis()) : null;
         }
 
+        /** The key as configured. */
         public GatewayConfig.Key key() {
             return key;
         }
