@@ -842,6 +842,9 @@ public final class ConfigLoader {
         double usd = b.get("usd").number(-1.0, 0, 1e12);
         if (!b.get("usd").present()) {
             b.get("usd").problem("is required: the most this key may spend per period, in USD");
+        } else if (usd == 0) {
+            b.get("usd").problem("must be more than 0 (a key that may not spend needs no budget: give it no routes)");
+            usd = -1;
         }
         Duration period = b.get("period").duration(null);
         if (!b.get("period").present()) {

@@ -215,17 +215,24 @@ public final class KeyLedger {
         }
     }
 
-    /** The changed keys' spend, encoded; they are no longer changed. */
-    private Map<String, String> changed() {
-        Map<String, String> changed = new HashMap<>();
+    /** The changed keys' spend, copied; they are no longer changed. */
+    private Map<String, SpendWindow.Snapshot> changed() {
+        Map<String, SpendWindow.Snapshot> changed = new HashMap<>();
         long now = clock.now().toEpochMilli();
         for (KeyState s : keys.values()) {
             if (s.dirty) {
                 s.dirty = false;
-                changed.put(s.key.name(), s.spend.encode(now));
+                changed.put(s.key.name(), s.spend.snapshot(now));
             }
         }
         return changed;
+    }
+
+    /** Encodes and saves {@code changed} (file I/O: off the event loop). */
+    private void save(Map<String, SpendWindow.Snapshot> changed) {
+        Map<String, String> text = new HashMap<>(changed.size() * 2);
+        changed.forEach((name, snapshot) -> text.put(name, snapshot.encode()));
+        store.save(text);
     }
 
     /** Saves the changed keys' spend on a worker (the snapshot is taken here, on the event loop). */
@@ -233,12 +240,12 @@ public final class KeyLedger {
         if (store == null || vertx == null) {
             return Future.succeededFuture();
         }
-        Map<String, String> changed = changed();
+        Map<String, SpendWindow.Snapshot> changed = changed();
         if (changed.isEmpty()) {
             return saving;
         }
         saving = saving.transform(ignored -> vertx.executeBlocking(() -> {
-            store.save(changed);
+            save(changed);
             return null;
         }, false).<Void>mapEmpty().recover(e -> {
             LOG.warn("could not save budget spend to {}: {}", SpendStore.FILE, e.getMessage());
@@ -258,7 +265,7 @@ public final class KeyLedger {
         }
         if (vertx == null) {
             // Never started (a gateway that failed to start, a test): nothing runs concurrently.
-            store.save(changed());
+            save(changed());
             store.close();
             return Future.succeededFuture();
         }

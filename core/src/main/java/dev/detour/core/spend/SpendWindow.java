@@ -1,7 +1,5 @@
 package dev.detour.core.spend;
 
-import java.util.Locale;
-
 /**
  * A key's spend over a rolling period ({@code budget.period}), on the wall clock so it means the
  * same after a restart. Kept as {@value #SLOTS} slots of {@code period / }{@value #SLOTS} plus the
@@ -68,21 +66,37 @@ public final class SpendWindow {
     }
 
     /**
-     * The spend as text for the store: the slot length, then each non-empty slot as
-     * {@code slot=usd} (slot numbers are absolute, so they keep their meaning across a restart).
+     * A copy of the spend at {@code epochMillis}, to be {@link Snapshot#encode encoded} elsewhere:
+     * an array copy, so the event loop hands a key's spend to the store's worker without formatting it.
      */
-    public String encode(long epochMillis) {
+    public Snapshot snapshot(long epochMillis) {
         advance(Math.floorDiv(epochMillis, slotMillis));
-        StringBuilder sb = new StringBuilder(32).append(slotMillis);
-        if (newest >= 0) {
-            for (long s = newest - SLOTS; s <= newest; s++) {
-                double a = amounts[index(s)];
-                if (a > 0) {
-                    sb.append(' ').append(s).append('=').append(String.format(Locale.ROOT, "%.12g", a));
+        return new Snapshot(slotMillis, newest, amounts.clone());
+    }
+
+    /** The spend as text for the store (see {@link Snapshot#encode}). */
+    public String encode(long epochMillis) {
+        return snapshot(epochMillis).encode();
+    }
+
+    /** A window's spend at one moment. */
+    public record Snapshot(long slotMillis, long newest, double[] amounts) {
+        /**
+         * The spend as text: the slot length, then each non-empty slot as {@code slot=usd} (slot
+         * numbers are absolute, so they keep their meaning across a restart).
+         */
+        public String encode() {
+            StringBuilder sb = new StringBuilder(32).append(slotMillis);
+            if (newest >= 0) {
+                for (long s = newest - SLOTS; s <= newest; s++) {
+                    double a = amounts[index(s)];
+                    if (a > 0) {
+                        sb.append(' ').append(s).append('=').append(a);
+                    }
                 }
             }
+            return sb.toString();
         }
-        return sb.toString();
     }
 
     /**

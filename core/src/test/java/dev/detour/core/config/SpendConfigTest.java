@@ -51,6 +51,7 @@ class SpendConfigTest {
                   - { name: a, key: sk-a, limits: { tpm: -5 }, budget: { usd: 10 } }
                   - { name: b, key: sk-b, budget: { usd: ten, period: 30s } }
                   - { name: c, key: sk-c, budget: { period: 400d, spend: 1 } }
+                  - { name: d, key: sk-d, budget: { usd: 0, period: 1d } }
                 """);
         assertTrue(p.contains("server.data_dir: must name a folder"), p);
         assertTrue(p.contains("routes.r.targets[0].pricing: needs both input_per_mtok and output_per_mtok"), p);
@@ -63,6 +64,7 @@ class SpendConfigTest {
         assertTrue(p.contains("keys[2].budget.usd: is required"), p);
         assertTrue(p.contains("keys[2].budget.period: must be between 1m and 366d"), p);
         assertTrue(p.contains("keys[2].budget.spend"), p);
+        assertTrue(p.contains("keys[3].budget.usd: must be more than 0"), p);
         assertTrue(!p.contains("not available yet"), p);
     }
 }
