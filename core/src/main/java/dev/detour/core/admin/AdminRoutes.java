@@ -60,6 +60,7 @@ public final class AdminRoutes {
         router.get("/admin/events").handler(guarded(this::events));
         router.get("/admin/cluster").handler(guarded(rc -> replies.json(rc.response(), 200,
                 gateway.cluster() == null ? ClusterLink.off() : gateway.cluster().describeCluster())));
+        router.get("/admin/keys").handler(guarded(rc -> replies.json(rc.response(), 200, KeysView.of(gateway.ledger()))));
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {

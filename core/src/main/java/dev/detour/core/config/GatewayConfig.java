@@ -176,9 +176,18 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     public record Capabilities(Boolean vision, Boolean tools, Boolean json, Integer contextWindow) {
     }
 
-    /** One target of a route. */
+    /**
+     * One target of a route. Prices are USD per million tokens, -1 when not configured
+     * ({@code pricing:}); {@code cachedInputPerMTok} -1 means cached input costs the input price.
+     */
     public record Target(String provider, String model, double weight, double inputPerMTok, double outputPerMTok,
-                         Prompt prompt, ObjectNode params, Capabilities capabilities) {
+                         Prompt prompt, ObjectNode params, Capabilities capabilities, double cachedInputPerMTok) {
+        /** A target without a price for cached input. */
+        public Target(String provider, String model, double weight, double inputPerMTok, double outputPerMTok,
+                      Prompt prompt, ObjectNode params, Capabilities capabilities) {
+            this(provider, model, weight, inputPerMTok, outputPerMTok, prompt, params, capabilities, -1);
+        }
+
         public String id() {
             return provider + "/" + model;
         }
@@ -294,8 +303,26 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                 Duration.ofSeconds(10));
     }
 
-    /** One virtual key. {@code keySha256} is hex, lower case. */
-    public record Key(String name, String keySha256, Set<String> routes, int rpm) {
+    /**
+     * One virtual key. {@code keySha256} is hex, lower case.
+     *
+     * @param rpm    {@code limits.rpm}, 0 for none
+     * @param tpm    {@code limits.tpm} (prompt + completion tokens per minute), 0 for none
+     * @param budget {@code budget:}, or null for none
+     */
+    public record Key(String name, String keySha256, Set<String> routes, int rpm, int tpm, Budget budget) {
+        /** A key with at most a request limit. */
+        public Key(String name, String keySha256, Set<String> routes, int rpm) {
+            this(name, keySha256, routes, rpm, 0, null);
+        }
+    }
+
+    /**
+     * A key's {@code budget:}: at most {@code usd} of spend over any rolling {@code period}.
+     *
+     * @param dataDir where spend is kept across restarts ({@code server.data_dir}, resolved)
+     */
+    public record Budget(double usd, Duration period, Path dataDir) {
     }
 
     /**

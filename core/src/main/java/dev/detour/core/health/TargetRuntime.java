@@ -28,6 +28,7 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     private final double weight;
     private final double inputPrice;
     private final double outputPrice;
+    private final dev.detour.core.spend.Pricing pricing;
     private final Map<String, String> labels;
     private final CircuitBreaker breaker;
     private final Capabilities capabilities;
@@ -70,6 +71,7 @@ public final class TargetRuntime implements TargetView, TargetHealth {
         this.weight = target.weight();
         this.inputPrice = target.inputPerMTok();
         this.outputPrice = target.outputPerMTok();
+        this.pricing = dev.detour.core.spend.Pricing.of(target);
         this.labels = Map.copyOf(provider.labels());
         this.breaker = breaker;
         this.capabilities = capabilities;
@@ -86,6 +88,11 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     @Override public double outputPricePerMTok() { return outputPrice; }
     @Override public Map<String, String> labels() { return labels; }
     @Override public TargetHealth health() { return this; }
+
+    /** Its {@code pricing:} ({@link dev.detour.core.spend.Pricing#NONE} without one). */
+    public dev.detour.core.spend.Pricing pricing() {
+        return pricing;
+    }
 
     public GatewayConfig.Provider providerConfig() {
         return provider;

@@ -102,7 +102,8 @@ public final class InboundServer {
 
     /** Every endpoint, the API first: it is what nearly every request asks for. */
     private Router router() {
-        ApiAdmission admission = new ApiAdmission(new Admission(gateway.config().keys(), gateway.clock(), gateway), responder, gateway.config().server().region());
+        ApiAdmission admission = new ApiAdmission(new Admission(gateway.ledger(), gateway), responder,
+                gateway.config().server().region());
         Router r = Router.router(vertx);
         r.post("/v1/chat/completions").handler(api(ErrorStyle.OPENAI, new ChatHandler(gateway, admission, responder)::handle));
         r.post("/v1/messages").handler(api(ErrorStyle.ANTHROPIC,
@@ -307,6 +308,9 @@ public final class InboundServer {
             inFlight.decrementAndGet();
             live.remove(ex);
             guard.bodyDone(ex.conn);
+            if (ex.charge != null) {
+                gateway.ledger().settle(ex.charge);
+            }
         }
     }
 
