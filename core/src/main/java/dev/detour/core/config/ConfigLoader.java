@@ -371,13 +371,12 @@ public final class ConfigLoader {
         }
         Node limits = n.get("limits");
         int concurrency = 0;
+        int rpm = 0;
+        long tpm = 0;
         if (limits.expectMap(Set.of("rpm", "tpm", "concurrency"))) {
             concurrency = limits.get("concurrency").integer(0, 0, 1_000_000);
-            for (String k : List.of("rpm", "tpm")) {
-                if (limits.get(k).present()) {
-                    limits.get(k).problem("proactive " + k + " limits are not available yet in this version (concurrency is)");
-                }
-            }
+            rpm = limits.get("rpm").integer(0, 0, 100_000_000);
+            tpm = limits.get("tpm").integer(0, 0, Integer.MAX_VALUE);
         }
         if (type != null) {
             OptionsBinder.check(n.get("options").raw(), types.get(type), n.get("options").path()).forEach(n::report);
@@ -393,7 +392,7 @@ public final class ConfigLoader {
         Timeouts timeouts = timeouts(n.get("timeouts"));
         String apiKey = emptyToNull(n.get("api_key").text(null));
         return type == null ? null : new Provider(name, type, emptyToNull(baseUrl), apiKey, region, category, headers,
-                timeouts, concurrency, n.get("options").raw(), labels);
+                timeouts, concurrency, n.get("options").raw(), labels, rpm, tpm);
     }
 
     private static String emptyToNull(String s) {

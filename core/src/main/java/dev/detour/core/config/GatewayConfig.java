@@ -57,10 +57,21 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                 Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
-    /** One entry of {@code providers:}. */
+    /**
+     * One entry of {@code providers:}.
+     *
+     * @param rpm the provider's request quota per minute ({@code limits.rpm}), per target, 0 for none
+     * @param tpm the provider's token quota per minute ({@code limits.tpm}), per target, 0 for none
+     */
     public record Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
                            Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
-                           Map<String, String> labels) {
+                           Map<String, String> labels, int rpm, long tpm) {
+        /** A provider without a configured quota. */
+        public Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
+                        Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
+                        Map<String, String> labels) {
+            this(name, type, baseUrl, apiKey, region, category, headers, timeouts, concurrency, options, labels, 0, 0);
+        }
     }
 
     /** Connect / first-token / idle / total timeouts; null fields inherit. */

@@ -37,6 +37,9 @@ final class Attempt<T> {
     boolean lost;
     /** The stream's gate its chunks pass through, or null when not streamed. */
     StreamGate gate;
+    /** The tokens charged to its target's quota before the call, and the slot they went into (-1: none). */
+    long quotaEstimate;
+    long quotaSlot = -1;
 
     private final GatewayConfig.Timeouts timeouts;
     /** The request's total deadline (clock nanos), shared by all its attempts. */
