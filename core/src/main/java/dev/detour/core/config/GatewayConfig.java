@@ -26,7 +26,8 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      *                    gateway's sockets
      */
     public record Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
-                         boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections) {
+                         boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections,
+                         int maxInFlight) {
         /** A server with the default busy poll and connection limits. */
         public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
                       boolean allowUnauthenticated, String region) {
@@ -34,12 +35,19 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                     Connections.DEFAULTS);
         }
 
+        /** A server that sheds nothing ({@code max_in_flight} unset). */
+        public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
+                      boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections) {
+            this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
+                    connections, 0);
+        }
+
         public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
 
         /** The same server on another port. */
         public Server withPort(int p) {
             return new Server(host, p, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
-                    connections);
+                    connections, maxInFlight);
         }
     }
 
@@ -248,8 +256,44 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                 Duration.ofSeconds(10));
     }
 
-    /** One virtual key. {@code keySha256} is hex, lower case. */
-    public record Key(String name, String keySha256, Set<String> routes, int rpm) {
+    /**
+     * One virtual key. {@code keySha256} is hex, lower case.
+     *
+     * @param priority the highest priority its requests have when the gateway sheds load
+     *                 ({@code priority}; default normal): {@code x-detour-priority} may lower it, never raise it
+     */
+    public record Key(String name, String keySha256, Set<String> routes, int rpm, Priority priority) {
+        /** A key of normal priority. */
+        public Key(String name, String keySha256, Set<String> routes, int rpm) {
+            this(name, keySha256, routes, rpm, Priority.NORMAL);
+        }
+    }
+
+    /** A request's priority when the gateway sheds load ({@code x-detour-priority}, {@code keys[].priority}). */
+    public enum Priority {
+        HIGH, NORMAL, LOW;
+
+        /** The name in config, headers and metrics. */
+        public String wire() {
+            return switch (this) {
+                case HIGH -> "high";
+                case NORMAL -> "normal";
+                case LOW -> "low";
+            };
+        }
+
+        /** The priority {@code s} names ({@code high}, {@code normal}, {@code low}), or null for anything else. */
+        public static Priority of(String s) {
+            if (s == null) {
+                return null;
+            }
+            return switch (s) {
+                case "high" -> HIGH;
+                case "normal" -> NORMAL;
+                case "low" -> LOW;
+                default -> null;
+            };
+        }
     }
 
     /** {@code telemetry:}. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Gateway;
 import dev.detour.core.admin.AdminRoutes;
 import dev.detour.core.admission.Admission;
+import dev.detour.core.admission.Shedder;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.Units;
 import dev.detour.core.failover.RouteRuntime;
@@ -41,7 +42,8 @@ import java.util.function.Consumer;
 /**
  * The inbound HTTP server (HTTP-API.md): listens, keeps clients from holding its sockets
  * ({@link ConnectionGuard}), reads API bodies up to {@code max_body_size} within
- * {@code body_timeout}, logs every request, and drains on shutdown. One Vert.x Web {@link Router}
+ * {@code body_timeout} (past {@code server.max_in_flight}, {@link Shedding} refuses a request before
+ * its body is read), logs every request, and drains on shutdown. One Vert.x Web {@link Router}
  * dispatches every endpoint: the API ({@link ChatHandler}, {@link EmbeddingsHandler},
  * {@link FeedbackHandler}, {@link MessagesHandler}, {@link ModelsHandler}), operations
  * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}) and {@link AdminRoutes}.
@@ -60,6 +62,8 @@ public final class InboundServer {
     private final AccessLog accessLog;
     private final Router router;
     private final long maxBodySize;
+    /** Sheds API requests past {@code server.max_in_flight}, or null when it is unset. */
+    private final Shedding shedding;
     private HttpServer server;
     private ConnectionGuard guard;
     private volatile boolean draining;
@@ -81,6 +85,7 @@ public final class InboundServer {
         this.responder = new Responder(gateway);
         this.accessLog = new AccessLog(gateway.config().telemetry().accessLog(), System.out);
         this.maxBodySize = gateway.config().server().maxBodySize();
+        this.shedding = Shedding.of(Shedder.of(gateway.config()), gateway.metrics(), responder);
         this.router = router();
     }
 
@@ -172,6 +177,9 @@ public final class InboundServer {
      */
     private void receive(Exchange ex, ErrorStyle style, Consumer<Exchange> handler) {
         HttpServerRequest req = ex.request;
+        if (shedding != null && shedding.shed(ex, style, inFlight.get(), guard)) {
+            return;
+        }
         ex.inFlight = true;
         inFlight.incrementAndGet();
         live.add(ex);
