@@ -51,6 +51,11 @@ public final class Shedder {
         return max > 0 ? new Shedder(max, config.keys()) : null;
     }
 
+    /** Whether any request may be shed with {@code inFlight} in flight: below the limit nothing is looked at. */
+    public boolean atLimit(int inFlight) {
+        return inFlight >= lowCeiling;
+    }
+
     /**
      * Whether a request is shed with {@code inFlight} API requests in flight (itself not counted).
      *
@@ -60,7 +65,7 @@ public final class Shedder {
      * @return the shed, or null when the request goes on
      */
     public Shed shed(int inFlight, String priorityHeader, String authorization, String apiKey) {
-        if (inFlight < lowCeiling) {
+        if (!atLimit(inFlight)) {
             return null;
         }
         GatewayConfig.Key key = keysByDigest.isEmpty() ? null : key(authorization, apiKey);

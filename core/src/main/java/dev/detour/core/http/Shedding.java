@@ -36,6 +36,9 @@ final class Shedding {
      * answered (once its body has gone by) and true is returned; the caller does nothing more with it.
      */
     boolean shed(Exchange ex, ErrorStyle style, int inFlight, ConnectionGuard guard) {
+        if (!shedder.atLimit(inFlight)) {
+            return false;   // the common case: no header is read
+        }
         HttpServerRequest req = ex.request;
         Shedder.Shed s = shedder.shed(inFlight, req.getHeader("x-detour-priority"),
                 req.getHeader(HttpHeaders.AUTHORIZATION), req.getHeader("x-api-key"));
