@@ -42,50 +42,78 @@ public final class OpenAiRateLimits {
 
     /**
      * Milliseconds of a Go-style duration ({@code 6m0s}, {@code 1.5s}, {@code 250ms}, {@code 20us}),
-     * rounded up so a reset is never early, or -1 when {@code v} is absent or not one.
+     * rounded up so a reset is never early, or -1 when {@code v} is absent or not one. Read in one
+     * pass without allocating: it runs on every answer that carries the headers.
      */
     static long durationMs(String v) {
         if (v == null) {
             return -1;
         }
-        String s = v.trim();
-        if (s.isEmpty()) {
+        int n = v.length();
+        int i = 0;
+        while (i < n && v.charAt(i) == ' ') {
+            i++;
+        }
+        while (n > i && v.charAt(n - 1) == ' ') {
+            n--;
+        }
+        if (i == n) {
             return -1;
         }
         double nanos = 0;
-        int i = 0;
-        int n = s.length();
         while (i < n) {
-            int start = i;
-            while (i < n && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+            long whole = 0;
+            double fraction = 0;
+            double scale = 0.1;
+            int digits = 0;
+            while (i < n && Character.isDigit(v.charAt(i))) {
+                whole = Math.min(whole * 10 + (v.charAt(i++) - '0'), 1L << 40);
+                digits++;
+            }
+            if (i < n && v.charAt(i) == '.') {
                 i++;
+                while (i < n && Character.isDigit(v.charAt(i))) {
+                    fraction += (v.charAt(i++) - '0') * scale;
+                    scale /= 10;
+                    digits++;
+                }
             }
-            if (start == i) {
+            if (digits == 0) {
                 return -1;
             }
-            double value;
-            try {
-                value = Double.parseDouble(s.substring(start, i));
-            } catch (NumberFormatException e) {
-                return -1;
+            double unit;
+            if (i == n) {
+                unit = 1e9;   // a bare number: seconds
+            } else {
+                char c = v.charAt(i++);
+                boolean secondLetter = i < n && v.charAt(i) == 's';
+                switch (c) {
+                    case 'h' -> unit = 3_600e9;
+                    case 'm' -> {
+                        unit = secondLetter ? 1e6 : 60e9;
+                        i += secondLetter ? 1 : 0;
+                    }
+                    case 's' -> unit = 1e9;
+                    case 'u', '\u00b5', '\u03bc' -> {
+                        if (!secondLetter) {
+                            return -1;
+                        }
+                        unit = 1e3;
+                        i++;
+                    }
+                    case 'n' -> {
+                        if (!secondLetter) {
+                            return -1;
+                        }
+                        unit = 1;
+                        i++;
+                    }
+                    default -> {
+                        return -1;
+                    }
+                }
             }
-            int unitStart = i;
-            while (i < n && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
-                i++;
-            }
-            double scale = switch (s.substring(unitStart, i)) {
-                case "h" -> 3_600e9;
-                case "m" -> 60e9;
-                case "s", "" -> 1e9;
-                case "ms" -> 1e6;
-                case "us", "\u00b5s", "\u03bcs" -> 1e3;
-                case "ns" -> 1;
-                default -> -1;
-            };
-            if (scale < 0) {
-                return -1;
-            }
-            nanos += value * scale;
+            nanos += (whole + fraction) * unit;
         }
         return (long) Math.ceil(nanos / 1e6);
     }

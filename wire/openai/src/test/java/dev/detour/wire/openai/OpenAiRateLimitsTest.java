@@ -50,6 +50,9 @@ class OpenAiRateLimitsTest {
         assertEquals(1, OpenAiRateLimits.durationMs("0.0001s"));
         assertEquals(0, OpenAiRateLimits.durationMs("0s"));
         assertEquals(2000, OpenAiRateLimits.durationMs("2"));   // a bare number: seconds
+        assertEquals(1500, OpenAiRateLimits.durationMs(" 1.5s "));
+        assertEquals(-1, OpenAiRateLimits.durationMs("ms"));
+        assertEquals(-1, OpenAiRateLimits.durationMs("3x"));
         assertEquals(-1, OpenAiRateLimits.durationMs("soon"));
         assertEquals(-1, OpenAiRateLimits.durationMs("5d"));
         assertEquals(-1, OpenAiRateLimits.durationMs(""));
