@@ -30,4 +30,24 @@ public final class Tokens {
     static double rate(long chars, double seconds) {
         return chars / (double) CHARS_PER_TOKEN / seconds;
     }
+
+    /**
+     * The tokens a provider's quota counts for {@code request} before it is answered: the prompt
+     * estimate plus the output limit the client asked for (OpenAI counts {@code max_tokens}
+     * against its token quota up front); for embeddings, the input text. 0 for anything else.
+     */
+    static long quotaEstimate(Object request) {
+        if (request instanceof ChatRequest chat) {
+            Integer out = chat.outputLimit();
+            return promptEstimate(chat) + (out == null ? 0 : out);
+        }
+        if (request instanceof dev.detour.api.model.EmbeddingRequest e) {
+            long chars = 0;
+            for (String s : e.input()) {
+                chars += s.length();
+            }
+            return chars / CHARS_PER_TOKEN + e.input().size();
+        }
+        return 0;
+    }
 }

@@ -8,6 +8,7 @@ import dev.detour.api.view.HealthState;
 import dev.detour.api.view.TargetHealth;
 import dev.detour.api.view.TargetView;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.quota.TargetQuota;
 
 import java.util.Arrays;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     private final Map<String, String> labels;
     private final CircuitBreaker breaker;
     private final Capabilities capabilities;
+    private final TargetQuota quota;
 
     private final double[] latencies = new double[RING];
     private final double[] ttfts = new double[RING];
@@ -75,6 +77,7 @@ public final class TargetRuntime implements TargetView, TargetHealth {
         this.labels = Map.copyOf(provider.labels());
         this.breaker = breaker;
         this.capabilities = capabilities;
+        this.quota = new TargetQuota(provider.rpm(), provider.tpm(), clock);
     }
 
     @Override public String id() { return id; }
@@ -104,6 +107,11 @@ public final class TargetRuntime implements TargetView, TargetHealth {
 
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    /** The provider's quota as this target may use it: configured, and learned from the upstream's headers. */
+    public TargetQuota quota() {
+        return quota;
     }
 
     // ------------------------------------------------------------------ health view

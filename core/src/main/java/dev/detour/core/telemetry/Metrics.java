@@ -51,6 +51,9 @@ public final class Metrics implements EngineListener {
     /** The cache figures of each route that has a cache (configured routes only, so bounded by the config). */
     final Map<String, CacheSeries> caches = new ConcurrentHashMap<>();
 
+    /** Requests shed at admission, by priority (its ordinal): three fixed series. */
+    private final LongAdder[] shed = {new LongAdder(), new LongAdder(), new LongAdder()};
+
     private final Set<String> routes = ConcurrentHashMap.newKeySet();
     private final Set<String> targets = ConcurrentHashMap.newKeySet();
 
@@ -72,6 +75,11 @@ public final class Metrics implements EngineListener {
 
     private static String status(int s) {
         return s >= 0 && s < STATUS_TEXT.length ? STATUS_TEXT[s] : Integer.toString(s);
+    }
+
+    /** A request was shed at {@code priority} ({@code server.max_in_flight}). */
+    public void shed(dev.detour.core.config.GatewayConfig.Priority priority) {
+        shed[priority.ordinal()].increment();
     }
 
     /** Lets {@code route} have series (a configured route, or a direct one just created). */
@@ -307,6 +315,12 @@ public final class Metrics implements EngineListener {
         Map<String, Double> cost = new TreeMap<>();
         costs.forEach((l, v) -> cost.put(labels("route", l.route(), "target", l.target(), "key", l.key()), v.sum()));
         cost.forEach((l, v) -> sb.append("detour_cost_usd_total").append(l).append(' ').append(v).append('\n'));
+        Map<String, LongAdder> shedByPriority = new TreeMap<>();
+        for (dev.detour.core.config.GatewayConfig.Priority p : dev.detour.core.config.GatewayConfig.Priority.values()) {
+            shedByPriority.put(labels("priority", p.wire()), shed[p.ordinal()]);
+        }
+        counter(sb, "detour_shed_total", "Requests refused at once because the gateway was past server.max_in_flight,"
+                + " by priority.", shedByPriority);
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");
         for (TargetRuntime t : targets) {

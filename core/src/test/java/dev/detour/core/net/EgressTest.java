@@ -19,7 +19,7 @@ class EgressTest {
 
     static GatewayConfig.Provider provider(String baseUrl, String proxy) {
         return new GatewayConfig.Provider("p", "openai", baseUrl, null, "", "", Map.of(), GatewayConfig.Timeouts.NONE,
-                0, null, Map.of(), null, proxy);
+                0, null, Map.of(), null, proxy, 0, 0);
     }
 
     static HttpClientOptions applied(GatewayConfig.Provider p, Map<String, String> env) throws Exception {
