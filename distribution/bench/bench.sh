@@ -48,7 +48,8 @@
 #
 # Environment, for experiments: BENCH_CLOSED_CONNS (the closed-loop connection counts, e.g. "1 64"),
 # and with --jfr: BENCH_JFR_CONNS (default 16), BENCH_JFR_RATE (profile the fixed rate instead, e.g.
-# 200), BENCH_JFR_PERIOD (sampling period, default "10 ms").
+# 200), BENCH_JFR_PERIOD (sampling period, default "10 ms"); BENCH_OTLP=1 turns OTLP export on in
+# bench/detour.yaml (traces and metrics to the upstream nginx, which answers as a collector).
 #
 # Needs nginx, wrk, taskset and curl; installs nginx and wrk from Debian's packages when missing
 # (as root, with apt-get), and nothing else from anywhere.
@@ -415,6 +416,7 @@ else
 fi
 
 export BENCH_UPSTREAM_PORT=$UPSTREAM_PORT BENCH_CLOSED_PORT=$CLOSED_PORT BENCH_DETOUR_PORT=$DETOUR_PORT
+if [ -n "${BENCH_OTLP:-}" ]; then export BENCH_OTLP_ENDPOINT="http://127.0.0.1:$UPSTREAM_PORT/otlp"; fi
 cp "$BENCH_DIR/detour.yaml" "$WORK/detour.yaml"
 cp "$BENCH_DIR/detour-defaults.yaml" "$WORK/detour-defaults.yaml"
 launcher_java_opts() { sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' "$1/bin/detour"; }
