@@ -338,6 +338,7 @@ class SpendIT {
         assertFalse(view.body().contains("sk-team-secret-1") || view.body().contains("sk-other-secret-2"), view.body());
         assertFalse(view.body().contains(dev.detour.core.config.ConfigLoader.sha256("sk-team-secret-1")), view.body());
         JsonNode team = keyView("team");
+        assertEquals("normal", team.path("priority").asText(), "the default shedding priority");
         assertEquals("r", team.at("/routes/0").asText());
         assertEquals(50, team.at("/rpm/limit").asInt());
         assertEquals(1, team.at("/rpm/used").asInt());

@@ -20,7 +20,7 @@ final class KeysView {
         ArrayNode arr = root.putArray("keys");
         for (KeyLedger.KeyState s : ledger.states()) {
             GatewayConfig.Key k = s.key();
-            ObjectNode o = arr.addObject().put("name", k.name());
+            ObjectNode o = arr.addObject().put("name", k.name()).put("priority", k.priority().wire());
             if (k.routes() == null) {
                 o.putNull("routes");
             } else {
