@@ -117,7 +117,9 @@ public final class Gateway implements Admission.Routes {
     private static dev.detour.core.net.Egress egress(GatewayConfig.Provider p,
                                                      dev.detour.core.net.Egress.Environment proxyEnv) {
         try {
-            return dev.detour.core.net.Egress.of(p, proxyEnv);
+            GatewayConfig.ProviderTls tls = p.tls();
+            return dev.detour.core.net.Egress.of(p.baseUrl(), tls == null ? null : tls.ca(),
+                    tls == null ? null : tls.cert(), tls == null ? null : tls.key(), p.proxy(), proxyEnv);
         } catch (dev.detour.core.net.Tls.FileProblem e) {
             throw new IllegalArgumentException("providers." + p.name() + ".tls: " + e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -80,7 +80,7 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     }
 
     /** {@code proxy: none}: the provider is always called directly, whatever the environment says. */
-    public static final String NO_PROXY = "none";
+    public static final String NO_PROXY = dev.detour.core.net.Egress.NO_PROXY;
 
     /**
      * How long a client may hold a connection without using it, and how many it may hold.

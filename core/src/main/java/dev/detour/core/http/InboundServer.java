@@ -136,7 +136,7 @@ public final class InboundServer {
     /** Starts listening (HTTPS with {@code server.tls}); completes with the bound port. */
     public Future<Integer> listen() {
         GatewayConfig.Server cfg = gateway.config().server();
-        return cfg.tls() == null ? listen(cfg, null) : vertx.executeBlocking(() -> Tls.serverOptions(cfg.tls()), false)
+        return cfg.tls() == null ? listen(cfg, null) : vertx.executeBlocking(() -> sslOptions(cfg.tls()), false)
                 .compose(ssl -> listen(cfg, ssl));
     }
 
@@ -181,7 +181,7 @@ public final class InboundServer {
         if (tls == null) {
             return Future.succeededFuture();
         }
-        return vertx.executeBlocking(() -> Tls.serverOptions(tls), false)
+        return vertx.executeBlocking(() -> sslOptions(tls), false)
                 .recover(e -> Future.failedFuture(new IllegalArgumentException("server.tls: " + e.getMessage(), e)))
                 .compose(ssl -> server.updateSSLOptions(ssl, true)).mapEmpty();
     }
@@ -483,5 +483,10 @@ public final class InboundServer {
             responder.error(rc.response(), style, 500, "gateway_error", "internal_error", "internal error in the gateway",
                     null, null);
         }
+    }
+
+    /** {@code server.tls} as the server's SSL options, its files read now (off the event loop). */
+    private static io.vertx.core.net.ServerSSLOptions sslOptions(GatewayConfig.ServerTls tls) throws Tls.FileProblem {
+        return Tls.serverOptions(tls.cert(), tls.key(), tls.clientCa(), tls.clientAuthRequired());
     }
 }

@@ -1,6 +1,5 @@
 package dev.detour.core.net;
 
-import dev.detour.core.config.GatewayConfig;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.ProxyOptions;
@@ -11,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +34,9 @@ import java.util.function.UnaryOperator;
 public final class Egress implements UnaryOperator<HttpClientOptions> {
     /** No TLS settings, no proxy: what an adapter built without core gets. */
     public static final Egress DIRECT = new Egress(null, null, null, null);
+
+    /** A provider's {@code proxy:} that goes direct whatever the environment's proxy variables say. */
+    public static final String NO_PROXY = "none";
 
     private final TrustOptions trust;
     private final KeyCertOptions identity;
@@ -71,22 +74,27 @@ public final class Egress implements UnaryOperator<HttpClientOptions> {
     }
 
     /**
-     * The transport of provider {@code p}: reads its TLS files now.
+     * The transport of a provider ({@code providers.*.tls} and {@code proxy}): reads its TLS files now.
+     *
+     * @param baseUrl  its {@code base_url} (its scheme picks HTTPS_PROXY or HTTP_PROXY), or null for https
+     * @param ca       {@code tls.ca}, or null for the JVM's trusted CAs
+     * @param cert     {@code tls.cert} (with {@code key}), or null for no client certificate
+     * @param proxyUrl {@code proxy:}: a proxy URL, {@link #NO_PROXY}, or null for the environment's variables
      *
      * @throws Tls.FileProblem          when a TLS file cannot be used
      * @throws IllegalArgumentException when the proxy variable it would use is not a proxy URL (the
      *                                  message names the variable, never a password)
      */
-    public static Egress of(GatewayConfig.Provider p, Environment env) throws Tls.FileProblem {
-        GatewayConfig.ProviderTls tls = p.tls();
-        TrustOptions trust = tls == null || tls.ca() == null ? null : Tls.trust(tls.ca());
-        KeyCertOptions identity = tls == null || tls.cert() == null ? null : Tls.identity(tls.cert(), tls.key());
+    public static Egress of(String baseUrl, Path ca, Path cert, Path key, String proxyUrl, Environment env)
+            throws Tls.FileProblem {
+        TrustOptions trust = ca == null ? null : Tls.trust(ca);
+        KeyCertOptions identity = cert == null ? null : Tls.identity(cert, key);
         ProxyOptions proxy = null;
         List<String> direct = null;
-        if (p.proxy() != null) {
-            proxy = p.proxy().equals(GatewayConfig.NO_PROXY) ? null : proxy(p.proxy(), "proxy");
+        if (proxyUrl != null) {
+            proxy = proxyUrl.equals(NO_PROXY) ? null : proxy(proxyUrl, "proxy");
         } else {
-            boolean https = p.baseUrl() == null || p.baseUrl().regionMatches(true, 0, "https:", 0, 6);
+            boolean https = baseUrl == null || baseUrl.regionMatches(true, 0, "https:", 0, 6);
             String value = https ? env.httpsProxy() : env.httpProxy();
             if (value != null) {
                 direct = noProxy(env.noProxy());

@@ -1,6 +1,5 @@
 package dev.detour.core.net;
 
-import dev.detour.core.config.GatewayConfig;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -68,17 +67,17 @@ public final class Tls {
     }
 
     /**
-     * The server's options for {@code tls}: its certificate and, with {@code client_ca}, client
+     * The server's options for {@code server.tls}: its certificate and, with {@code client_ca}, client
      * certificate authentication. Reads the files now, so a rotated certificate is picked up by
      * calling this again.
      *
      * @throws FileProblem when a file cannot be read or does not hold what it should
      */
-    public static ServerSSLOptions serverOptions(GatewayConfig.ServerTls tls) throws FileProblem {
-        ServerSSLOptions o = new ServerSSLOptions().setKeyCertOptions(identity(tls.cert(), tls.key()));
-        if (tls.clientCa() != null) {
-            o.setTrustOptions(trust(tls.clientCa()))
-                    .setClientAuth(tls.clientAuthRequired() ? ClientAuth.REQUIRED : ClientAuth.REQUEST);
+    public static ServerSSLOptions serverOptions(Path cert, Path key, Path clientCa, boolean clientAuthRequired)
+            throws FileProblem {
+        ServerSSLOptions o = new ServerSSLOptions().setKeyCertOptions(identity(cert, key));
+        if (clientCa != null) {
+            o.setTrustOptions(trust(clientCa)).setClientAuth(clientAuthRequired ? ClientAuth.REQUIRED : ClientAuth.REQUEST);
         }
         return o;
     }

@@ -1,6 +1,5 @@
 package dev.detour.core.net;
 
-import dev.detour.core.config.GatewayConfig;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.ProxyOptions;
 import org.junit.jupiter.api.Test;
@@ -17,13 +16,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EgressTest {
 
-    static GatewayConfig.Provider provider(String baseUrl, String proxy) {
-        return new GatewayConfig.Provider("p", "openai", baseUrl, null, "", "", Map.of(), GatewayConfig.Timeouts.NONE,
-                0, null, Map.of(), null, proxy, 0, 0);
+    /** A provider's {@code base_url} and {@code proxy:}, without TLS files. */
+    record Provider(String baseUrl, String proxy) {
     }
 
-    static HttpClientOptions applied(GatewayConfig.Provider p, Map<String, String> env) throws Exception {
-        return Egress.of(p, Egress.Environment.of(env::get)).apply(new HttpClientOptions().setVerifyHost(false));
+    static Provider provider(String baseUrl, String proxy) {
+        return new Provider(baseUrl, proxy);
+    }
+
+    static HttpClientOptions applied(Provider p, Map<String, String> env) throws Exception {
+        return Egress.of(p.baseUrl(), null, null, null, p.proxy(), Egress.Environment.of(env::get))
+                .apply(new HttpClientOptions().setVerifyHost(false));
     }
 
     @Test
@@ -83,7 +86,7 @@ class EgressTest {
 
     @Test
     void host_verification_is_always_on() throws Exception {
-        assertSame(Egress.DIRECT, Egress.of(provider(null, null), Egress.Environment.NONE));
+        assertSame(Egress.DIRECT, Egress.of(null, null, null, null, null, Egress.Environment.NONE));
         HttpClientOptions o = applied(provider(null, null), Map.of());
         assertTrue(o.isVerifyHost());
         assertFalse(o.isTrustAll());
