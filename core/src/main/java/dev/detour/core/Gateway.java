@@ -13,6 +13,7 @@ import dev.detour.core.admission.Resolution;
 import dev.detour.core.admission.Resolution.Refusal;
 import dev.detour.core.cache.RouteCache;
 import dev.detour.core.cluster.ClusterLink;
+import dev.detour.core.readiness.Readiness;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.api.detector.DetectorContext;
 import dev.detour.api.detector.DetectorFactory;
@@ -87,6 +88,8 @@ public final class Gateway implements Admission.Routes {
     private final Map<String, RouteGuards> guards;
     /** Each route's cache, by route name; only routes with a {@code cache:} block. */
     private final Map<String, RouteCache> caches;
+    /** The readiness checks of this config's routes (set once by {@link #build}). */
+    private Readiness readiness;
 
     private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
                     Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
@@ -205,8 +208,10 @@ public final class Gateway implements Admission.Routes {
                     new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
         });
         Map<String, RouteCache> caches = caches(config, plugins, vertx, clock, routes, engine, metrics);
-        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards,
-                caches);
+        Gateway g = new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events,
+                guards, caches);
+        g.readiness = new Readiness(routes, engine, timers, clock, config.readiness(), config.server().region());
+        return g;
     }
 
     /** A route's guardrails, each created by its factory with its options, or null when it has none. */
@@ -347,6 +352,7 @@ public final class Gateway implements Admission.Routes {
 
     /** Stops services and adapters; one that does not finish within 5 s is logged and left behind. */
     public Future<Void> close() {
+        readiness.stop();
         List<Future<?>> all = new ArrayList<>();
         adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
         services.forEach(s -> all.add(bounded(s.stop(), "service " + s.getClass().getSimpleName())));
@@ -521,6 +527,11 @@ public final class Gateway implements Admission.Routes {
 
     public Map<String, RouteRuntime> routes() {
         return routes;
+    }
+
+    /** Readiness checks of the routes' targets: runs, the last report, each target's flag. */
+    public Readiness readiness() {
+        return readiness;
     }
 
     /**

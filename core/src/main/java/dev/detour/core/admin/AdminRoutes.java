@@ -60,6 +60,9 @@ public final class AdminRoutes {
         router.get("/admin/events").handler(guarded(this::events));
         router.get("/admin/cluster").handler(guarded(rc -> replies.json(rc.response(), 200,
                 gateway.cluster() == null ? ClusterLink.off() : gateway.cluster().describeCluster())));
+        ReadinessRoutes readiness = new ReadinessRoutes(gateway, replies);
+        router.get("/admin/readiness").handler(guarded(readiness::last));
+        router.post("/admin/readiness").handler(guarded(readiness::run));
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {
@@ -126,6 +129,7 @@ public final class AdminRoutes {
             ArrayNode signals = o.putArray("signals");
             t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
                     .put("reason", s.reason()));
+            ReadinessRoutes.flag(gateway.readiness(), t.id(), o);
         }
         replies.json(rc.response(), 200, root);
     }
