@@ -277,6 +277,21 @@ class ReadinessIT {
         assertEquals(0, passing.exit(), passing.out() + passing.err());
         assertTrue(passing.out().contains("1 target, 0 failed a case: ready"), passing.out());
 
+        // The shipped config and cases (the simulator on a free port): the simulated Anthropic model
+        // ignores the instruction that stands in for response_format on Anthropic, and is flagged.
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Path home = Harness.DETOUR_DIR;
+        Cli.Result shipped = Cli.run(Map.of("DETOUR_SIMULATOR_PORT", String.valueOf(port)), "check", "--config",
+                home.resolve("conf/detour.yaml").toString(), "--route", "chat", "--cases", home.resolve("conf/readiness.yaml").toString());
+        assertEquals(1, shipped.exit(), shipped.out() + shipped.err());
+        assertTrue(shipped.out().contains("route chat"), shipped.out());
+        assertTrue(shipped.out().matches("(?s).*anthropic/claude-sonnet-4-5\\s+order-status-json\\s+FAIL\\s+\\d+ms\\s+-"
+                + "\\s+json: the answer is not valid JSON.*"), shipped.out());
+        assertTrue(shipped.out().contains("4 targets, 1 failed a case: NOT ready"), shipped.out());
+
         Cli.Result usage = Cli.run("check", "--config", conf.toString(), "--route", "embed", "--cases", cases);
         assertEquals(2, usage.exit());
         assertTrue(usage.err().contains("route 'embed' is the readiness embedder"), usage.err());

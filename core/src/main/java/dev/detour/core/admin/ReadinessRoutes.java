@@ -101,12 +101,26 @@ final class ReadinessRoutes {
                 }
             }
         }
-        List<ReadinessCase> cases = readiness.config().cases();
-        if (body.has("cases")) {
-            cases = ReadinessCase.parse(body.get("cases"), "cases", problems);
-        } else if (cases.isEmpty()) {
-            problems.add("cases: none given and no readiness.cases file is configured");
+        if (!body.has("cases")) {
+            if (readiness.config().cases().isEmpty()) {
+                problems.add("cases: none given and no readiness.cases file is configured");
+            }
+            start(rc, route, readiness.config().cases(), problems);
+            return;
         }
+        // Compiling a JSON Schema loads its meta-schema from the jar: off the event loop.
+        String r = route;
+        gateway.vertx().executeBlocking(() -> ReadinessCase.parse(body.get("cases"), "cases", problems))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        problems.add("cases: cannot be read: " + ar.cause().getMessage());
+                    }
+                    start(rc, r, ar.succeeded() ? ar.result() : List.of(), problems);
+                });
+    }
+
+    private void start(RoutingContext rc, String route, List<ReadinessCase> cases, List<String> problems) {
+        Readiness readiness = gateway.readiness();
         if (!problems.isEmpty()) {
             refuse(rc, 400, String.join("; ", problems));
             return;
