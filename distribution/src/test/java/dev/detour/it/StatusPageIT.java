@@ -106,7 +106,9 @@ class StatusPageIT extends TwoUpstreams {
             browser.waitFor("the readiness panel", 20, """
                     const row = document.querySelector('#readiness tr[data-target="%s"]');
                     return row !== null && row.querySelector('td.result').textContent === 'fail'
-                        && document.querySelectorAll('#readiness td.result').length === 2;""".formatted(PRIMARY),
+                        && document.querySelectorAll('#readiness td.result').length === 2
+                        && document.querySelector('#targets tr[data-target="%s"] .badge.readiness') !== null;"""
+                    .formatted(PRIMARY, PRIMARY),
                     JsonNode::asBoolean);
 
             drills(browser);

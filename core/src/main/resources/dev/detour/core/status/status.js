@@ -125,6 +125,11 @@
         id.appendChild(document.createTextNode(' '));
         id.appendChild(badge('drill: ' + t.drill.fault, 'drill'));
       }
+      if (t.readiness && t.readiness.failed > 0) {
+        // Flagged by its last readiness run: still routed, but its cases fail (see the Readiness panel).
+        id.appendChild(document.createTextNode(' '));
+        id.appendChild(badge('readiness: ' + t.readiness.failed + ' failed', 'readiness'));
+      }
       tr.appendChild(id);
       tr.appendChild(cell('State', 'state', badge(t.state || 'unknown')));
       tr.appendChild(cell('Circuit', 'circuit', badge(t.circuit || 'unknown')));
