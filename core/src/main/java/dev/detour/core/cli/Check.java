@@ -109,6 +109,10 @@ final class Check {
                 report = run.toCompletionStage().toCompletableFuture().get(1, TimeUnit.HOURS);
             } catch (Exception e) {
                 Throwable c = e.getCause() != null ? e.getCause() : e;
+                if (c instanceof IllegalArgumentException) {
+                    err.println("detour: " + c.getMessage());
+                    return 2;
+                }
                 err.println("detour: the readiness run failed: " + c.getMessage());
                 return 1;
             }

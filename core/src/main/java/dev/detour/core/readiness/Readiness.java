@@ -172,6 +172,10 @@ public final class Readiness {
             chosen.add(routes.get(route));
         } else {
             routes.values().stream().filter(r -> !r.name().equals(config.embedderRoute())).forEach(chosen::add);
+            if (chosen.isEmpty()) {
+                return Future.failedFuture(new IllegalArgumentException("no route to check (the only route is the "
+                        + "readiness embedder)"));
+            }
         }
         running = true;
         Instant at = clock.now();

@@ -124,6 +124,19 @@ class ReadinessRunTest {
     }
 
     @Test
+    void the_embedder_route_is_never_sent_chat_cases() {
+        Readiness r = new Readiness(Map.of("r", f.route()), f.engine, f.scheduler, f.clock,
+                new GatewayConfig.Readiness(List.of(JSON_CASE), null, null, "r"), "");
+        assertEquals("route 'r' is the readiness embedder (an embeddings route)", r.routeProblem("r"));
+        assertEquals("no such route", r.routeProblem("x").startsWith("no route 'x'") ? "no such route" : r.routeProblem("x"));
+        Future<ReadinessReport> all = r.run(null, List.of(JSON_CASE));
+        assertTrue(all.failed());
+        assertTrue(all.cause().getMessage().startsWith("no route to check"), all.cause().getMessage());
+        assertEquals(0, f.adapterA.calls.size());
+        assertFalse(r.running());
+    }
+
+    @Test
     void nothing_is_scheduled_by_default() {
         Readiness r = readiness(null);
         r.start();
