@@ -13,6 +13,7 @@ import dev.detour.core.admission.Resolution;
 import dev.detour.core.admission.Resolution.Refusal;
 import dev.detour.core.cache.RouteCache;
 import dev.detour.core.cluster.ClusterLink;
+import dev.detour.core.readiness.Readiness;
 import dev.detour.core.failover.AbortSignal;
 import dev.detour.api.detector.DetectorContext;
 import dev.detour.api.detector.DetectorFactory;
@@ -88,6 +89,8 @@ public final class Gateway implements Admission.Routes {
     private final Map<String, RouteGuards> guards;
     /** Each route's cache, by route name; only routes with a {@code cache:} block. */
     private final Map<String, RouteCache> caches;
+    /** The readiness checks of this config's routes (set once by {@link #build}). */
+    private Readiness readiness;
 
     private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
                     Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
@@ -211,6 +214,7 @@ public final class Gateway implements Admission.Routes {
         Gateway g = new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards,
                 caches);
         // Last: it opens the spend store (a file lock) that a failure above would leave held.
+        g.readiness = new Readiness(routes, engine, timers, clock, config.readiness(), config.server().region());
         g.ledger = KeyLedger.open(config.keys(), clock);
         return g;
     }
@@ -362,6 +366,7 @@ public final class Gateway implements Admission.Routes {
 
     /** Stops services and adapters; one that does not finish within 5 s is logged and left behind. */
     public Future<Void> close() {
+        readiness.stop();
         List<Future<?>> all = new ArrayList<>();
         adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
         services.forEach(s -> all.add(bounded(s.stop(), "service " + s.getClass().getSimpleName())));
@@ -537,6 +542,11 @@ public final class Gateway implements Admission.Routes {
 
     public Map<String, RouteRuntime> routes() {
         return routes;
+    }
+
+    /** Readiness checks of the routes' targets: runs, the last report, each target's flag. */
+    public Readiness readiness() {
+        return readiness;
     }
 
     /**

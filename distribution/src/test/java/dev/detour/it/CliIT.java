@@ -122,7 +122,7 @@ class CliIT {
         Path archive = Harness.DETOUR_DIR.resolve("lib/detour.jsa");
         long archiveSize = Files.size(archive);
         java.nio.file.attribute.FileTime archiveTime = Files.getLastModifiedTime(archive);
-        for (String command : new String[] {"run", "validate", "plugins", "simulate", "demo", "cds", "version"}) {
+        for (String command : new String[] {"run", "validate", "check", "plugins", "simulate", "demo", "cds", "version"}) {
             for (String flag : new String[] {"--help", "-h"}) {
                 Cli.Result r = Cli.run(command, flag);
                 assertEquals(0, r.exit(), command + " " + flag + ": " + r.err());

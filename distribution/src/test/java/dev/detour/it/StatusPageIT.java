@@ -98,6 +98,19 @@ class StatusPageIT extends TwoUpstreams {
             assertFalse(row.path("state").asText().isEmpty(), row.toString());
             assertEquals("100.0 %", row.path("errors").asText(), row.toString());
 
+            // Readiness: the down primary fails its case, the backup passes; the panel lists both.
+            Harness.Reply ready = post(vertx, gw.port(), "/admin/readiness", "{\"route\": \"support\", \"cases\": [{\"name\":"
+                    + " \"hello\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}]}",
+                    Map.of("authorization", "Bearer " + ADMIN_TOKEN));
+            assertEquals(200, ready.status(), ready.body());
+            browser.waitFor("the readiness panel", 20, """
+                    const row = document.querySelector('#readiness tr[data-target="%s"]');
+                    return row !== null && row.querySelector('td.result').textContent === 'fail'
+                        && document.querySelectorAll('#readiness td.result').length === 2
+                        && document.querySelector('#targets tr[data-target="%s"] .badge.readiness') !== null;"""
+                    .formatted(PRIMARY, PRIMARY),
+                    JsonNode::asBoolean);
+
             drills(browser);
             browser.screenshot(Path.of("target/status-page.png"));
 

@@ -62,6 +62,9 @@ public final class AdminRoutes {
         router.get("/admin/cluster").handler(guarded(rc -> replies.json(rc.response(), 200,
                 gateway.cluster() == null ? ClusterLink.off() : gateway.cluster().describeCluster())));
         router.get("/admin/keys").handler(guarded(rc -> replies.json(rc.response(), 200, KeysView.of(gateway.ledger()))));
+        ReadinessRoutes readiness = new ReadinessRoutes(gateway, replies);
+        router.get("/admin/readiness").handler(guarded(readiness::last));
+        router.post("/admin/readiness").handler(guarded(readiness::run));
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {
@@ -133,6 +136,7 @@ public final class AdminRoutes {
             ArrayNode signals = o.putArray("signals");
             t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
                     .put("reason", s.reason()));
+            ReadinessRoutes.flag(gateway.readiness(), t.id(), o);
         }
         replies.json(rc.response(), 200, root);
     }

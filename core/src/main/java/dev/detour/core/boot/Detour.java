@@ -99,7 +99,7 @@ public final class Detour {
         if (o.portOverride() != null) {
             config = new GatewayConfig(config.file(), config.server().withPort(o.portOverride()), config.pluginsDir(),
                     config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
-                    config.telemetry(), config.services(), config.cluster());
+                    config.telemetry(), config.services(), config.cluster(), config.readiness());
         }
         Vertx vertx = o.vertx() != null ? o.vertx()
                 : dev.detour.core.net.EventLoops.vertx(config.server().busyPoll().toNanos());
@@ -129,7 +129,10 @@ public final class Detour {
                 .compose(services -> server.listen()
                         .recover(e -> Future.failedFuture(new IllegalStateException(dev.detour.core.net.BindFailure
                                 .describe("the gateway", finalConfig.server().host(), finalConfig.server().port(), e), e)))
-                        .map(port -> new Detour(vertx, owns, plugins, gateway, server, port, services)))
+                        .map(port -> {
+                            gateway.readiness().start();
+                            return new Detour(vertx, owns, plugins, gateway, server, port, services);
+                        }))
                 .onComplete(p)));
     }
 

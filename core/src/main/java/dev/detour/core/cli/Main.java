@@ -26,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code detour} command line: {@code run}, {@code validate}, {@code plugins},
+ * The {@code detour} command line: {@code run}, {@code validate}, {@code check}, {@code plugins},
  * {@code simulate}, {@code demo}, {@code cds}, {@code version}. Exit codes: 0 ok, 1 failure, 2 usage or config error.
  */
 public final class Main {
@@ -38,6 +38,7 @@ public final class Main {
     static {
         COMMANDS.put("run", "run [--config FILE] [--port N]   start the gateway (default config: $DETOUR_HOME/conf/detour.yaml)");
         COMMANDS.put("validate", "validate [FILE | --config FILE]  check a config file and print every problem");
+        COMMANDS.put("check", "check [--config FILE] [--route NAME] --cases FILE  send golden requests to every target, print what passed");
         COMMANDS.put("plugins", "plugins [--dir DIR]             list loaded plugins, their versions and the types they provide");
         COMMANDS.put("simulate", "simulate [--port N] [--config FILE]  run the provider simulator on its own");
         COMMANDS.put("demo", "demo [--duration 30s] [--rps 20] [--seed N]  run the gateway and a scripted incident");
@@ -87,6 +88,7 @@ public final class Main {
                     yield 0;
                 }
                 case "validate" -> validate(rest);
+                case "check" -> new Check(out, err, this).run(rest);
                 case "plugins" -> plugins(rest);
                 case "run" -> run(rest);
                 case "simulate" -> simulate(rest);

@@ -71,7 +71,7 @@ public final class ConfigLoader {
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private static final Set<String> TOP = Set.of("server", "plugins", "providers", "envelope", "defaults", "routes",
-            "keys", "telemetry", "cluster");
+            "keys", "telemetry", "cluster", "readiness");
     private static final Set<String> POLICY_KEYS = Set.of("retry", "fallback_on", "circuit_breaker", "timeouts");
     private static final Set<String> ROUTE_KEYS = Set.of("strategy", "targets", "retry", "fallback_on",
             "circuit_breaker", "timeouts", "detectors", "quality_gate", "degradation", "stream", "cache", "guardrails",
@@ -266,6 +266,8 @@ public final class ConfigLoader {
         }
         Telemetry telemetry = telemetry(root.get("telemetry"), doc.file());
         Cluster cluster = cluster(root.get("cluster"));
+        GatewayConfig.Readiness readiness = readiness(root.get("readiness"), base, routes.keySet(),
+                root.get("routes").entries().keySet());
 
         Map<String, JsonNode> serviceBlocks = new LinkedHashMap<>();
         services.forEach((type, optionsType) -> {
@@ -284,7 +286,47 @@ public final class ConfigLoader {
         }
         Path pluginsDir = doc.pluginsDir(null);
         return new GatewayConfig(doc.file(), server, pluginsDir, providers, envelope, defaults, routes, keys,
-                telemetry, serviceBlocks, cluster);
+                telemetry, serviceBlocks, cluster, readiness);
+    }
+
+    /**
+     * {@code readiness: {cases, every, embedder: {route}}}: the cases file is read and every case
+     * checked now, its problems reported under {@code readiness.cases} with the file and the case's
+     * path; {@code every} (opt-in) needs cases.
+     */
+    private static GatewayConfig.Readiness readiness(Node n, Path base, Set<String> routes, Set<String> declared) {
+        if (!n.expectMap(Set.of("cases", "every", "embedder"))) {
+            return GatewayConfig.Readiness.OFF;
+        }
+        List<dev.detour.core.readiness.ReadinessCase> cases = List.of();
+        Path file = null;
+        String f = n.get("cases").text(null);
+        if (f != null && !f.isEmpty()) {
+            file = base.resolve(f).normalize();
+            List<String> found = new ArrayList<>();
+            cases = dev.detour.core.readiness.ReadinessCase.load(file, found);
+            found.forEach(p -> n.get("cases").problem(p));
+        }
+        java.time.Duration every = null;
+        if (n.get("every").present()) {
+            every = positive(n.get("every"), null);
+            if (every != null && every.compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+                n.get("every").problem("must be at least 1m (every run costs a call per case and target)");
+            }
+            if (file == null) {
+                n.get("every").problem("needs cases: the file of golden requests to run");
+            }
+        }
+        String embedder = null;
+        Node e = n.get("embedder");
+        if (e.expectMap(Set.of("route"))) {
+            embedder = e.get("route").requiredText();
+            if (embedder != null && !routes.contains(embedder) && !declared.contains(embedder)) {
+                e.get("route").problem("no route '" + embedder + "' in this file (routes: "
+                        + String.join(", ", declared) + ")");
+            }
+        }
+        return new GatewayConfig.Readiness(cases, file, every, embedder);
     }
 
     /**

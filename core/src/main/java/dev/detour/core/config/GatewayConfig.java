@@ -15,7 +15,16 @@ import java.util.Set;
  */
 public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<String, Provider> providers,
                             Envelope envelope, Policy defaults, Map<String, Route> routes, List<Key> keys,
-                            Telemetry telemetry, Map<String, JsonNode> services, Cluster cluster) {
+                            Telemetry telemetry, Map<String, JsonNode> services, Cluster cluster,
+                            Readiness readiness) {
+
+    /** A config without a {@code readiness:} block. */
+    public GatewayConfig(Path file, Server server, Path pluginsDir, Map<String, Provider> providers,
+                         Envelope envelope, Policy defaults, Map<String, Route> routes, List<Key> keys,
+                         Telemetry telemetry, Map<String, JsonNode> services, Cluster cluster) {
+        this(file, server, pluginsDir, providers, envelope, defaults, routes, keys, telemetry, services, cluster,
+                Readiness.OFF);
+    }
 
     /**
      * {@code server:}.
@@ -418,6 +427,24 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         /** Whether a Redis outage refuses what needs shared state ({@code on_redis_down: closed}). */
         public boolean closedWhenDown() {
             return "closed".equals(onRedisDown);
+        }
+    }
+
+    /**
+     * {@code readiness:}: golden requests every target of a route is checked against (README
+     * "Failover readiness").
+     *
+     * @param cases         the cases of the {@code cases} file, parsed and checked at load; empty without one
+     * @param casesFile     that file (resolved), or null
+     * @param every         how often they run on their own, or null for never (the default: they cost tokens)
+     * @param embedderRoute the embeddings route answers are compared with, or null for no similarity
+     */
+    public record Readiness(List<dev.detour.core.readiness.ReadinessCase> cases, Path casesFile, Duration every,
+                            String embedderRoute) {
+        public static final Readiness OFF = new Readiness(List.of(), null, null, null);
+
+        public Readiness {
+            cases = List.copyOf(cases);
         }
     }
 }

@@ -125,6 +125,11 @@
         id.appendChild(document.createTextNode(' '));
         id.appendChild(badge('drill: ' + t.drill.fault, 'drill'));
       }
+      if (t.readiness && t.readiness.failed > 0) {
+        // Flagged by its last readiness run: still routed, but its cases fail (see the Readiness panel).
+        id.appendChild(document.createTextNode(' '));
+        id.appendChild(badge('readiness: ' + t.readiness.failed + ' failed', 'readiness'));
+      }
       tr.appendChild(id);
       tr.appendChild(cell('State', 'state', badge(t.state || 'unknown')));
       tr.appendChild(cell('Circuit', 'circuit', badge(t.circuit || 'unknown')));
@@ -500,6 +505,41 @@
     eventsRunning = false;
   }
 
+  // ------------------------------------------------------------------ readiness
+
+  let readinessAt = null;
+
+  /** The last readiness report: one row per route, target and case; redrawn only when a new run finished. */
+  function renderReadiness(report) {
+    if (!report || !report.at || report.at === readinessAt) {
+      return;
+    }
+    readinessAt = report.at;
+    const sim = report.similarity || {};
+    $('readiness-summary').textContent = 'Last run ' + localTime(report.at) + ': '
+        + (report.passed ? 'every target passed' : 'some targets failed') + '; similarity '
+        + (sim.computed ? 'to each route\'s first target, embedded with ' + sim.with : 'not computed: ' + sim.why) + '.';
+    const rows = document.createDocumentFragment();
+    for (const r of report.routes || []) {
+      for (const t of r.targets || []) {
+        for (const c of t.cases || []) {
+          const tr = el('tr', {'data-target': t.target, 'data-case': c.case});
+          tr.appendChild(cell('Route', 'route', r.route));
+          tr.appendChild(cell('Target', 'id', t.target));
+          tr.appendChild(cell('Case', 'case', c.case));
+          tr.appendChild(cell('Result', 'result', badge(c.passed ? 'pass' : 'fail', c.passed ? 'closed' : 'open')));
+          tr.appendChild(cell('Latency', 'latency', c.latency_ms + ' ms'));
+          tr.appendChild(cell('Similarity', 'similarity',
+              typeof c.similarity === 'number' ? c.similarity.toFixed(3) : '–'));
+          tr.appendChild(cell('Why', 'signals', (c.failures || []).join('; ') || '–'));
+          rows.appendChild(tr);
+        }
+      }
+    }
+    $('readiness').tBodies[0].replaceChildren(rows);
+    $('readiness').hidden = false;
+  }
+
   // ------------------------------------------------------------------ polling
 
   let polling = false;
@@ -525,6 +565,10 @@
         } else if (drills.ok) {
           renderDrills((await drills.json()).drills || []);
         }
+      }
+      const readiness = await admin('/admin/readiness');
+      if (readiness.ok) {
+        renderReadiness(await readiness.json());
       }
       setConn('live', 'live');
       $('updated').textContent = 'updated ' + new Date(now).toLocaleTimeString();
