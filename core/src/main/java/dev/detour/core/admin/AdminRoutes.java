@@ -8,7 +8,10 @@ import dev.detour.core.Gateway;
 import dev.detour.core.admission.Refused;
 import dev.detour.core.admission.RequestContexts;
 import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.health.Drill;
 import dev.detour.core.health.TargetRuntime;
+import dev.detour.core.ops.Drills;
+import dev.detour.core.ops.Reload;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -57,6 +60,7 @@ public final class AdminRoutes {
         router.get("/admin/targets").handler(guarded(this::targets));
         router.get("/admin/routes").handler(guarded(this::routes));
         router.get("/admin/events").handler(guarded(this::events));
+        mountOperations(router);
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {
@@ -123,6 +127,10 @@ public final class AdminRoutes {
             ArrayNode signals = o.putArray("signals");
             t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
                     .put("reason", s.reason()));
+            Drill drill = t.drill();
+            if (drill != null) {
+                o.set("drill", Drills.json(drill));
+            }
         }
         replies.json(rc.response(), 200, root);
     }
@@ -152,6 +160,109 @@ public final class AdminRoutes {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.set("events", gateway.events().recent());
         replies.json(rc.response(), 200, root);
+    }
+
+    // ------------------------------------------------------------------ operations: reload and drills
+
+    /** The largest body {@code POST /admin/drills} reads. */
+    private static final int MAX_ADMIN_BODY = 16 * 1024;
+
+    private void mountOperations(Router router) {
+        router.post("/admin/reload").handler(guarded(this::reload));
+        router.post("/admin/drills").handler(guarded(this::startDrill));
+        router.get("/admin/drills").handler(guarded(this::drills));
+        router.delete("/admin/drills/:id").handler(guarded(this::endDrill));
+    }
+
+    /** Re-reads the config file: 200 with what changed, or 422 with the problems (the running config kept). */
+    private void reload(RoutingContext rc) {
+        Reload r = gateway.reload();
+        if (r == null) {
+            adminError(rc, 404, "not_found_error", "not_found", null, "this gateway was not started from a config file");
+            return;
+        }
+        HttpServerResponse resp = rc.response();
+        r.run("admin").onComplete(ar -> {
+            if (ar.succeeded()) {
+                replies.json(resp, ar.result().status(), ar.result().body());
+            } else {
+                adminError(rc, 500, "gateway_error", "internal_error", null, "the reload failed");
+            }
+        });
+    }
+
+    /** {@code {"target", "fault", "duration", "rate"?}} → 201 with the drill; 400 naming a bad field, 404 for an unknown target. */
+    private void startDrill(RoutingContext rc) {
+        HttpServerRequest req = rc.request();
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && length.length() < 12 && Long.parseLong(length.trim()) > MAX_ADMIN_BODY) {
+            adminError(rc, 413, "invalid_request_error", "request_too_large", null, "a drill request is at most 16KB");
+            return;
+        }
+        req.body().onComplete(ar -> {
+            if (ar.failed() || ar.result().length() > MAX_ADMIN_BODY) {
+                adminError(rc, 400, "invalid_request_error", "invalid_request", null, "cannot read the request body");
+                return;
+            }
+            Drills.Request d;
+            try {
+                d = Drills.parse(dev.detour.wire.http.WireJson.MAPPER.readTree(ar.result().getBytes()));
+            } catch (Drills.BadRequest e) {
+                adminError(rc, 400, "invalid_request_error", "invalid_drill", e.param(), e.getMessage());
+                return;
+            } catch (java.io.IOException e) {
+                adminError(rc, 400, "invalid_request_error", "invalid_json", null, "the body is not valid JSON");
+                return;
+            }
+            TargetRuntime target = null;
+            for (TargetRuntime t : gateway.targets()) {
+                if (t.id().equals(d.target())) {
+                    target = t;
+                }
+            }
+            if (target == null) {
+                adminError(rc, 404, "not_found_error", "unknown_target", "target", "target: no target '"
+                        + d.target() + "' (see GET /admin/targets)");
+                return;
+            }
+            Drill started = gateway.drills().start(target, d);
+            if (started == null) {
+                adminError(rc, 409, "invalid_request_error", "drill_active", "target", "target: '" + d.target()
+                        + "' already has drill " + target.drill().id() + "; DELETE /admin/drills/" + target.drill().id()
+                        + " first");
+                return;
+            }
+            replies.json(rc.response(), 201, Drills.json(started));
+        });
+    }
+
+    private void drills(RoutingContext rc) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ArrayNode arr = root.putArray("drills");
+        gateway.drills().active().forEach(d -> arr.add(Drills.json(d)));
+        replies.json(rc.response(), 200, root);
+    }
+
+    private void endDrill(RoutingContext rc) {
+        String id = rc.pathParam("id");
+        Drill ended = gateway.drills().end(id, "deleted");
+        if (ended == null) {
+            adminError(rc, 404, "not_found_error", "unknown_drill", "id", "no active drill '" + id
+                    + "' (see GET /admin/drills)");
+            return;
+        }
+        ObjectNode body = Drills.json(ended).put("ended", true);
+        replies.json(rc.response(), 200, body);
+    }
+
+    /** An error in OpenAI's shape, with the field at fault as {@code param} when there is one. */
+    private void adminError(RoutingContext rc, int status, String type, String code, String param, String message) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ObjectNode e = root.putObject("error").put("message", message).put("type", type).put("code", code);
+        if (param != null) {
+            e.put("param", param);
+        }
+        replies.json(rc.response(), status, root);
     }
 
     private static double round(double v) {

@@ -213,6 +213,7 @@ public final class Main {
             return 1;
         }
         d.services().forEach(s -> out.println(s));
+        d.reloadOnSighup();
         GatewayConfig.Server s = d.gateway().config().server();
         out.println("detour " + version() + " listening on http://" + s.host() + ":" + d.port() + " ("
                 + d.gateway().routes().size() + " routes, config " + file + ", "

@@ -17,6 +17,21 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                             Envelope envelope, Policy defaults, Map<String, Route> routes, List<Key> keys,
                             Telemetry telemetry, Map<String, JsonNode> services) {
 
+    /** This config with another {@code server:} block (a port given on the command line). */
+    public GatewayConfig withServer(Server s) {
+        return new GatewayConfig(file, s, pluginsDir, providers, envelope, defaults, routes, keys, telemetry, services);
+    }
+
+    /**
+     * This config as a reload applies it over {@code running}: its providers, envelope, defaults
+     * and routes, with the settings that only a restart changes ({@code server}, {@code plugins.dir},
+     * {@code keys}, {@code telemetry}, services) kept as they run.
+     */
+    public GatewayConfig reloadedOnto(GatewayConfig running) {
+        return new GatewayConfig(file, running.server, running.pluginsDir, providers, envelope, defaults, routes,
+                running.keys, running.telemetry, running.services);
+    }
+
     /**
      * {@code server:}.
      *
