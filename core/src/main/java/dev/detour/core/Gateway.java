@@ -125,23 +125,15 @@ public final class Gateway {
         }
     }
 
-    /**
-     * A config built and ready to {@link #swap} in: nothing live has been touched yet, apart from
-     * the new adapters and caches it created (closed by {@link #discard} if it is not swapped in).
-     */
+    /** A config built and ready to {@link #swap} in: nothing live has been touched yet. */
     public static final class Prepared {
         private final State state;
         /** The kept targets whose provider or entry changed: applied at the swap, on the event loop. */
         private final List<Runnable> adoptions;
-        private final List<ProviderAdapter> createdAdapters;
-        private final List<RouteCache> createdCaches;
 
-        private Prepared(State state, List<Runnable> adoptions, List<ProviderAdapter> createdAdapters,
-                         List<RouteCache> createdCaches) {
+        private Prepared(State state, List<Runnable> adoptions) {
             this.state = state;
             this.adoptions = adoptions;
-            this.createdAdapters = createdAdapters;
-            this.createdCaches = createdCaches;
         }
 
         /** The config it was built from. */
@@ -311,13 +303,7 @@ public final class Gateway {
         }
         DirectRoutes direct = new DirectRoutes(MAX_DIRECT_TARGETS, metrics, targets.keySet());
         return new Prepared(new State(config, adapters, targets, routes, direct, engine, services, guards, caches),
-                adoptions, createdAdapters, createdCaches);
-    }
-
-    /** Closes what a prepared config created, when it is not swapped in. */
-    public void discard(Prepared p) {
-        p.createdAdapters.forEach(ProviderAdapter::close);
-        p.createdCaches.forEach(RouteCache::close);
+                adoptions);
     }
 
     /**
@@ -777,11 +763,6 @@ public final class Gateway {
 
     public Clock clock() {
         return clock;
-    }
-
-    /** The timers of the engine and the drills (on the gateway's event loop). */
-    public Timers timers() {
-        return timers;
     }
 
     public Vertx vertx() {

@@ -27,8 +27,9 @@ import java.security.MessageDigest;
 /**
  * Everything under {@code /admin} (HTTP-API.md): the live view of each target
  * ({@code /admin/targets}), each route with the plan a request would get now
- * ({@code /admin/routes}), and the recent health and failover events ({@code /admin/events}, also
- * as a server-sent-event stream). With {@code server.admin_token} set, every caller needs it,
+ * ({@code /admin/routes}), the recent health, failover, reload and drill events
+ * ({@code /admin/events}, also as a server-sent-event stream), and the operations: re-reading the
+ * config file ({@code POST /admin/reload}) and failover drills ({@code /admin/drills}). With {@code server.admin_token} set, every caller needs it,
  * wherever it calls from. Without one, only a loopback caller is let in, and only when no proxy
  * header says the request came through a proxy (behind a reverse proxy on the same host every
  * caller is local).
@@ -145,8 +146,16 @@ public final class AdminRoutes {
             ArrayNode targets = o.putArray("targets");
             r.runtimes().forEach(t -> targets.add(t.id()));
             ArrayNode plan = o.putArray("plan");
-            gateway.engine().plan(r, RequestContexts.of(rc.request().headers(), null, r.name(), null, region, false,
-                    "openai")).forEach(t -> plan.add(t.id()));
+            ArrayNode skipped = null;
+            for (TargetRuntime t : gateway.engine().plan(r, RequestContexts.of(rc.request().headers(), null, r.name(),
+                    null, region, false, "openai"))) {
+                plan.add(t.id());
+                Drill drill = t.drill();
+                if (drill != null && drill.refusal() != null) {
+                    // The engine's permission step skips it: say so beside the plan.
+                    (skipped != null ? skipped : (skipped = o.putArray("skipped"))).add(t.id() + ": " + drill.refusal());
+                }
+            }
         }
         replies.json(rc.response(), 200, root);
     }
