@@ -202,7 +202,7 @@ class ReloadIT extends TwoUpstreams {
     }
 
     @Test
-    void a_route_removed_is_gone_a_route_added_serves_and_a_kept_target_keeps_its_health() {
+    void a_route_removed_is_gone_a_route_added_serves_and_a_kept_target_keeps_its_health_and_drill() {
         primary.always(FakeUpstream.Behaviour.status(503, "server_error", null, "overloaded"));
         gw = start(yaml(CHAT + """
                   other:
@@ -215,6 +215,11 @@ class ReloadIT extends TwoUpstreams {
         }
         assertEquals("open", target("primary/m").get("circuit").asText());
         int primaryCalls = primary.calls();
+        // A drill on a target that stays, and one on a target the reload removes.
+        String keptDrill = post(vertx, gw.port(), "/admin/drills",
+                "{\"target\":\"backup/m\",\"fault\":\"slow\",\"duration\":\"10m\"}").json().get("id").asText();
+        String droppedDrill = post(vertx, gw.port(), "/admin/drills",
+                "{\"target\":\"backup/m3\",\"fault\":\"down\",\"duration\":\"10m\"}").json().get("id").asText();
 
         try (EventWatch events = new EventWatch(vertx, gw.port())) {
             rewrite(yaml(CHAT.replace("retry: { attempts: 1 }", "retry: { attempts: 2 }") + """
@@ -227,10 +232,15 @@ class ReloadIT extends TwoUpstreams {
             assertEquals(List.of("other"), texts(r.json().at("/routes/removed")));
             assertEquals(List.of("chat"), texts(r.json().at("/routes/changed")));
             assertEquals(List.of("backup/m3"), texts(r.json().at("/targets/removed")));
+            JsonNode ended = events.await("drill_ended");
+            assertEquals(droppedDrill, ended.get("id").asText());
+            assertEquals("target removed by a reload", ended.get("reason").asText());
             JsonNode event = events.await("reload");
             assertEquals("admin", event.get("trigger").asText());
             assertEquals(List.of("added"), texts(event.at("/routes/added")));
         }
+        assertEquals(keptDrill, target("backup/m").at("/drill/id").asText(), "a drill outlives the reload");
+        assertEquals(1, get(vertx, gw.port(), "/admin/drills").json().get("drills").size());
 
         // The kept target keeps its open breaker and statistics: no call reaches it.
         JsonNode kept = target("primary/m");
