@@ -45,6 +45,8 @@ import dev.detour.api.guardrail.GuardrailContext;
 import dev.detour.api.guardrail.GuardrailFactory;
 import dev.detour.core.failover.Scrubber;
 import dev.detour.core.failover.Timers;
+import dev.detour.core.ops.Drills;
+import dev.detour.core.ops.Reload;
 import dev.detour.core.health.CircuitBreaker;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.plugin.PluginHost;
@@ -66,54 +68,151 @@ import java.util.random.RandomGenerator;
 /**
  * Everything a validated config turns into: one adapter per provider, one shared runtime per
  * target, one strategy and detector set per route, the engine, and the in-process services.
+ *
+ * <p>A reload ({@link #prepare}, then {@link #swap}) replaces all of it at once, on the event loop,
+ * by one write: a request reads the config's parts when it is admitted and keeps the route it was
+ * given, so requests in flight finish on the config they started with. What outlives a reload:
+ * the metrics, the events, the drills, the feedback log, the in-process services, and every part
+ * the new config does not change — a target that still exists keeps its runtime (health, breaker,
+ * statistics), a provider whose block is unchanged keeps its adapter, a route whose block is
+ * unchanged keeps its strategy, detectors, guardrails and cache.
  */
 public final class Gateway implements Admission.Routes {
-    private final GatewayConfig config;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
+
     private final Vertx vertx;
     private final Clock clock;
-    private final Map<String, ProviderAdapter> adapters;
-    private final Map<String, TargetRuntime> targets;
-    private final Map<String, RouteRuntime> routes;
+    private final Timers timers;
+    private final RandomGenerator random;
+    private final Metrics metrics;
+    private final EventLog events;
+    private final Drills drills;
+    private final EngineListener listener;
+    private final RoutingStrategy directStrategy = (req, candidates) -> candidates;
+    /** What the running config built; replaced whole by a reload. */
+    private volatile State state;
+    /** Told after each swap (the HTTP layer's scrubber follows the engine's). */
+    private final List<Runnable> swapListeners = new ArrayList<>(1);
+    /** Adapters and caches a reload replaced, closed once no call of their config can still run. */
+    private final List<Retired> retired = new ArrayList<>();
+    private volatile Reload reload;
+    /** The proxy variables of the process's environment, read once at boot (a reload keeps them). */
+    private dev.detour.core.net.Egress.Environment proxyEnv = dev.detour.core.net.Egress.Environment.NONE;
     /** The cluster this gateway shares state with, or null (set once at boot, before serving). */
     private volatile ClusterLink cluster;
-    /** Configured routes as admission answers them, built once: a lookup, never an allocation. */
-    private final Map<String, Resolution> resolved = new HashMap<>();
-    /** Direct {@code provider/model} routes: the names come from clients, so the table is bounded. */
-    private final DirectRoutes direct;
-    private final FailoverEngine engine;
-    private final Metrics metrics;
-    private final List<Service> services;
-    private final RoutingStrategy directStrategy = (req, candidates) -> candidates;
-    private final EventLog events;
-    /** Each route's guardrails, by route name; routes without any are absent. */
-    private final Map<String, RouteGuards> guards;
-    /** Each route's cache, by route name; only routes with a {@code cache:} block. */
-    private final Map<String, RouteCache> caches;
-    /** The readiness checks of this config's routes (set once by {@link #build}). */
-    private Readiness readiness;
+    /** Every virtual key's limits and spend (keys take a restart: a reload keeps it). */
+    private KeyLedger ledger;
+    /** The readiness checks of the running config's routes (rebuilt by each swap). */
+    private volatile Readiness readiness;
 
-    private Gateway(GatewayConfig config, Vertx vertx, Clock clock, Map<String, ProviderAdapter> adapters,
-                    Map<String, TargetRuntime> targets, Map<String, RouteRuntime> routes, FailoverEngine engine,
-                    Metrics metrics, List<Service> services, EventLog events, Map<String, RouteGuards> guards,
-                    Map<String, RouteCache> caches) {
-        this.events = events;
-        this.guards = guards;
-        this.caches = caches;
-        this.config = config;
+    /** One config's runtime: everything a reload replaces at once. */
+    private static final class State {
+        final GatewayConfig config;
+        final Map<String, ProviderAdapter> adapters;
+        final Map<String, TargetRuntime> targets;
+        final Map<String, RouteRuntime> routes;
+        /** Configured routes as admission answers them, built once: a lookup, never an allocation. */
+        final Map<String, Resolution> resolved = new HashMap<>();
+        /** Direct {@code provider/model} routes: the names come from clients, so the table is bounded. */
+        final DirectRoutes direct;
+        final FailoverEngine engine;
+        final List<Service> services;
+        /** Each route's guardrails, by route name; routes without any are absent. */
+        final Map<String, RouteGuards> guards;
+        /** Each route's cache, by route name; only routes with a {@code cache:} block. */
+        final Map<String, RouteCache> caches;
+
+        State(GatewayConfig config, Map<String, ProviderAdapter> adapters, Map<String, TargetRuntime> targets,
+              Map<String, RouteRuntime> routes, DirectRoutes direct, FailoverEngine engine, List<Service> services,
+              Map<String, RouteGuards> guards, Map<String, RouteCache> caches) {
+            this.config = config;
+            this.adapters = adapters;
+            this.targets = targets;
+            this.routes = routes;
+            this.direct = direct;
+            this.engine = engine;
+            this.services = services;
+            this.guards = guards;
+            this.caches = caches;
+            routes.values().forEach(r -> resolved.put(r.name(), new Resolution(r, null, null)));
+        }
+    }
+
+    /** A config built and ready to {@link #swap} in: nothing live has been touched yet. */
+    public static final class Prepared {
+        private final State state;
+        /** The kept targets whose provider or entry changed: applied at the swap, on the event loop. */
+        private final List<Runnable> adoptions;
+
+        private Prepared(State state, List<Runnable> adoptions) {
+            this.state = state;
+            this.adoptions = adoptions;
+        }
+
+        /** The config it was built from. */
+        public GatewayConfig config() {
+            return state.config;
+        }
+    }
+
+    private record Retired(List<ProviderAdapter> adapters, List<RouteCache> caches, long timer) {
+    }
+
+    private Gateway(Vertx vertx, Clock clock, Timers timers, RandomGenerator random) {
         this.vertx = vertx;
         this.clock = clock;
-        this.adapters = adapters;
-        this.targets = targets;
-        this.routes = routes;
-        this.engine = engine;
-        this.metrics = metrics;
-        this.services = services;
-        routes.values().forEach(r -> {
-            resolved.put(r.name(), new Resolution(r, null, null));
-            metrics.allowRoute(r.name());
-        });
-        targets.keySet().forEach(metrics::allowTarget);
-        this.direct = new DirectRoutes(MAX_DIRECT_TARGETS, metrics, targets.keySet());
+        this.timers = timers;
+        this.random = random;
+        this.metrics = new Metrics();
+        this.events = new EventLog(vertx, clock, 500);
+        this.drills = new Drills(clock, timers, random, events);
+        this.listener = EngineListener.both(EngineListener.both(metrics, events), drills);
+    }
+
+    /**
+     * Builds the runtime with the engine's timers on Vert.x (real time). Throws
+     * IllegalArgumentException when a plugin refuses its options.
+     */
+    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
+                                RandomGenerator random) {
+        return build(config, plugins, vertx, clock, Timers.of(vertx), random);
+    }
+
+    /**
+     * Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options.
+     *
+     * @param clock  the time every time-dependent part reads
+     * @param timers schedules the engine's timeouts, retries and stream probes, and the drills'
+     *               ends; it must run its tasks on the event loop the gateway serves from (a
+     *               test's fires them as it advances its clock)
+     * @param random the source of every random choice (strategies, shift, probes, backoff jitter)
+     */
+    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
+                                RandomGenerator random) {
+        return build(config, plugins, vertx, clock, timers, random,
+                dev.detour.core.net.Egress.Environment.of(System::getenv));
+    }
+
+    /**
+     * Builds the runtime with the proxy variables of {@code proxyEnv} (the process's environment,
+     * read once at boot). Throws IllegalArgumentException when a plugin refuses its options, a
+     * provider's TLS file cannot be used or a proxy variable is not a proxy URL.
+     */
+    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
+                                RandomGenerator random, dev.detour.core.net.Egress.Environment proxyEnv) {
+        Gateway g = new Gateway(vertx, clock, timers, random);
+        g.proxyEnv = proxyEnv;
+        Prepared p = g.prepare(config, plugins);
+        g.state = p.state;
+        g.allowSeries(p.state);
+        g.readiness = g.readinessOf(p.state);
+        // Last: it opens the spend store (a file lock) that a failure above would leave held.
+        g.ledger = KeyLedger.open(config.keys(), clock);
+        return g;
+    }
+
+    private Readiness readinessOf(State s) {
+        return new Readiness(s.routes, s.engine, timers, clock, s.config.readiness(), s.config.server().region());
     }
 
     /** How the gateway reaches provider {@code p} (its TLS files read now). */
@@ -131,56 +230,85 @@ public final class Gateway implements Admission.Routes {
     }
 
     /**
-     * Builds the runtime with the engine's timers on Vert.x (real time). Throws
-     * IllegalArgumentException when a plugin refuses its options.
-     */
-    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
-                                RandomGenerator random) {
-        return build(config, plugins, vertx, clock, Timers.of(vertx), random);
-    }
-
-    /**
-     * Builds the runtime. Throws IllegalArgumentException when a plugin refuses its options.
+     * Builds {@code config} beside the running one, reusing what it does not change (see the class
+     * comment), without touching anything live: the blocking part of a reload (plugins create
+     * their instances here), so it may run on a worker thread. In-process services are created
+     * by the first build only: a reload keeps them.
      *
-     * @param clock  the time every time-dependent part reads
-     * @param timers schedules the engine's timeouts, retries and stream probes; it must run its
-     *               tasks on the event loop the gateway serves from (a test's fires them as it
-     *               advances its clock)
-     * @param random the source of every random choice (strategies, shift, probes, backoff jitter)
+     * @throws IllegalArgumentException when a plugin refuses its options (what it created is closed)
      */
-    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
-                                RandomGenerator random) {
-        return build(config, plugins, vertx, clock, timers, random,
-                dev.detour.core.net.Egress.Environment.of(System::getenv));
+    public Prepared prepare(GatewayConfig config, PluginHost plugins) {
+        State previous = state;
+        List<ProviderAdapter> createdAdapters = new ArrayList<>();
+        List<RouteCache> createdCaches = new ArrayList<>();
+        try {
+            return prepare(config, plugins, previous, createdAdapters, createdCaches);
+        } catch (RuntimeException e) {
+            createdAdapters.forEach(ProviderAdapter::close);
+            createdCaches.forEach(RouteCache::close);
+            throw e;
+        }
     }
 
-    /**
-     * Builds the runtime with the proxy variables of {@code proxyEnv} (the process's environment,
-     * read once at boot). Throws IllegalArgumentException when a plugin refuses its options, a
-     * provider's TLS file cannot be used or a proxy variable is not a proxy URL.
-     */
-    public static Gateway build(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock, Timers timers,
-                                RandomGenerator random, dev.detour.core.net.Egress.Environment proxyEnv) {
-        EventLog events = new EventLog(vertx, clock, 500);
+    private Prepared prepare(GatewayConfig config, PluginHost plugins, State previous,
+                             List<ProviderAdapter> createdAdapters, List<RouteCache> createdCaches) {
         Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
         for (GatewayConfig.Provider p : config.providers().values()) {
+            ProviderAdapter kept = previous == null || !p.equals(previous.config.providers().get(p.name())) ? null
+                    : previous.adapters.get(p.name());
+            if (kept != null) {
+                adapters.put(p.name(), kept);
+                continue;
+            }
             ProviderAdapterFactory<Object> f = plugins.factory(Kind.PROVIDER, p.type());
             Object options = OptionsBinder.bind(p.options(), f.optionsType(), "providers." + p.name() + ".options");
-            adapters.put(p.name(), f.create(options, new ProviderContext(p.name(), p.baseUrl(), p.apiKey(), p.region(),
-                    p.headers(), vertx, clock, egress(p, proxyEnv))));
+            ProviderAdapter a = f.create(options, new ProviderContext(p.name(), p.baseUrl(), p.apiKey(), p.region(),
+                    p.headers(), vertx, clock, egress(p, proxyEnv)));
+            createdAdapters.add(a);
+            adapters.put(p.name(), a);
         }
         Map<String, TargetRuntime> targets = new LinkedHashMap<>();
         Map<String, RouteRuntime> routes = new LinkedHashMap<>();
         Map<String, RouteGuards> guards = new HashMap<>();
+        Map<String, RouteCache> caches = new HashMap<>();
+        List<Runnable> adoptions = new ArrayList<>();
         for (GatewayConfig.Route r : config.routes().values()) {
             List<TargetRuntime> rts = new ArrayList<>();
             Map<String, GatewayConfig.Target> cfgs = new LinkedHashMap<>();
             for (GatewayConfig.Target t : r.targets()) {
-                // A target's breaker is shared by every route; the first route that lists it sets its policy.
-                TargetRuntime rt = targets.computeIfAbsent(t.id(), id -> newTarget(config, adapters, t,
-                        r.policy().breaker(), r.degradation(), clock, events));
+                TargetRuntime rt = targets.get(t.id());
+                if (rt == null) {
+                    TargetRuntime old = previous == null ? null : previous.targets.get(t.id());
+                    if (old != null) {
+                        // Kept with its health; its new settings apply at the swap, on the event loop.
+                        GatewayConfig.Provider p = config.providers().get(t.provider());
+                        ProviderAdapter a = adapters.get(t.provider());
+                        Capabilities caps = capabilities(a, t);
+                        GatewayConfig.Breaker policy = r.policy().breaker();
+                        adoptions.add(() -> old.adopt(p, t, caps, a, policy));
+                        rt = old;
+                    } else {
+                        // A target's breaker is shared by every route; the first route that lists it sets its policy.
+                        rt = newTarget(config, adapters, t, r.policy().breaker(), r.degradation(), clock, events);
+                    }
+                    targets.put(t.id(), rt);
+                }
                 rts.add(rt);
                 cfgs.put(t.id(), t);
+            }
+            RouteRuntime same = previous == null || !r.equals(previous.config.routes().get(r.name())) ? null
+                    : previous.routes.get(r.name());
+            if (same != null) {
+                routes.put(r.name(), same);
+                RouteGuards g = previous.guards.get(r.name());
+                if (g != null) {
+                    guards.put(r.name(), g);
+                }
+                RouteCache c = previous.caches.get(r.name());
+                if (c != null) {
+                    caches.put(r.name(), c);
+                }
+                continue;
             }
             RoutingStrategyFactory<Object> sf = plugins.factory(Kind.STRATEGY, r.strategy().type());
             RoutingStrategy strategy = sf.create(OptionsBinder.bind(r.strategy().options(), sf.optionsType(),
@@ -198,33 +326,157 @@ public final class Gateway implements Admission.Routes {
             routes.put(r.name(), new RouteRuntime(r.name(), r.strategy().type(), strategy, rts, r.policy(), cfgs,
                     detectors, r.qualityGate(), r.degradation(), r.stream(), false,
                     r.hedge() == null ? null : new Hedging(r.hedge()), r.requestHeaders()));
+            RouteCache cache = cache(config, r, plugins);
+            if (cache != null) {
+                createdCaches.add(cache);
+                caches.put(r.name(), cache);
+            }
         }
         Set<String> secrets = new HashSet<>();
         config.providers().values().forEach(p -> secrets(p, secrets));
-        Metrics metrics = new Metrics();
         FailoverEngine engine = new FailoverEngine(adapters, new EnvelopeGuard(config.envelope()), new Scrubber(secrets),
-                timers, clock, random, EngineListener.both(metrics, events));
-        List<Service> services = new ArrayList<>();
-        config.services().forEach((type, block) -> {
-            ServiceFactory<Object> f = plugins.factory(Kind.SERVICE, type);
-            services.add(f.create(OptionsBinder.bind(block, f.optionsType(), type),
-                    new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
-        });
-        Map<String, RouteCache> caches = caches(config, plugins, vertx, clock, routes, engine, metrics);
-        Gateway g = new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards,
-                caches);
-        // Last: it opens the spend store (a file lock) that a failure above would leave held.
-        g.readiness = new Readiness(routes, engine, timers, clock, config.readiness(), config.server().region());
-        g.ledger = KeyLedger.open(config.keys(), clock);
-        return g;
+                timers, clock, random, listener);
+        List<Service> services;
+        if (previous != null) {
+            services = previous.services;
+        } else {
+            services = new ArrayList<>();
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : config.services().entrySet()) {
+                ServiceFactory<Object> f = plugins.factory(Kind.SERVICE, e.getKey());
+                services.add(f.create(OptionsBinder.bind(e.getValue(), f.optionsType(), e.getKey()),
+                        new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
+            }
+        }
+        DirectRoutes direct = new DirectRoutes(MAX_DIRECT_TARGETS, metrics, targets.keySet());
+        return new Prepared(new State(config, adapters, targets, routes, direct, engine, services, guards, caches),
+                adoptions);
     }
 
-    /** Every virtual key's limits and spend. */
-    private KeyLedger ledger;
+    /**
+     * Puts a prepared config in service, at once; on the gateway's event loop. Kept targets take
+     * their new settings; requests admitted from now on get the new routes, while requests in
+     * flight go on with theirs. The metrics of removed routes and targets are dropped, drills move
+     * to the new runtimes of their targets (and end when their target is gone), and the adapters
+     * and caches nothing uses any more are closed once the longest {@code timeouts.total} of the
+     * old config has passed (no call it started can still be running then).
+     */
+    public void swap(Prepared p) {
+        State old = state;
+        p.adoptions.forEach(Runnable::run);
+        state = p.state;
+        allowSeries(p.state);
+        for (String route : old.routes.keySet()) {
+            if (!p.state.routes.containsKey(route)) {
+                metrics.forgetRoute(route);
+            }
+        }
+        for (String target : old.targets.keySet()) {
+            if (!p.state.targets.containsKey(target)) {
+                metrics.forgetTarget(target);
+            }
+        }
+        for (TargetRuntime t : old.direct.targets()) {
+            metrics.forgetRoute(t.id());
+            if (!p.state.targets.containsKey(t.id())) {
+                metrics.forgetTarget(t.id());
+            }
+        }
+        drills.reattach(p.state.targets::get);
+        // Readiness follows the routes: a new run sees the new config, a schedule goes on.
+        Readiness before = readiness;
+        readiness = readinessOf(p.state);
+        if (before != null && before.started()) {
+            before.stop();
+            readiness.start();
+        }
+        java.util.IdentityHashMap<Object, Boolean> inUse = new java.util.IdentityHashMap<>();
+        p.state.adapters.values().forEach(a -> inUse.put(a, true));
+        p.state.caches.values().forEach(c -> inUse.put(c, true));
+        List<ProviderAdapter> oldAdapters = new ArrayList<>();
+        old.adapters.values().forEach(a -> {
+            if (!inUse.containsKey(a)) {
+                oldAdapters.add(a);
+            }
+        });
+        List<RouteCache> oldCaches = new ArrayList<>();
+        old.caches.values().forEach(c -> {
+            if (!inUse.containsKey(c)) {
+                oldCaches.add(c);
+            }
+        });
+        if (!oldAdapters.isEmpty() || !oldCaches.isEmpty()) {
+            long delay = longestTotal(old.config).toMillis() + 1000;
+            Retired[] slot = new Retired[1];
+            long timer = vertx.setTimer(delay, id -> {
+                synchronized (retired) {
+                    retired.remove(slot[0]);
+                }
+                closeAll(slot[0]);
+            });
+            slot[0] = new Retired(oldAdapters, oldCaches, timer);
+            synchronized (retired) {
+                retired.add(slot[0]);
+            }
+        }
+        swapListeners.forEach(Runnable::run);
+    }
 
-    /** Every virtual key's limits and spend (admission counts in it, {@code /admin/keys} reads it). */
-    public KeyLedger ledger() {
-        return ledger;
+    /** The longest a request of {@code config} may run: its routes' and direct calls' {@code timeouts.total}. */
+    private static java.time.Duration longestTotal(GatewayConfig config) {
+        java.time.Duration longest = total(config.defaults());
+        for (GatewayConfig.Route r : config.routes().values()) {
+            java.time.Duration t = total(r.policy());
+            if (t.compareTo(longest) > 0) {
+                longest = t;
+            }
+        }
+        return longest;
+    }
+
+    private static java.time.Duration total(GatewayConfig.Policy p) {
+        return p.timeouts().total() != null ? p.timeouts().total() : GatewayConfig.Timeouts.DEFAULTS.total();
+    }
+
+    private Future<Void> closeAll(Retired r) {
+        List<Future<?>> all = new ArrayList<>();
+        r.adapters().forEach(a -> all.add(bounded(a.close(), "a provider adapter replaced by a reload")));
+        r.caches().forEach(c -> all.add(bounded(c.close(), "a cache replaced by a reload")));
+        return Future.join(all).mapEmpty();
+    }
+
+    /** Runs {@code listener} after every swap, on the event loop. */
+    public void onSwap(Runnable listener) {
+        swapListeners.add(listener);
+    }
+
+    /** The drills of this gateway. */
+    public Drills drills() {
+        return drills;
+    }
+
+    /** How this gateway reloads its config file, or null when it was built without one. */
+    public Reload reload() {
+        return reload;
+    }
+
+    /** Sets how this gateway reloads its config file (the boot does, knowing where the file is). */
+    public void reload(Reload r) {
+        this.reload = r;
+    }
+
+    /** Lets the configured routes and targets have metric series. */
+    private void allowSeries(State s) {
+        s.routes.keySet().forEach(metrics::allowRoute);
+        s.targets.keySet().forEach(metrics::allowTarget);
+    }
+
+    private static Capabilities capabilities(ProviderAdapter adapter, GatewayConfig.Target t) {
+        Capabilities base = adapter.capabilities(t.model());
+        GatewayConfig.Capabilities o = t.capabilities();
+        return o == null ? base : new Capabilities(
+                o.vision() != null ? o.vision() : base.vision(), o.tools() != null ? o.tools() : base.tools(),
+                o.json() != null ? o.json() : base.json(), base.otherParts(),
+                o.contextWindow() != null ? o.contextWindow() : base.contextWindow());
     }
 
     /** A route's guardrails, each created by its factory with its options, or null when it has none. */
@@ -244,43 +496,37 @@ public final class Gateway implements Admission.Routes {
      * (a direct {@code provider/model} call has none).
      */
     public RequestGuard guard(RouteRuntime route, RequestContext ctx) {
-        RouteGuards g = route.direct() ? null : guards.get(route.name());
+        RouteGuards g = route.direct() ? null : state.guards.get(route.name());
         return g == null ? null : g.open(ctx);
     }
 
     /**
-     * A cache for each route with a {@code cache:} block, with the gateway's embeddings routes for
-     * a cache that compares by meaning, and {@code $DETOUR_HOME/data} as the directory a plugin may
-     * unpack into.
+     * The cache of a route with a {@code cache:} block (else null), with the gateway's embeddings
+     * routes for a cache that compares by meaning (those of the config running when it embeds),
+     * and {@code $DETOUR_HOME/data} as the directory a plugin may unpack into.
      */
-    private static Map<String, RouteCache> caches(GatewayConfig config, PluginHost plugins, Vertx vertx, Clock clock,
-                                                  Map<String, RouteRuntime> routes, FailoverEngine engine,
-                                                  Metrics metrics) {
-        Map<String, RouteCache> caches = new HashMap<>();
+    private RouteCache cache(GatewayConfig config, GatewayConfig.Route r, PluginHost plugins) {
+        GatewayConfig.Cache c = r.cache();
+        if (c == null) {
+            return null;
+        }
         CacheContext.Embeddings embeddings = (name, request) -> {
-            RouteRuntime route = routes.get(name);
+            State now = state;
+            RouteRuntime route = now.routes.get(name);
             if (route == null) {
                 return Future.failedFuture(new IllegalArgumentException("no route '" + name + "' to embed with"));
             }
             RequestContext ctx = RequestContexts.of(io.vertx.core.MultiMap.caseInsensitiveMultiMap(), null, name,
-                    null, config.server().region(), false, "openai");
-            return engine.embed(route, request, ctx, new AbortSignal()).compose(r -> r.failure() == null
-                    ? Future.succeededFuture(r.value())
-                    : Future.failedFuture(new ProviderException(ErrorKind.UNKNOWN, r.failure().status(),
-                            r.failure().message())));
+                    null, now.config.server().region(), false, "openai");
+            return now.engine.embed(route, request, ctx, new AbortSignal()).compose(res -> res.failure() == null
+                    ? Future.succeededFuture(res.value())
+                    : Future.failedFuture(new ProviderException(ErrorKind.UNKNOWN, res.failure().status(),
+                            res.failure().message())));
         };
-        java.nio.file.Path dataDir = dataDir();
-        for (GatewayConfig.Route r : config.routes().values()) {
-            GatewayConfig.Cache c = r.cache();
-            if (c == null) {
-                continue;
-            }
-            CacheFactory<Object> f = plugins.factory(Kind.CACHE, c.plugin().type());
-            ResponseCache cache = f.create(OptionsBinder.bind(c.plugin().options(), f.optionsType(), c.plugin().path()),
-                    new CacheContext(r.name(), vertx, clock, embeddings, dataDir));
-            caches.put(r.name(), new RouteCache(r.name(), cache, c, metrics.cache(r.name(), cache::stats)));
-        }
-        return caches;
+        CacheFactory<Object> f = plugins.factory(Kind.CACHE, c.plugin().type());
+        ResponseCache cache = f.create(OptionsBinder.bind(c.plugin().options(), f.optionsType(), c.plugin().path()),
+                new CacheContext(r.name(), vertx, clock, embeddings, dataDir()));
+        return new RouteCache(r.name(), cache, c, metrics.cache(r.name(), cache::stats));
     }
 
     /** {@code $DETOUR_HOME/data} (the {@code detour.home} property the launcher sets, else the variable), or null. */
@@ -291,6 +537,7 @@ public final class Gateway implements Admission.Routes {
 
     /** The cache of {@code route}, or null when it has none (direct {@code provider/model} routes never do). */
     public RouteCache cache(RouteRuntime route) {
+        Map<String, RouteCache> caches = state.caches;
         return caches.isEmpty() || route.direct() ? null : caches.get(route.name());
     }
 
@@ -339,20 +586,16 @@ public final class Gateway implements Admission.Routes {
                                            GatewayConfig.Target t, GatewayConfig.Breaker breaker,
                                            GatewayConfig.Degradation degradation, Clock clock, EventLog events) {
         GatewayConfig.Provider p = config.providers().get(t.provider());
-        Capabilities base = adapters.get(t.provider()).capabilities(t.model());
-        GatewayConfig.Capabilities o = t.capabilities();
-        Capabilities caps = o == null ? base : new Capabilities(
-                o.vision() != null ? o.vision() : base.vision(), o.tools() != null ? o.tools() : base.tools(),
-                o.json() != null ? o.json() : base.json(), base.otherParts(),
-                o.contextWindow() != null ? o.contextWindow() : base.contextWindow());
-        return new TargetRuntime(p, t, new CircuitBreaker(breaker, clock), caps, clock, degradation, events);
+        ProviderAdapter adapter = adapters.get(t.provider());
+        return new TargetRuntime(p, t, new CircuitBreaker(breaker, clock), capabilities(adapter, t), clock,
+                degradation, events).bind(adapter);
     }
 
     /** Starts the in-process services (e.g. the simulator); completes with their descriptions. */
     public Future<List<String>> startServices() {
         ledger.start(vertx);
         List<Future<String>> started = new ArrayList<>();
-        for (Service s : services) {
+        for (Service s : state.services) {
             started.add(s.start());
         }
         return Future.all(started).map(cf -> {
@@ -364,14 +607,28 @@ public final class Gateway implements Admission.Routes {
         });
     }
 
-    /** Stops services and adapters; one that does not finish within 5 s is logged and left behind. */
+    /**
+     * Stops services and adapters (with those a reload replaced and not yet closed), and ends the
+     * drills; one that does not finish within 5 s is logged and left behind.
+     */
     public Future<Void> close() {
+        State s = state;
+        drills.endAll("the gateway stopped");
         readiness.stop();
         List<Future<?>> all = new ArrayList<>();
-        adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
-        services.forEach(s -> all.add(bounded(s.stop(), "service " + s.getClass().getSimpleName())));
-        caches.forEach((name, c) -> all.add(bounded(c.close(), "the cache of route '" + name + "'")));
         all.add(bounded(ledger.close(), "the spend store"));
+        s.adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
+        s.services.forEach(sv -> all.add(bounded(sv.stop(), "service " + sv.getClass().getSimpleName())));
+        s.caches.forEach((name, c) -> all.add(bounded(c.close(), "the cache of route '" + name + "'")));
+        List<Retired> left;
+        synchronized (retired) {
+            left = List.copyOf(retired);
+            retired.clear();
+        }
+        for (Retired r : left) {
+            vertx.cancelTimer(r.timer());
+            all.add(closeAll(r));
+        }
         return Future.join(all).mapEmpty();
     }
 
@@ -400,6 +657,7 @@ public final class Gateway implements Admission.Routes {
     /** The longest {@code model} a client may send; longer is refused at admission. */
     public static final int MAX_MODEL_NAME_LENGTH = 256;
 
+
     /**
      * Resolves a client's {@code model}: a configured route, or {@code provider/model} for a direct
      * call to a configured provider inside the envelope (the {@code defaults:} policy, no
@@ -412,7 +670,8 @@ public final class Gateway implements Admission.Routes {
      */
     @Override
     public Resolution resolve(String model, Set<String> allowed) {
-        Resolution configured = model == null ? null : resolved.get(model);
+        State s = state;
+        Resolution configured = model == null ? null : s.resolved.get(model);
         if (configured != null) {
             return allowed == null || allowed.contains(model) ? configured : REFUSED_NOT_ALLOWED;
         }
@@ -421,6 +680,7 @@ public final class Gateway implements Admission.Routes {
             return new Resolution(null, Refusal.INVALID_NAME, problem);
         }
         int slash = model.indexOf('/');
+        GatewayConfig config = s.config;
         GatewayConfig.Provider p = slash <= 0 || slash == model.length() - 1 ? null
                 : config.providers().get(model.substring(0, slash));
         if (p == null || ConfigLoader.outsideEnvelope(config.envelope(), p) != null) {
@@ -430,14 +690,15 @@ public final class Gateway implements Admission.Routes {
             return REFUSED_NOT_ALLOWED;
         }
         String name = model.substring(slash + 1);
+        Map<String, ProviderAdapter> adapters = s.adapters;
         String bad = adapters.get(p.name()).modelProblem(name);
         if (bad != null) {
             return new Resolution(null, Refusal.INVALID_NAME, "model: '" + name + "' is not a model of provider '"
                     + p.name() + "': " + bad);
         }
-        Resolution r = direct.get(model, () -> {
+        Resolution r = s.direct.get(model, () -> {
             GatewayConfig.Target t = new GatewayConfig.Target(p.name(), name, 1, -1, -1, null, null, null);
-            TargetRuntime rt = targets.get(t.id());
+            TargetRuntime rt = s.targets.get(t.id());
             if (rt == null) {
                 rt = newTarget(config, adapters, t, config.defaults().breaker(), GatewayConfig.Degradation.DEFAULTS,
                         clock, events);
@@ -478,12 +739,14 @@ public final class Gateway implements Admission.Routes {
         return null;
     }
 
+    /** The running config (a reload replaces it; see {@link GatewayConfig#reloadedOnto}). */
     public GatewayConfig config() {
-        return config;
+        return state.config;
     }
 
+    /** The engine of the running config. */
     public FailoverEngine engine() {
-        return engine;
+        return state.engine;
     }
 
     /** Who served a request, for {@code POST /v1/feedback}. */
@@ -511,15 +774,15 @@ public final class Gateway implements Admission.Routes {
         return served.claimFeedback(requestId, keyName);
     }
 
+    /** Which target served a request, or null when unknown or forgotten. */
+    public Served servedBy(String requestId) {
+        return served.find(requestId);
+    }
+
     /** The configured routes' names (direct {@code provider/model} targets are not among them). */
     @Override
     public Collection<String> names() {
         return routes().keySet();
-    }
-
-    /** Which target served a request, or null when unknown or forgotten. */
-    public Served servedBy(String requestId) {
-        return served.find(requestId);
     }
 
     /** The link to the gateways sharing this one's Redis, or null without {@code cluster.redis}. */
@@ -532,6 +795,16 @@ public final class Gateway implements Admission.Routes {
         this.cluster = link;
     }
 
+    /** Every virtual key's limits and spend (admission counts in it, {@code /admin/keys} reads it). */
+    public KeyLedger ledger() {
+        return ledger;
+    }
+
+    /** Readiness checks of the routes' targets: runs, the last report, each target's flag. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
     public EventLog events() {
         return events;
     }
@@ -540,13 +813,9 @@ public final class Gateway implements Admission.Routes {
         return metrics;
     }
 
+    /** The routes of the running config. */
     public Map<String, RouteRuntime> routes() {
-        return routes;
-    }
-
-    /** Readiness checks of the routes' targets: runs, the last report, each target's flag. */
-    public Readiness readiness() {
-        return readiness;
+        return state.routes;
     }
 
     /**
@@ -554,8 +823,9 @@ public final class Gateway implements Admission.Routes {
      * {@link #MAX_DIRECT_TARGETS}); a snapshot.
      */
     public Collection<TargetRuntime> targets() {
-        Map<String, TargetRuntime> all = new LinkedHashMap<>(targets);
-        direct.targets().forEach(t -> all.putIfAbsent(t.id(), t));
+        State s = state;
+        Map<String, TargetRuntime> all = new LinkedHashMap<>(s.targets);
+        s.direct.targets().forEach(t -> all.putIfAbsent(t.id(), t));
         return all.values();
     }
 

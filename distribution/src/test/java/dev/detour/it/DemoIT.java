@@ -33,6 +33,19 @@ class DemoIT {
     }
 
     @Test
+    void the_demo_rehearses_the_incident_with_failover_drills() {
+        Cli.Result r = Cli.run("demo", "--drills", "--duration", "6s", "--rps", "15", "--seed", "7");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("100.0% succeeded, 0 failed"), r.out());
+        for (String incident : new String[] {"openai-us/gpt-4o down", "openai-eu/gpt-4o slow", "503 to half",
+                "every drill ended"}) {
+            assertTrue(r.out().contains(incident), "the summary lists '" + incident + "':\n" + r.out());
+        }
+        assertTrue(r.out().contains("Recovery: openai-us served"), "the primary won its traffic back once its drill "
+                + "ended:\n" + r.out());
+    }
+
+    @Test
     void the_demo_rejects_bad_options() {
         Cli.Result r = Cli.run("demo", "--rps", "0");
         assertEquals(2, r.exit());

@@ -9,8 +9,11 @@ import dev.detour.core.admission.Refused;
 import dev.detour.core.admission.RequestContexts;
 import dev.detour.core.cluster.ClusterLink;
 import dev.detour.core.failover.RouteRuntime;
+import dev.detour.core.health.Drill;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.quota.TargetQuota;
+import dev.detour.core.ops.Drills;
+import dev.detour.core.ops.Reload;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,8 +29,9 @@ import java.security.MessageDigest;
 /**
  * Everything under {@code /admin} (HTTP-API.md): the live view of each target
  * ({@code /admin/targets}), each route with the plan a request would get now
- * ({@code /admin/routes}), and the recent health and failover events ({@code /admin/events}, also
- * as a server-sent-event stream). With {@code server.admin_token} set, every caller needs it,
+ * ({@code /admin/routes}), the recent health, failover, reload and drill events
+ * ({@code /admin/events}, also as a server-sent-event stream), and the operations: re-reading the
+ * config file ({@code POST /admin/reload}) and failover drills ({@code /admin/drills}). With {@code server.admin_token} set, every caller needs it,
  * wherever it calls from. Without one, only a loopback caller is let in, and only when no proxy
  * header says the request came through a proxy (behind a reverse proxy on the same host every
  * caller is local).
@@ -65,6 +69,7 @@ public final class AdminRoutes {
         ReadinessRoutes readiness = new ReadinessRoutes(gateway, replies);
         router.get("/admin/readiness").handler(guarded(readiness::last));
         router.post("/admin/readiness").handler(guarded(readiness::run));
+        mountOperations(router);
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {
@@ -137,6 +142,10 @@ public final class AdminRoutes {
             t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
                     .put("reason", s.reason()));
             ReadinessRoutes.flag(gateway.readiness(), t.id(), o);
+            Drill drill = t.drill();
+            if (drill != null) {
+                o.set("drill", Drills.json(drill));
+            }
         }
         replies.json(rc.response(), 200, root);
     }
@@ -156,8 +165,16 @@ public final class AdminRoutes {
             ObjectNode served = o.putObject("served");
             r.runtimes().forEach(t -> served.put(t.id(), gateway.metrics().served(r.name(), t.id())));
             ArrayNode plan = o.putArray("plan");
-            gateway.engine().plan(r, RequestContexts.of(rc.request().headers(), null, r.name(), null, region, false,
-                    "openai")).forEach(t -> plan.add(t.id()));
+            ArrayNode skipped = null;
+            for (TargetRuntime t : gateway.engine().plan(r, RequestContexts.of(rc.request().headers(), null, r.name(),
+                    null, region, false, "openai"))) {
+                plan.add(t.id());
+                Drill drill = t.drill();
+                if (drill != null && drill.refusal() != null) {
+                    // The engine's permission step skips it: say so beside the plan.
+                    (skipped != null ? skipped : (skipped = o.putArray("skipped"))).add(t.id() + ": " + drill.refusal());
+                }
+            }
         }
         replies.json(rc.response(), 200, root);
     }
@@ -180,6 +197,109 @@ public final class AdminRoutes {
         } else {
             o.put(field, v);
         }
+    }
+
+    // ------------------------------------------------------------------ operations: reload and drills
+
+    /** The largest body {@code POST /admin/drills} reads. */
+    private static final int MAX_ADMIN_BODY = 16 * 1024;
+
+    private void mountOperations(Router router) {
+        router.post("/admin/reload").handler(guarded(this::reload));
+        router.post("/admin/drills").handler(guarded(this::startDrill));
+        router.get("/admin/drills").handler(guarded(this::drills));
+        router.delete("/admin/drills/:id").handler(guarded(this::endDrill));
+    }
+
+    /** Re-reads the config file: 200 with what changed, or 422 with the problems (the running config kept). */
+    private void reload(RoutingContext rc) {
+        Reload r = gateway.reload();
+        if (r == null) {
+            adminError(rc, 404, "not_found_error", "not_found", null, "this gateway was not started from a config file");
+            return;
+        }
+        HttpServerResponse resp = rc.response();
+        r.run("admin").onComplete(ar -> {
+            if (ar.succeeded()) {
+                replies.json(resp, ar.result().status(), ar.result().body());
+            } else {
+                adminError(rc, 500, "gateway_error", "internal_error", null, "the reload failed");
+            }
+        });
+    }
+
+    /** {@code {"target", "fault", "duration", "rate"?}} → 201 with the drill; 400 naming a bad field, 404 for an unknown target. */
+    private void startDrill(RoutingContext rc) {
+        HttpServerRequest req = rc.request();
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && length.length() < 12 && Long.parseLong(length.trim()) > MAX_ADMIN_BODY) {
+            adminError(rc, 413, "invalid_request_error", "request_too_large", null, "a drill request is at most 16KB");
+            return;
+        }
+        req.body().onComplete(ar -> {
+            if (ar.failed() || ar.result().length() > MAX_ADMIN_BODY) {
+                adminError(rc, 400, "invalid_request_error", "invalid_request", null, "cannot read the request body");
+                return;
+            }
+            Drills.Request d;
+            try {
+                d = Drills.parse(dev.detour.wire.http.WireJson.MAPPER.readTree(ar.result().getBytes()));
+            } catch (Drills.BadRequest e) {
+                adminError(rc, 400, "invalid_request_error", "invalid_drill", e.param(), e.getMessage());
+                return;
+            } catch (java.io.IOException e) {
+                adminError(rc, 400, "invalid_request_error", "invalid_json", null, "the body is not valid JSON");
+                return;
+            }
+            TargetRuntime target = null;
+            for (TargetRuntime t : gateway.targets()) {
+                if (t.id().equals(d.target())) {
+                    target = t;
+                }
+            }
+            if (target == null) {
+                adminError(rc, 404, "not_found_error", "unknown_target", "target", "target: no target '"
+                        + d.target() + "' (see GET /admin/targets)");
+                return;
+            }
+            Drill started = gateway.drills().start(target, d);
+            if (started == null) {
+                adminError(rc, 409, "invalid_request_error", "drill_active", "target", "target: '" + d.target()
+                        + "' already has drill " + target.drill().id() + "; DELETE /admin/drills/" + target.drill().id()
+                        + " first");
+                return;
+            }
+            replies.json(rc.response(), 201, Drills.json(started));
+        });
+    }
+
+    private void drills(RoutingContext rc) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ArrayNode arr = root.putArray("drills");
+        gateway.drills().active().forEach(d -> arr.add(Drills.json(d)));
+        replies.json(rc.response(), 200, root);
+    }
+
+    private void endDrill(RoutingContext rc) {
+        String id = rc.pathParam("id");
+        Drill ended = gateway.drills().end(id, "deleted");
+        if (ended == null) {
+            adminError(rc, 404, "not_found_error", "unknown_drill", "id", "no active drill '" + id
+                    + "' (see GET /admin/drills)");
+            return;
+        }
+        ObjectNode body = Drills.json(ended).put("ended", true);
+        replies.json(rc.response(), 200, body);
+    }
+
+    /** An error in OpenAI's shape, with the field at fault as {@code param} when there is one. */
+    private void adminError(RoutingContext rc, int status, String type, String code, String param, String message) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ObjectNode e = root.putObject("error").put("message", message).put("type", type).put("code", code);
+        if (param != null) {
+            e.put("param", param);
+        }
+        replies.json(rc.response(), status, root);
     }
 
     private static double round(double v) {

@@ -9,6 +9,8 @@ import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.Version;
 import dev.detour.core.failover.Timers;
 import dev.detour.core.http.InboundServer;
+import dev.detour.core.ops.Reload;
+import dev.detour.core.ops.Sighup;
 import dev.detour.core.plugin.PluginHost;
 import dev.detour.core.plugin.PluginLoadException;
 import io.vertx.core.Future;
@@ -32,6 +34,8 @@ public final class Detour {
     private final InboundServer server;
     private final int port;
     private final List<String> services;
+    /** The SIGHUP handler {@link #reloadOnSighup} replaced, or null. */
+    private volatile Object sighupBefore;
 
     private Detour(Vertx vertx, boolean ownsVertx, PluginHost plugins, Gateway gateway, InboundServer server, int port,
                    List<String> services) {
@@ -97,9 +101,7 @@ public final class Detour {
             throw e;
         }
         if (o.portOverride() != null) {
-            config = new GatewayConfig(config.file(), config.server().withPort(o.portOverride()), config.pluginsDir(),
-                    config.providers(), config.envelope(), config.defaults(), config.routes(), config.keys(),
-                    config.telemetry(), config.services(), config.cluster(), config.readiness());
+            config = config.withServer(config.server().withPort(o.portOverride()));
         }
         Vertx vertx = o.vertx() != null ? o.vertx()
                 : dev.detour.core.net.EventLoops.vertx(config.server().busyPoll().toNanos());
@@ -123,7 +125,10 @@ public final class Detour {
         InboundServer server = new InboundServer(gateway);
         GatewayConfig finalConfig = config;
         // Everything runs on one event loop context, so the engine's state needs no locks.
-        return Future.<Detour>future(p -> vertx.runOnContext(v -> startCluster(gateway).compose(c -> gateway.startServices())
+        return Future.<Detour>future(p -> vertx.runOnContext(v -> {
+            gateway.reload(new Reload(gateway, plugins, o.config(), o.env(), o.portOverride(),
+                    vertx.getOrCreateContext()));
+            startCluster(gateway).compose(c -> gateway.startServices())
                 .recover(e -> Future.failedFuture(new IllegalStateException(
                         dev.detour.core.net.BindFailure.cause(e), e)))
                 .compose(services -> server.listen()
@@ -133,7 +138,8 @@ public final class Detour {
                             gateway.readiness().start();
                             return new Detour(vertx, owns, plugins, gateway, server, port, services);
                         }))
-                .onComplete(p)));
+                .onComplete(p);
+        }));
     }
 
     private static Future<Void> startCluster(Gateway gateway) {
@@ -185,6 +191,33 @@ public final class Detour {
         return services;
     }
 
+    /**
+     * Re-reads the config file and puts it in service (see {@link Reload}); what
+     * {@code POST /admin/reload} and SIGHUP do.
+     *
+     * @param trigger what asked for it ({@code admin}, {@code sighup}...), for the event and the log
+     */
+    public Future<Reload.Outcome> reload(String trigger) {
+        return gateway.reload().run(trigger);
+    }
+
+    /**
+     * Makes SIGHUP reload the config file, as daemons do; for the process that {@code detour run}
+     * starts. Uses {@code sun.misc.Signal} (module {@code jdk.unsupported}) by reflection, so a
+     * JVM without it still runs, only without the signal: then this logs why and returns false.
+     * The previous handler comes back when this gateway stops.
+     *
+     * @return whether SIGHUP now reloads
+     */
+    public boolean reloadOnSighup() {
+        Object previous = Sighup.install(() -> reload("sighup"));
+        if (previous == null) {
+            return false;
+        }
+        sighupBefore = previous;
+        return true;
+    }
+
     /** Stops accepting, drains in-flight requests up to the configured grace, then releases everything. */
     public Future<Void> stop() {
         return stop(true);
@@ -195,6 +228,10 @@ public final class Detour {
      * process that exits right after (closing Vert.x waits out Netty's quiet period for nothing).
      */
     public Future<Void> stop(boolean releaseVertx) {
+        if (sighupBefore != null) {
+            Sighup.restore(sighupBefore);
+            sighupBefore = null;
+        }
         long grace = gateway.config().server().shutdownGrace().toMillis();
         return server.shutdown(grace).eventually(gateway::close)
                 .eventually(() -> gateway.cluster() == null ? Future.succeededFuture() : gateway.cluster().close()).eventually(() -> {

@@ -29,9 +29,10 @@ import java.util.random.RandomGenerator;
 /**
  * {@code detour demo}: starts the gateway on the embedded default (the simulator playing four
  * providers), drives steady traffic through it over HTTP, streaming and not, and plays a scripted
- * incident timeline against the simulator's chaos API while it shows, second by second, requests,
- * success, latency and which target served what share. Exits non-zero if any request failed: the
- * timeline always leaves a healthy path, so every failure is Detour's.
+ * incident timeline against the simulator's chaos API (or, with {@code --drills}, as the gateway's
+ * failover drills) while it shows, second by second, requests, success, latency and which target
+ * served what share. Exits non-zero if any request failed: the timeline always leaves a healthy
+ * path, so every failure is Detour's.
  */
 final class Demo {
     private final PrintStream out;
@@ -68,6 +69,30 @@ final class Demo {
 
     static final String BASELINE = "{\"latency_ms\":70,\"jitter_ms\":30}";
 
+    /**
+     * The incident timeline of {@code --drills}: the same kind of outage rehearsed with the
+     * gateway's failover drills ({@code POST /admin/drills}) instead of the simulator's chaos, as
+     * one would against real providers. Each step's entries are drills to start (a target and its
+     * request body) or, named {@code DELETE}, drills to end (by id: a fresh gateway numbers them
+     * from drill-1).
+     */
+    static List<Incident> drillTimeline() {
+        return List.of(
+                new Incident(0.00, "steady traffic, all healthy", List.of()),
+                new Incident(0.10, "drill: openai-us/gpt-4o down (it gets no calls)",
+                        List.of(drill("openai-us/gpt-4o", "\"fault\":\"down\""))),
+                new Incident(0.30, "drill: openai-eu/gpt-4o slow (its answers count 6x slower)",
+                        List.of(drill("openai-eu/gpt-4o", "\"fault\":\"slow\",\"factor\":6"))),
+                new Incident(0.50, "drill: anthropic answers 503 to half its calls",
+                        List.of(drill("anthropic/claude-sonnet-4-5", "\"fault\":\"errors\",\"rate\":0.5"))),
+                new Incident(0.70, "recovery: every drill ended",
+                        List.of(put("DELETE", "drill-1"), put("DELETE", "drill-2"), put("DELETE", "drill-3"))));
+    }
+
+    private static Chaos drill(String target, String fault) {
+        return new Chaos(target, "{\"target\":\"" + target + "\"," + fault + ",\"duration\":\"1h\"}");
+    }
+
     /** A chaos setting for one simulated provider ({@code PUT /_chaos/{name}}). */
     record Chaos(String name, String body) {
     }
@@ -86,6 +111,7 @@ final class Demo {
         int rps = Integer.parseInt(orDefault(Main.option(args, "--rps"), "20"));
         long seed = Long.parseLong(orDefault(Main.option(args, "--seed"), "42"));
         String config = Main.option(args, "--config");
+        boolean drills = args.remove("--drills");
         if (!args.isEmpty()) {
             throw new Main.UsageException("demo: unexpected argument '" + args.get(0) + "'");
         }
@@ -108,7 +134,7 @@ final class Demo {
         PrintStream stderr = System.err;
         System.setErr(logs);
         try {
-            return run(file, duration, rps, seed);
+            return run(file, duration, rps, seed, drills);
         } finally {
             System.setErr(stderr);
             logs.close();
@@ -128,7 +154,7 @@ final class Demo {
         }
     }
 
-    private int run(Path file, Duration duration, int rps, long seed) {
+    private int run(Path file, Duration duration, int rps, long seed, boolean drills) {
         Map<String, String> env = new LinkedHashMap<>();
         int simPort = freePort();
         env.put("DETOUR_PORT", Integer.toString(freePort()));
@@ -149,7 +175,7 @@ final class Demo {
             return 1;
         }
         try {
-            return drive(gw, simPort, duration, rps);
+            return drive(gw, simPort, duration, rps, drills);
         } finally {
             try {
                 gw.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -159,11 +185,11 @@ final class Demo {
         }
     }
 
-    private int drive(Detour gw, int simPort, Duration duration, int rps) {
+    private int drive(Detour gw, int simPort, Duration duration, int rps, boolean drills) {
         Vertx vertx = gw.gateway().vertx();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
                 new PoolOptions().setHttp1MaxSize(Math.max(16, rps * 2)));
-        List<Incident> timeline = timeline();
+        List<Incident> timeline = drills ? drillTimeline() : timeline();
         long totalMs = duration.toMillis();
         Seconds seconds = new Seconds((int) (totalMs / 1000) + 2);
         boolean tty = isTerminal();
@@ -191,7 +217,11 @@ final class Demo {
             if (current != incident[0]) {
                 incident[0] = current;
                 for (Chaos c : timeline.get(current).chaos()) {
-                    chaos(client, simPort, c);
+                    if (drills) {
+                        drill(client, gw.port(), c);
+                    } else {
+                        chaos(client, simPort, c);
+                    }
                 }
             }
             boolean stream = (sent[0]++ % 2) == 1;
@@ -302,6 +332,15 @@ final class Demo {
         client.request(new RequestOptions().setMethod(HttpMethod.PUT).setHost("127.0.0.1").setPort(simPort)
                         .setURI("/_chaos/" + c.name()).putHeader("content-type", "application/json"))
                 .compose(req -> req.send(c.body()));
+    }
+
+    /** Starts a drill ({@code POST /admin/drills}) or, for a {@code DELETE} step, ends one. */
+    private static void drill(HttpClient client, int port, Chaos c) {
+        boolean end = c.name().equals("DELETE");
+        client.request(new RequestOptions().setMethod(end ? HttpMethod.DELETE : HttpMethod.POST).setHost("127.0.0.1")
+                        .setPort(port).setURI(end ? "/admin/drills/" + c.body() : "/admin/drills")
+                        .putHeader("content-type", "application/json"))
+                .compose(req -> end ? req.send() : req.send(c.body()));
     }
 
     private static int incidentAt(List<Incident> timeline, double share) {

@@ -41,7 +41,7 @@ public final class Main {
         COMMANDS.put("check", "check [--config FILE] [--route NAME] --cases FILE  send golden requests to every target, print what passed");
         COMMANDS.put("plugins", "plugins [--dir DIR]             list loaded plugins, their versions and the types they provide");
         COMMANDS.put("simulate", "simulate [--port N] [--config FILE]  run the provider simulator on its own");
-        COMMANDS.put("demo", "demo [--duration 30s] [--rps 20] [--seed N]  run the gateway and a scripted incident");
+        COMMANDS.put("demo", "demo [--duration 30s] [--rps 20] [--seed N] [--drills]  run the gateway and a scripted incident (--drills: as failover drills)");
         COMMANDS.put("cds", "cds                             write lib/detour.jsa, the class-data archive that halves start time");
         COMMANDS.put("version", "version                         print the version");
     }
@@ -206,6 +206,7 @@ public final class Main {
             return 1;
         }
         d.services().forEach(s -> out.println(s));
+        d.reloadOnSighup();
         GatewayConfig.Server s = d.gateway().config().server();
         String scheme = s.tls() == null ? "http" : "https";
         out.println("detour " + version() + " listening on " + scheme + "://" + s.host() + ":" + d.port() + " ("

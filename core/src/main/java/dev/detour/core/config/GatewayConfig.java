@@ -26,6 +26,22 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                 Readiness.OFF);
     }
 
+    /** This config with another {@code server:} block (a port given on the command line). */
+    public GatewayConfig withServer(Server s) {
+        return new GatewayConfig(file, s, pluginsDir, providers, envelope, defaults, routes, keys, telemetry, services,
+                cluster, readiness);
+    }
+
+    /**
+     * This config as a reload applies it over {@code running}: its providers, envelope, defaults
+     * routes and readiness, with the settings that only a restart changes ({@code server},
+     * {@code plugins.dir}, {@code keys}, {@code telemetry}, services, {@code cluster}) kept as they run.
+     */
+    public GatewayConfig reloadedOnto(GatewayConfig running) {
+        return new GatewayConfig(file, running.server, running.pluginsDir, providers, envelope, defaults, routes,
+                running.keys, running.telemetry, running.services, running.cluster, readiness);
+    }
+
     /**
      * {@code server:}.
      *

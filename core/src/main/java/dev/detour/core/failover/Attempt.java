@@ -33,6 +33,8 @@ final class Attempt<T> {
     int tries = 1;
     /** Whether it was sent as a hedge, while an earlier attempt still waited for its first content. */
     boolean hedge;
+    /** How much slower a slow drill makes this attempt's answer look to the target's statistics and detectors (1: as it was). */
+    double slowdown = 1;
     /** Whether it lost a hedged race: cancelled because the other attempt produced content first. */
     boolean lost;
     /** The stream's gate its chunks pass through, or null when not streamed. */

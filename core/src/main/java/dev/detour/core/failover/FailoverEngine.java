@@ -78,6 +78,16 @@ public final class FailoverEngine {
         this.retry = new RetryPolicy(random);
     }
 
+    /**
+     * The adapter that calls {@code t}: the target's own (the gateway binds it, and a reload that
+     * changes the provider rebinds it, so a request that began before the reload still finds one),
+     * else this engine's for the target's provider.
+     */
+    ProviderAdapter adapter(TargetRuntime t) {
+        ProviderAdapter a = t.adapter();
+        return a != null ? a : adapters.get(t.provider());
+    }
+
     /** The scrubber that keeps configured credentials out of what the engine reports. */
     public Scrubber scrubber() {
         return scrubber;

@@ -11,6 +11,7 @@ import dev.detour.api.view.RequestContext;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.guard.RequestGuard;
 import dev.detour.core.health.CircuitBreaker;
+import dev.detour.core.health.Drill;
 import dev.detour.core.health.TargetRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -194,6 +195,10 @@ final class FailoverLoop<Q, T> {
 
     /** Why {@code t} cannot take the request at all (outside the envelope, or a feature it lacks), or null. */
     private String refusal(TargetRuntime t) {
+        Drill drill = t.drill();
+        if (drill != null && drill.refusal() != null) {
+            return drill.refusal();
+        }
         String why = engine.envelope.outside(t);
         if (why == null && request instanceof ChatRequest chat) {
             why = t.capabilities().refusal(chat, Tokens.promptEstimate(chat));
@@ -342,8 +347,17 @@ final class FailoverLoop<Q, T> {
             armHedge(t, grant);
         }
         Future<T> f;
+        Drill drill = t.drill();
         try {
-            f = invoker.invoke(engine.adapters.get(t.provider()), prepared.request(), a.call, sink);
+            if (drill != null && drill.injectsError()) {
+                f = Future.failedFuture(new ProviderException(ErrorKind.SERVER_ERROR, 503, "drill " + drill.id()
+                        + ": the target's answer is treated as 503 server_error"));
+            } else {
+                if (drill != null) {
+                    a.slowdown = drill.slowdown();
+                }
+                f = invoker.invoke(engine.adapter(t), prepared.request(), a.call, sink);
+            }
         } catch (RuntimeException e) {
             f = Future.failedFuture(e);
         }
@@ -523,7 +537,7 @@ final class FailoverLoop<Q, T> {
     /** The request {@code t} continues the cut stream with, by its adapter's mechanism; no client bytes fit it. */
     @SuppressWarnings("unchecked")
     private Overrides.Prepared<Q> continuation(TargetRuntime t, Overrides.Prepared<Q> prepared) {
-        ChatRequest r = gate.resume().continuation((ChatRequest) prepared.request(), engine.adapters.get(t.provider()));
+        ChatRequest r = gate.resume().continuation((ChatRequest) prepared.request(), engine.adapter(t));
         return new Overrides.Prepared<>((Q) r, null);
     }
 

@@ -24,7 +24,13 @@ final class OutcomeRecorder {
     /** The attempt answered: its breaker permission counts as a success, its latencies are kept. */
     static void success(Attempt<?> a, long latencyMs) {
         a.target.breaker().onSuccess(a.grant);
-        a.target.recordOutcome(true, latencyMs, a.ttftMs());
+        a.target.recordOutcome(true, latencyMs * a.slowdown, ttft(a));
+    }
+
+    /** The attempt's time to first content as its target is to see it (a slow drill's slowdown applied), or -1. */
+    private static double ttft(Attempt<?> a) {
+        double t = a.ttftMs();
+        return t < 0 ? t : t * a.slowdown;
     }
 
     /**
@@ -89,7 +95,7 @@ final class OutcomeRecorder {
         }
         boolean json = request instanceof ChatRequest c && c.wantsJson();
         AttemptObservation o = new AttemptObservation(a.target, now, success, success ? null : e.kind(),
-                success ? 200 : e.status(), latencyMs, a.ttftMs(), in, out, text, finish, json, gate != null, requestId);
+                success ? 200 : e.status(), Math.round(latencyMs * a.slowdown), ttft(a), in, out, text, finish, json, gate != null, requestId);
         for (QualityDetector d : route.detectors()) {
             try {
                 Signal s = d.observe(o);

@@ -23,10 +23,10 @@ import dev.detour.core.config.GatewayConfig.Breaker;
 public final class CircuitBreaker {
     private static final int BUCKETS = 10;
 
-    private final Breaker config;
+    private Breaker config;
     private final Clock clock;
-    private final long bucketNanos;
-    private final long cooldownNanos;
+    private long bucketNanos;
+    private long cooldownNanos;
     private final int[] calls = new int[BUCKETS];
     private final int[] failures = new int[BUCKETS];
     private final long[] bucketStart = new long[BUCKETS];
@@ -181,6 +181,46 @@ public final class CircuitBreaker {
         if (failed) {
             failures[i]++;
         }
+    }
+
+    /**
+     * Takes a reloaded policy, keeping the state: an open breaker stays open (for the new
+     * cooldown); the counted calls are kept unless the window's length changed, since their slots
+     * would no longer line up.
+     */
+    public void reconfigure(Breaker next) {
+        if (next == null || next.equals(config)) {
+            return;
+        }
+        long bucket = Math.max(1, next.window().toNanos() / BUCKETS);
+        if (bucket != bucketNanos) {
+            java.util.Arrays.fill(calls, 0);
+            java.util.Arrays.fill(failures, 0);
+            java.util.Arrays.fill(bucketStart, 0);
+        }
+        this.config = next;
+        this.bucketNanos = bucket;
+        this.cooldownNanos = next.cooldown().toNanos();
+    }
+
+    /** The breaker as it is now, to {@link #restore} later. */
+    Snapshot snapshot() {
+        return new Snapshot(state, openedAt, probeOut, calls.clone(), failures.clone(), bucketStart.clone());
+    }
+
+    /** Returns the breaker to a {@link #snapshot}. */
+    void restore(Snapshot s) {
+        System.arraycopy(s.calls, 0, calls, 0, BUCKETS);
+        System.arraycopy(s.failures, 0, failures, 0, BUCKETS);
+        System.arraycopy(s.bucketStart, 0, bucketStart, 0, BUCKETS);
+        openedAt = s.openedAt;
+        probeOut = s.probeOut;
+        state = s.state;
+    }
+
+    /** A breaker's state and counts at one moment. */
+    record Snapshot(CircuitState state, long openedAt, boolean probeOut, int[] calls, int[] failures,
+                    long[] bucketStart) {
     }
 
     /** The kind of permission granted. */

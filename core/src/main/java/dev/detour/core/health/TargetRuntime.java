@@ -2,6 +2,7 @@ package dev.detour.core.health;
 
 import dev.detour.api.Clock;
 import dev.detour.api.detector.Signal;
+import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.view.CircuitState;
 import dev.detour.api.view.HealthState;
@@ -24,16 +25,20 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     private static final int RING = 128;
 
     private final String id;
-    private final GatewayConfig.Provider provider;
     private final String model;
-    private final double weight;
-    private final double inputPrice;
-    private final double outputPrice;
-    private final dev.detour.core.spend.Pricing pricing;
-    private final Map<String, String> labels;
     private final CircuitBreaker breaker;
-    private final Capabilities capabilities;
-    private final TargetQuota quota;
+    // What a reload may change while the target keeps its health (adopt): written on the event loop.
+    private GatewayConfig.Provider provider;
+    private double weight;
+    private double inputPrice;
+    private double outputPrice;
+    private Map<String, String> labels;
+    private Capabilities capabilities;
+    private dev.detour.core.spend.Pricing pricing;
+    /** Its provider's quota (configured and learned), kept across a reload unless the reload changes its limits. */
+    private volatile TargetQuota quota;
+    private ProviderAdapter adapter;
+    private volatile Drill drill;
 
     private final double[] latencies = new double[RING];
     private final double[] ttfts = new double[RING];
@@ -99,6 +104,116 @@ public final class TargetRuntime implements TargetView, TargetHealth {
 
     public GatewayConfig.Provider providerConfig() {
         return provider;
+    }
+
+    /** The adapter that calls this target's provider, or null when the engine's own map is to be used (tests). */
+    public ProviderAdapter adapter() {
+        return adapter;
+    }
+
+    /** Sets the adapter that calls this target's provider. */
+    public TargetRuntime bind(ProviderAdapter a) {
+        this.adapter = a;
+        return this;
+    }
+
+    /**
+     * Takes a reloaded config of this same target (same provider name and model) while keeping its
+     * health, breaker state and statistics: its provider's settings, weight, pricing, labels,
+     * capabilities and adapter from now on, and the breaker's new policy. Calls already running go
+     * on with the adapter they started with. On the event loop.
+     */
+    public void adopt(GatewayConfig.Provider p, GatewayConfig.Target t, Capabilities caps, ProviderAdapter a,
+                      GatewayConfig.Breaker policy) {
+        if (p.rpm() != provider.rpm() || p.tpm() != provider.tpm()) {
+            quota = new TargetQuota(p.rpm(), p.tpm(), clock);
+        }
+        this.provider = p;
+        this.weight = t.weight();
+        this.inputPrice = t.inputPerMTok();
+        this.outputPrice = t.outputPerMTok();
+        this.pricing = dev.detour.core.spend.Pricing.of(t);
+        this.labels = Map.copyOf(p.labels());
+        this.capabilities = caps;
+        this.adapter = a;
+        breaker.reconfigure(policy);
+    }
+
+    /** The drill active on this target, or null (the usual case: one field read). */
+    public Drill drill() {
+        return drill;
+    }
+
+    /** Starts ({@code d}) or ends (null) a drill on this target. */
+    public void drill(Drill d) {
+        this.drill = d;
+    }
+
+    /**
+     * This target's health as it is now: its state, signals, breaker and statistics, for a drill
+     * to return it to (see {@link #restore}).
+     */
+    public Snapshot snapshot() {
+        return new Snapshot(state, new java.util.HashMap<>(signals), breaker.snapshot(), latencies.clone(),
+                ttfts.clone(), outcomes.clone(), latencyCount, ttftCount, outcomeCount);
+    }
+
+    /**
+     * Returns the target to a {@link #snapshot}: what happened since (a drill's slowed answers and
+     * injected errors) is forgotten. The state's hold starts again now, so a detector whose own
+     * window still remembers the drill cannot flip the state back before it has seen fresh answers.
+     */
+    public void restore(Snapshot s) {
+        HealthState from = state();
+        state = s.state;
+        stateSince = clock.nanos();
+        deferred = false;
+        signals.clear();
+        signals.putAll(s.signals);
+        breaker.restore(s.breaker);
+        System.arraycopy(s.latencies, 0, latencies, 0, RING);
+        System.arraycopy(s.ttfts, 0, ttfts, 0, RING);
+        System.arraycopy(s.outcomes, 0, outcomes, 0, RING);
+        latencyCount = s.latencyCount;
+        ttftCount = s.ttftCount;
+        outcomeCount = s.outcomeCount;
+        latencySorted = null;
+        ttftSorted = null;
+        if (from != state()) {
+            events.stateChanged(this, from, state(), score(), signals());
+        }
+    }
+
+    /** A target's health at one moment (see {@link #snapshot}). */
+    public static final class Snapshot {
+        private final HealthState state;
+        private final Map<String, Signal> signals;
+        private final CircuitBreaker.Snapshot breaker;
+        private final double[] latencies;
+        private final double[] ttfts;
+        private final boolean[] outcomes;
+        private final int latencyCount;
+        private final int ttftCount;
+        private final int outcomeCount;
+
+        private Snapshot(HealthState state, Map<String, Signal> signals, CircuitBreaker.Snapshot breaker,
+                         double[] latencies, double[] ttfts, boolean[] outcomes, int latencyCount, int ttftCount,
+                         int outcomeCount) {
+            this.state = state;
+            this.signals = signals;
+            this.breaker = breaker;
+            this.latencies = latencies;
+            this.ttfts = ttfts;
+            this.outcomes = outcomes;
+            this.latencyCount = latencyCount;
+            this.ttftCount = ttftCount;
+            this.outcomeCount = outcomeCount;
+        }
+
+        /** The health state it had. */
+        public HealthState state() {
+            return state;
+        }
     }
 
     public CircuitBreaker breaker() {

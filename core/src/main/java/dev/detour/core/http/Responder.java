@@ -38,12 +38,13 @@ final class Responder implements AdminRoutes.Replies {
     static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
     private final Gateway gateway;
-    /** Every byte of every answer passes through it on the way out. */
-    final Scrubber scrubber;
+    /** Every byte of every answer passes through it on the way out; a reload brings its providers' secrets. */
+    Scrubber scrubber;
 
     Responder(Gateway gateway) {
         this.gateway = gateway;
         this.scrubber = gateway.engine().scrubber();
+        gateway.onSwap(() -> scrubber = gateway.engine().scrubber());
     }
 
     /** Sends {@code body} as the answer, scrubbed of every configured secret. */

@@ -50,6 +50,7 @@ public final class PluginHost implements Extensions, AutoCloseable {
 
     private final Path dir;
     private final DefaultPluginManager manager;
+    // Changed by a rescan, on the reload's worker thread; reloads run one at a time.
     private final Map<Kind, Map<String, DetourExtension<?>>> factories = new EnumMap<>(Kind.class);
     private final List<PluginInfo> plugins = new ArrayList<>();
 
@@ -137,6 +138,180 @@ public final class PluginHost implements Extensions, AutoCloseable {
             }
         }
         return host;
+    }
+
+    /**
+     * What a {@link #rescan} changed.
+     *
+     * @param loaded   the plugins whose jars were new in the folder, now loaded and started
+     * @param unloaded the plugins whose jars were gone from the folder, now stopped and unloaded
+     */
+    public record Rescan(List<PluginInfo> loaded, List<PluginInfo> unloaded) {
+        /** Nothing changed. */
+        public static final Rescan NONE = new Rescan(List.of(), List.of());
+    }
+
+    /**
+     * Looks at the plugins folder again, for a reload: each new {@code .jar} is loaded and started
+     * like at boot (the same checks, one line per problem naming the file), and each plugin whose
+     * file is gone is stopped and unloaded. All or nothing: on any problem, the new plugins are
+     * unloaded again and nothing is removed. A plugin that provides a type {@code used} names
+     * cannot be removed (the running config calls it): that is a problem naming it. A jar replaced
+     * in place, or a new zip plugin, needs a restart.
+     *
+     * @param used the extension types the running config uses, as {@link PluginInfo#types()} names them
+     * @throws PluginLoadException with one line per problem
+     */
+    public synchronized Rescan rescan(java.util.Set<String> used) throws PluginLoadException {
+        List<String> problems = precheck(dir);
+        if (!problems.isEmpty()) {
+            throw new PluginLoadException(problems);
+        }
+        Map<Path, PluginWrapper> byPath = new java.util.HashMap<>();
+        for (PluginWrapper w : manager.getPlugins()) {
+            byPath.put(w.getPluginPath().toAbsolutePath().normalize(), w);
+        }
+        List<PluginWrapper> gone = new ArrayList<>();
+        byPath.forEach((path, w) -> {
+            if (!Files.exists(path)) {
+                gone.add(w);
+            }
+        });
+        List<PluginInfo> removed = new ArrayList<>();
+        for (PluginWrapper w : gone) {
+            PluginInfo info = info(w.getPluginId());
+            List<String> needed = info == null ? List.of()
+                    : info.types().stream().filter(used::contains).toList();
+            if (!needed.isEmpty()) {
+                problems.add(name(w) + " was removed from the plugins folder, but the running config uses its "
+                        + String.join(", ", needed) + ": put the jar back, or first reload a config that does not use it");
+            }
+            if (info != null) {
+                removed.add(info);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PluginLoadException(problems);
+        }
+        List<Path> fresh;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            fresh = files.map(f -> f.toAbsolutePath().normalize())
+                    .filter(f -> f.getFileName().toString().endsWith(".jar") && !byPath.containsKey(f)).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new PluginLoadException("cannot list plugins folder " + dir + ": " + e.getMessage(), e);
+        }
+        List<PluginWrapper> started = new ArrayList<>();
+        List<PluginInfo> loaded = new ArrayList<>();
+        List<String[]> registered = new ArrayList<>();
+        for (Path f : fresh) {
+            Manager m = (Manager) manager;
+            m.problems.clear();
+            m.refused.clear();
+            String id;
+            try {
+                id = manager.loadPlugin(f);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("cannot load plugin {}", f, e);
+                problems.add(m.problems.isEmpty() ? f.getFileName() + ": not a loadable plugin: " + reason(e)
+                        : String.join("; ", m.problems));
+                continue;
+            }
+            PluginWrapper w = manager.getPlugin(id);
+            started.add(w);
+            if (!m.refused.isEmpty()) {
+                problems.add(name(w) + " requires plugin-api " + w.getDescriptor().getRequires().trim()
+                        + ", but this Detour provides plugin-api " + apiVersion());
+                continue;
+            }
+            PluginState state;
+            try {
+                state = manager.startPlugin(id);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("plugin {} failed to start", id, e);
+                problems.add(name(w) + " failed to start: " + reason(e));
+                continue;
+            }
+            if (state != PluginState.STARTED) {
+                Throwable cause = w.getFailedException();
+                problems.add(name(w) + " failed to start" + (cause == null ? " (state " + state + ")" : ": " + reason(cause)));
+                continue;
+            }
+            try {
+                List<String> types = new ArrayList<>();
+                for (Object ext : m.extensions(w)) {
+                    types.add(register(ext, id, registered));
+                }
+                if (types.isEmpty()) {
+                    problems.add(name(w) + " contributes no extension: META-INF/extensions.idx is missing from the jar "
+                            + "(was it built with PF4J's annotation processor?)");
+                    continue;
+                }
+                PluginDescriptor d = w.getDescriptor();
+                loaded.add(new PluginInfo(d.getPluginId(), d.getVersion(), d.getPluginDescription(), List.copyOf(types)));
+            } catch (PluginLoadException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            for (String[] r : registered) {
+                factories.get(Kind.valueOf(r[0])).remove(r[1]);
+            }
+            for (PluginWrapper w : started) {
+                unloadQuietly(w.getPluginId());
+            }
+            throw new PluginLoadException(problems);
+        }
+        for (PluginInfo info : loaded) {
+            plugins.add(info);
+            LOG.info("plugin {} {} loaded at run time, provides {}", info.id(), info.version(), info.types());
+        }
+        for (PluginWrapper w : gone) {
+            ClassLoader cl = w.getPluginClassLoader();
+            for (Map<String, DetourExtension<?>> byType : factories.values()) {
+                byType.values().removeIf(f -> f.getClass().getClassLoader() == cl);
+            }
+            plugins.removeIf(i -> i.id().equals(w.getPluginId()));
+            unloadQuietly(w.getPluginId());
+            LOG.info("plugin {} unloaded: its file is gone from the plugins folder", w.getPluginId());
+        }
+        return new Rescan(List.copyOf(loaded), List.copyOf(removed));
+    }
+
+    private PluginInfo info(String id) {
+        for (PluginInfo i : plugins) {
+            if (i.id().equals(id)) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    private void unloadQuietly(String id) {
+        try {
+            manager.unloadPlugin(id);
+        } catch (RuntimeException e) {
+            LOG.debug("unloading plugin {}", id, e);
+        }
+    }
+
+    /** {@link #register(Object, String)}, noting each type it adds (kind name, type) so a failed rescan can take it back. */
+    private String register(Object ext, String pluginId, List<String[]> added) throws PluginLoadException {
+        Kind kind = kindOf(ext);
+        String type = kind == null ? null : safeType(ext);
+        boolean absent = type != null && !factories.get(kind).containsKey(type);
+        String named = register(ext, pluginId);
+        if (absent) {
+            added.add(new String[] {kind.name(), type});
+        }
+        return named;
+    }
+
+    private static String safeType(Object ext) {
+        try {
+            return ((DetourExtension<?>) ext).type();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     /** PF4J's manager, collecting each plugin's failure as one line instead of logging and skipping it. */

@@ -71,6 +71,8 @@ public final class Readiness {
      * @param timers the engine's scheduler (scheduled runs; each call's timeouts)
      * @param region the gateway's region, for the embedder route's plan
      */
+    private boolean started;
+
     public Readiness(Map<String, RouteRuntime> routes, FailoverEngine engine, Timers timers, Clock clock,
                      GatewayConfig.Readiness config, String region) {
         this.routes = routes;
@@ -88,9 +90,15 @@ public final class Readiness {
 
     /** Starts the schedule when {@code readiness.every} is set (never by default: it costs tokens). */
     public void start() {
+        started = true;
         if (config.every() != null && !config.cases().isEmpty() && !stopped) {
             scheduleNext();
         }
+    }
+
+    /** Whether {@link #start} was called and {@link #stop} not yet: a reload starts its successor. */
+    public boolean started() {
+        return started && !stopped;
     }
 
     /** Stops the schedule; a run in flight finishes. */

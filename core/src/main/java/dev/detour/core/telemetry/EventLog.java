@@ -62,6 +62,19 @@ public final class EventLog implements HealthEvents, EngineListener {
         add(base("cluster").put("change", change).put("detail", detail));
     }
 
+    /**
+     * A new event of {@code type} stamped with the time, for the caller to fill and {@link #publish}
+     * (operations' events: {@code reload}, {@code drill_started}, {@code drill_ended}).
+     */
+    public ObjectNode event(String type) {
+        return base(type);
+    }
+
+    /** Adds an event made with {@link #event} to the recent ones and sends it to every subscriber. */
+    public void publish(ObjectNode e) {
+        add(e);
+    }
+
     private ObjectNode base(String type) {
         return JsonNodeFactory.instance.objectNode().put("time", clock.now().toString()).put("type", type);
     }
