@@ -43,12 +43,21 @@
 #   --keep        keep the work folder (configs and logs) for inspection
 #   --hops LIST   measure only these hops, e.g. --hops detour (default: "direct nginx detour
 #                 detour-defaults"); with a baseline, each Detour hop brings its baseline counterpart
+#   --variant V   the "detour" hop (only it) with one feature on, so that with --baseline set to the
+#                 same distribution each load measures the feature on (detour) against off
+#                 (baseline) in the same run: otlp (traces and metrics exported to a collector that
+#                 the upstream nginx plays), access-log (json lines to the hop's log file), keys (a
+#                 virtual key with rpm, tpm, a budget, and pricing on the target), cluster (a
+#                 redis-server on the load's CPU, cluster.redis set)
+#   --api A       chat (default) or responses: the loads POST /v1/responses (OpenAI Responses API)
+#                 instead of /v1/chat/completions; Detour hops only (nginx cannot translate it)
 #   --nice N      run the hop, the upstream and wrk at this nice level (default -10 as root, so that
 #                 other work on the machine disturbs the measurement less; 0 to turn off)
 #
 # Environment, for experiments: BENCH_CLOSED_CONNS (the closed-loop connection counts, e.g. "1 64"),
 # and with --jfr: BENCH_JFR_CONNS (default 16), BENCH_JFR_RATE (profile the fixed rate instead, e.g.
-# 200), BENCH_JFR_PERIOD (sampling period, default "10 ms").
+# 200), BENCH_JFR_PERIOD (sampling period, default "10 ms"); BENCH_OTLP=1 turns OTLP export on in
+# bench/detour.yaml (traces and metrics to the upstream nginx, which answers as a collector).
 #
 # Needs nginx, wrk, taskset and curl; installs nginx and wrk from Debian's packages when missing
 # (as root, with apt-get), and nothing else from anywhere.
@@ -66,6 +75,8 @@ KEEP=0
 HOPS=""
 JFR_STREAM=0
 NICE=
+VARIANT=""
+API=chat
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -81,6 +92,10 @@ while [ $# -gt 0 ]; do
     --hops) HOPS=${2:?--hops needs a list}; shift ;;
     --jfr-stream) JFR_STREAM=1 ;;
     --nice) NICE=${2:?--nice needs a number}; shift ;;
+    --variant) VARIANT=${2:?--variant needs a name}; shift
+      case "$VARIANT" in otlp|access-log|keys|cluster) ;; *) echo "bench: unknown variant '$VARIANT'" >&2; exit 2 ;; esac ;;
+    --api) API=${2:?--api needs chat or responses}; shift
+      case "$API" in chat|responses) ;; *) echo "bench: unknown api '$API'" >&2; exit 2 ;; esac ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -117,6 +132,9 @@ fi
 HOPS=${HOPS:-direct nginx detour detour-defaults}
 for hop in $HOPS; do
   case "$hop" in direct|nginx|detour|detour-defaults) ;; *) echo "bench: unknown hop '$hop' in --hops" >&2; exit 2 ;; esac
+  if [ "$API" != chat ]; then
+    case "$hop" in direct|nginx) echo "bench: --api $API measures Detour hops only (use --hops detour)" >&2; exit 2 ;; esac
+  fi
 done
 if [ -n "$BASELINE_DIR" ]; then
   # Each Detour hop right after its baseline: the two rows compared see the same host.
@@ -253,6 +271,10 @@ sse_body() {   # 20 chunks: role + 18 tokens + finish, then [DONE]; escaped for 
 }
 
 REQUEST_BODY='{"model":"%s","messages":[{"role":"system","content":"You are a concise assistant."},{"role":"user","content":"In two sentences, why put a failover gateway in front of LLM providers?"}],"temperature":0.2,"max_tokens":128%s}'
+# The same request in the Responses API's shape (--api responses).
+[ "$API" = responses ] && REQUEST_BODY='{"model":"%s","instructions":"You are a concise assistant.","input":"In two sentences, why put a failover gateway in front of LLM providers?","temperature":0.2,"max_output_tokens":128%s}'
+API_PATH=/v1/chat/completions
+[ "$API" = responses ] && API_PATH=/v1/responses
 body_file() {   # model, stream(true|false) -> path
   local f="$WORK/body-$1-$2.json"
   if [ "$2" = true ]; then
@@ -310,7 +332,7 @@ hop_url() {
     direct) echo "http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions" ;;
     direct-xcpu) echo "http://127.0.0.1:$CROSS_PORT/v1/chat/completions" ;;
     nginx) echo "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" ;;
-    *) echo "http://127.0.0.1:${HOP_PORT[$1]}/v1/chat/completions" ;;
+    *) echo "http://127.0.0.1:${HOP_PORT[$1]}$API_PATH" ;;
   esac
 }
 
@@ -415,8 +437,35 @@ else
 fi
 
 export BENCH_UPSTREAM_PORT=$UPSTREAM_PORT BENCH_CLOSED_PORT=$CLOSED_PORT BENCH_DETOUR_PORT=$DETOUR_PORT
+if [ -n "${BENCH_OTLP:-}" ]; then export BENCH_OTLP_ENDPOINT="http://127.0.0.1:$UPSTREAM_PORT/otlp"; fi
 cp "$BENCH_DIR/detour.yaml" "$WORK/detour.yaml"
 cp "$BENCH_DIR/detour-defaults.yaml" "$WORK/detour-defaults.yaml"
+VARIANT_ENV=()
+case "$VARIANT" in
+  otlp) VARIANT_ENV=(BENCH_OTLP_ENDPOINT="http://127.0.0.1:$UPSTREAM_PORT/otlp") ;;
+  access-log) VARIANT_ENV=(BENCH_ACCESS_LOG=json) ;;
+  keys)
+    # The bench route's target priced, and the client's key with limits it never reaches.
+    sed 's/^      - { provider: upstream, model: gpt-4o-mini }$/      - { provider: upstream, model: gpt-4o-mini, pricing: { input_per_mtok: 0.15, output_per_mtok: 0.60 } }/' \
+      "$BENCH_DIR/detour.yaml" > "$WORK/detour-variant.yaml"
+    cat >> "$WORK/detour-variant.yaml" <<'YAML'
+
+keys:
+  - name: bench
+    key: bench-client
+    limits: { rpm: 100000000, tpm: 1000000000 }
+    budget: { usd: 1000000, period: 30d }
+YAML
+    ;;
+  cluster)
+    ensure_packages redis-server:redis-server
+    free_port REDIS_PORT
+    spawn_pinned "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+      > "$WORK/redis.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 50); do grep -q "Ready to accept" "$WORK/redis.log" 2>/dev/null && break; sleep 0.1; done
+    VARIANT_ENV=(BENCH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0") ;;
+esac
 launcher_java_opts() { sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' "$1/bin/detour"; }
 # Each distribution with its own launcher's JVM options (JAVA_OPTS, when set, for both).
 DETOUR_JAVA_OPTS=${JAVA_OPTS:-$(launcher_java_opts "$DETOUR_DIR")}
@@ -429,8 +478,13 @@ start_detour() {
   local name=$1 cpus=$2 port=$3 hop=${4:-detour} t0 dist=$DETOUR_DIR opts=$DETOUR_JAVA_OPTS conf=detour.yaml
   case "$hop" in baseline*) dist=$BASELINE_DIR; opts=$BASE_JAVA_OPTS ;; esac
   case "$hop" in *-defaults) conf=detour-defaults.yaml ;; esac
+  local env=()
+  if [ "$hop" = detour ] && [ -n "$VARIANT" ]; then
+    env=(${VARIANT_ENV[@]+"${VARIANT_ENV[@]}"})
+    [ -f "$WORK/detour-variant.yaml" ] && conf=detour-variant.yaml
+  fi
   t0=$(now_ns)
-  JAVA_OPTS="$opts" DETOUR_LOG_LEVEL=warn spawn_pinned "$cpus" "$dist/bin/detour" run \
+  JAVA_OPTS="$opts" DETOUR_LOG_LEVEL=warn spawn_pinned "$cpus" env ${env[@]+"${env[@]}"} "$dist/bin/detour" run \
     --config "$WORK/$conf" --port "$port" > "$WORK/$name.log" 2>&1 &
   STARTED_PID=$!
   PIDS+=($STARTED_PID)
@@ -521,12 +575,12 @@ wait_http "http://127.0.0.1:$PROXY_PORT/nope" 404 "the proxy nginx" "$PROXY_PID"
 for hop in $HOPS; do
   code=$(taskset -c "$LOAD_CPU" curl -s -o "$WORK/check.json" -w '%{http_code}' --max-time 5 -X POST \
     -H 'Content-Type: application/json' --data-binary @"$(body_file bench false)" "$(hop_url "$hop")")
-  [ "$code" = 200 ] && grep -q '"chat.completion"' "$WORK/check.json" || die "$hop: non-stream check failed ($code): $(head -c 300 "$WORK/check.json")"
+  [ "$code" = 200 ] && grep -Eq '"chat.completion"|"object": ?"response"' "$WORK/check.json" || die "$hop: non-stream check failed ($code): $(head -c 300 "$WORK/check.json")"
   code=$(taskset -c "$LOAD_CPU" curl -s -o "$WORK/check.sse" -w '%{http_code}' --max-time 5 -X POST \
     -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
     --data-binary @"$(body_file bench true)" "$(hop_url "$hop")")
   chunks=$(grep -c '^data: {' "$WORK/check.sse" || true)
-  [ "$code" = 200 ] && [ "$chunks" -ge 20 ] && grep -q '^data: \[DONE\]' "$WORK/check.sse" \
+  [ "$code" = 200 ] && [ "$chunks" -ge 20 ] && grep -Eq '^data: \[DONE\]|"type": ?"response.completed"' "$WORK/check.sse" \
     || die "$hop: stream check failed ($code, $chunks chunks): $(head -c 300 "$WORK/check.sse")"
 done
 

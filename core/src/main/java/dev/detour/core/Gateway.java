@@ -47,6 +47,7 @@ import dev.detour.core.failover.Timers;
 import dev.detour.core.health.CircuitBreaker;
 import dev.detour.core.health.TargetRuntime;
 import dev.detour.core.plugin.PluginHost;
+import dev.detour.core.spend.KeyLedger;
 import dev.detour.core.telemetry.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -207,8 +208,19 @@ public final class Gateway implements Admission.Routes {
                     new ServiceContext(vertx, clock, config.file().toAbsolutePath().getParent())));
         });
         Map<String, RouteCache> caches = caches(config, plugins, vertx, clock, routes, engine, metrics);
-        return new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards,
+        Gateway g = new Gateway(config, vertx, clock, adapters, targets, routes, engine, metrics, services, events, guards,
                 caches);
+        // Last: it opens the spend store (a file lock) that a failure above would leave held.
+        g.ledger = KeyLedger.open(config.keys(), clock);
+        return g;
+    }
+
+    /** Every virtual key's limits and spend. */
+    private KeyLedger ledger;
+
+    /** Every virtual key's limits and spend (admission counts in it, {@code /admin/keys} reads it). */
+    public KeyLedger ledger() {
+        return ledger;
     }
 
     /** A route's guardrails, each created by its factory with its options, or null when it has none. */
@@ -334,6 +346,7 @@ public final class Gateway implements Admission.Routes {
 
     /** Starts the in-process services (e.g. the simulator); completes with their descriptions. */
     public Future<List<String>> startServices() {
+        ledger.start(vertx);
         List<Future<String>> started = new ArrayList<>();
         for (Service s : services) {
             started.add(s.start());
@@ -353,6 +366,7 @@ public final class Gateway implements Admission.Routes {
         adapters.forEach((name, a) -> all.add(bounded(a.close(), "provider '" + name + "'")));
         services.forEach(s -> all.add(bounded(s.stop(), "service " + s.getClass().getSimpleName())));
         caches.forEach((name, c) -> all.add(bounded(c.close(), "the cache of route '" + name + "'")));
+        all.add(bounded(ledger.close(), "the spend store"));
         return Future.join(all).mapEmpty();
     }
 

@@ -22,6 +22,7 @@ final class Cli {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().keySet().removeAll(Harness.PROXY_VARIABLES);
         pb.environment().putAll(env);
         return pb;
     }

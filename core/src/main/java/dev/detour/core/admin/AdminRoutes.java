@@ -10,6 +10,7 @@ import dev.detour.core.admission.RequestContexts;
 import dev.detour.core.cluster.ClusterLink;
 import dev.detour.core.failover.RouteRuntime;
 import dev.detour.core.health.TargetRuntime;
+import dev.detour.core.quota.TargetQuota;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -60,6 +61,7 @@ public final class AdminRoutes {
         router.get("/admin/events").handler(guarded(this::events));
         router.get("/admin/cluster").handler(guarded(rc -> replies.json(rc.response(), 200,
                 gateway.cluster() == null ? ClusterLink.off() : gateway.cluster().describeCluster())));
+        router.get("/admin/keys").handler(guarded(rc -> replies.json(rc.response(), 200, KeysView.of(gateway.ledger()))));
     }
 
     private Handler<RoutingContext> guarded(Handler<RoutingContext> handler) {
@@ -123,6 +125,11 @@ public final class AdminRoutes {
             o.putObject("latency_ms").put("p50", round(t.latencyP50Ms())).put("p95", round(t.latencyP95Ms()));
             o.putObject("ttft_ms").put("p50", round(t.ttftP50Ms())).put("p95", round(Math.max(0, t.ttftP95Ms(1))));
             o.put("error_rate", round(t.errorRate())).put("in_flight", t.inFlight());
+            TargetQuota.View q = t.quota().view();
+            ObjectNode quota = o.putObject("quota");
+            putCount(quota, "rpm_left", q.rpmLeft());
+            putCount(quota, "tpm_left", q.tpmLeft());
+            quota.put("reset", q.reset() == null ? null : q.reset().toString());
             ArrayNode signals = o.putArray("signals");
             t.signals().forEach(s -> signals.addObject().put("detector", s.detector()).put("severity", round(s.severity()))
                     .put("reason", s.reason()));
@@ -160,6 +167,15 @@ public final class AdminRoutes {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.set("events", gateway.events().recent());
         replies.json(rc.response(), 200, root);
+    }
+
+    /** A count, or null when it is not known (-1). */
+    private static void putCount(ObjectNode o, String field, long v) {
+        if (v < 0) {
+            o.putNull(field);
+        } else {
+            o.put(field, v);
+        }
     }
 
     private static double round(double v) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.detour.core.config.Extensions.Kind;
 import dev.detour.core.config.GatewayConfig.Breaker;
+import dev.detour.core.config.GatewayConfig.Budget;
 import dev.detour.core.config.GatewayConfig.Cache;
 import dev.detour.core.config.GatewayConfig.Capabilities;
 import dev.detour.core.config.GatewayConfig.Cluster;
@@ -258,7 +259,7 @@ public final class ConfigLoader {
             }
         });
 
-        List<Key> keys = keys(root.get("keys"), routes.keySet(), doc.unresolved());
+        List<Key> keys = keys(root.get("keys"), routes.keySet(), doc.unresolved(), dataDir(doc, root.get("server")));
         if (!server.allowUnauthenticated() && keys.isEmpty() && !isLoopback(server.host())) {
             root.get("server").get("host").problem("'" + server.host()
                     + "' is not a loopback address and no keys: are configured; add keys or set allow_unauthenticated: true");
@@ -306,10 +307,33 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * {@code server.data_dir}: where state that outlives the process is kept (budget spend). A
+     * relative path resolves against the config file's folder; the default is
+     * {@code $DETOUR_HOME/data} (the {@code detour.home} property the launcher sets, else the
+     * variable), else {@code data} next to the config file.
+     */
+    private static Path dataDir(Document doc, Node server) {
+        Node n = server.get("data_dir");
+        String dir = n.text(null);
+        if (dir == null || dir.isEmpty()) {
+            if (n.present()) {
+                n.problem("must name a folder (or leave it out for the default, $DETOUR_HOME/data)");
+            }
+            String home = System.getProperty("detour.home", System.getenv("DETOUR_HOME"));
+            if (home != null && !home.isEmpty()) {
+                return Path.of(home).toAbsolutePath().resolve("data");
+            }
+            dir = "data";
+        }
+        Path p = Path.of(dir);
+        return p.isAbsolute() ? p : doc.file().toAbsolutePath().getParent().resolve(p).normalize();
+    }
+
     private static Server server(Node n, Path base) {
         n.expectMap(Set.of("host", "port", "max_body_size", "admin_token", "shutdown_grace",
                 "allow_unauthenticated", "region", "busy_poll", "max_connections", "header_timeout", "idle_timeout",
-                "body_timeout", "tls"));
+                "body_timeout", "tls", "data_dir", "max_in_flight"));
         GatewayConfig.Connections d = GatewayConfig.Connections.DEFAULTS;
         GatewayConfig.Connections connections = new GatewayConfig.Connections(
                 n.get("max_connections").integer(d.max(), 1, 1_000_000),
@@ -319,7 +343,8 @@ public final class ConfigLoader {
                 n.get("max_body_size").size(10L * 1024 * 1024), n.get("admin_token").text(""),
                 n.get("shutdown_grace").duration(Duration.ofSeconds(30)),
                 n.get("allow_unauthenticated").bool(false), n.get("region").text(""),
-                busyPoll(n.get("busy_poll")), connections, serverTls(n.get("tls"), base));
+                busyPoll(n.get("busy_poll")), connections, serverTls(n.get("tls"), base),
+                n.get("max_in_flight").integer(0, 1, 1_000_000));
     }
 
     private static Duration positive(Node n, Duration fallback) {
@@ -370,13 +395,12 @@ public final class ConfigLoader {
         }
         Node limits = n.get("limits");
         int concurrency = 0;
+        int rpm = 0;
+        long tpm = 0;
         if (limits.expectMap(Set.of("rpm", "tpm", "concurrency"))) {
             concurrency = limits.get("concurrency").integer(0, 0, 1_000_000);
-            for (String k : List.of("rpm", "tpm")) {
-                if (limits.get(k).present()) {
-                    limits.get(k).problem("proactive " + k + " limits are not available yet in this version (concurrency is)");
-                }
-            }
+            rpm = limits.get("rpm").integer(0, 0, 100_000_000);
+            tpm = limits.get("tpm").integer(0, 0, Integer.MAX_VALUE);
         }
         if (type != null) {
             OptionsBinder.check(n.get("options").raw(), types.get(type), n.get("options").path()).forEach(n::report);
@@ -394,7 +418,7 @@ public final class ConfigLoader {
         GatewayConfig.ProviderTls tls = providerTls(n.get("tls"), base, baseUrl);
         String proxy = proxy(n.get("proxy"));
         return type == null ? null : new Provider(name, type, emptyToNull(baseUrl), apiKey, region, category, headers,
-                timeouts, concurrency, n.get("options").raw(), labels, tls, proxy);
+                timeouts, concurrency, n.get("options").raw(), labels, tls, proxy, rpm, tpm);
     }
 
     // --- transport security: server.tls, providers.*.tls, providers.*.proxy (see dev.detour.core.net) ---
@@ -833,9 +857,14 @@ public final class ConfigLoader {
         Node pricing = t.get("pricing");
         double in = -1;
         double out = -1;
-        if (pricing.expectMap(Set.of("input_per_mtok", "output_per_mtok"))) {
+        double cachedIn = -1;
+        if (pricing.expectMap(Set.of("input_per_mtok", "output_per_mtok", "cached_input_per_mtok"))) {
             in = pricing.get("input_per_mtok").number(-1.0, 0, 1e6);
             out = pricing.get("output_per_mtok").number(-1.0, 0, 1e6);
+            cachedIn = pricing.get("cached_input_per_mtok").number(-1.0, 0, 1e6);
+            if (!pricing.get("input_per_mtok").present() || !pricing.get("output_per_mtok").present()) {
+                pricing.problem("needs both input_per_mtok and output_per_mtok (USD per million tokens; 0 for free)");
+            }
         }
         Prompt prompt = null;
         Node pn = t.get("prompt");
@@ -867,7 +896,7 @@ public final class ConfigLoader {
                     cn.get("context_window").integer(null, 1, 100_000_000));
         }
         return provider == null || model == null ? null
-                : new Target(provider, model, t.get("weight").number(1.0, 0, 1e6), in, out, prompt, params, caps);
+                : new Target(provider, model, t.get("weight").number(1.0, 0, 1e6), in, out, prompt, params, caps, cachedIn);
     }
 
     private static PluginRef pluginRef(Node n, String def, Kind kind, Extensions ext) {
@@ -905,11 +934,36 @@ public final class ConfigLoader {
         return found.isEmpty() ? new PluginRef(type, options, n.path()) : null;
     }
 
-    private static List<Key> keys(Node n, Set<String> routeNames, Set<String> unresolved) {
+    /** The longest budget period: spend is kept per slot of 1/720 of it, persisted, for at most this long. */
+    static final Duration MAX_BUDGET_PERIOD = Duration.ofDays(366);
+
+    /** A key's {@code budget: {usd, period}}, or null without one. */
+    private static Budget budget(Node b, Path dataDir) {
+        if (!b.expectMap(Set.of("usd", "period"))) {
+            return null;
+        }
+        double usd = b.get("usd").number(-1.0, 0, 1e12);
+        if (!b.get("usd").present()) {
+            b.get("usd").problem("is required: the most this key may spend per period, in USD");
+        } else if (usd == 0) {
+            b.get("usd").problem("must be more than 0 (a key that may not spend needs no budget: give it no routes)");
+            usd = -1;
+        }
+        Duration period = b.get("period").duration(null);
+        if (!b.get("period").present()) {
+            b.get("period").problem("is required: the rolling period the budget covers (e.g. 1d, 7d, 30d)");
+        } else if (period != null && period.compareTo(Duration.ofMinutes(1)) < 0 || period.compareTo(MAX_BUDGET_PERIOD) > 0) {
+            b.get("period").problem("must be between 1m and 366d (was " + Units.format(period) + ")");
+            period = null;
+        }
+        return usd < 0 || period == null ? null : new Budget(usd, period, dataDir);
+    }
+
+    private static List<Key> keys(Node n, Set<String> routeNames, Set<String> unresolved, Path dataDir) {
         List<Key> keys = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (Node k : n.items()) {
-            if (!k.expectMap(Set.of("name", "key", "key_sha256", "routes", "limits", "budget"))) {
+            if (!k.expectMap(Set.of("name", "key", "key_sha256", "routes", "limits", "budget", "priority"))) {
                 k.problem("must be a map with 'name' and 'key' or 'key_sha256'");
                 continue;
             }
@@ -941,18 +995,23 @@ public final class ConfigLoader {
                 }
             }
             int rpm = 0;
+            int tpm = 0;
             Node limits = k.get("limits");
             if (limits.expectMap(Set.of("rpm", "tpm"))) {
                 rpm = limits.get("rpm").integer(0, 0, 100_000_000);
-                if (limits.get("tpm").present()) {
-                    limits.get("tpm").problem("per-key token limits are not available yet in this version (rpm is)");
+                tpm = limits.get("tpm").integer(0, 0, 2_000_000_000);
+            }
+            GatewayConfig.Priority priority = GatewayConfig.Priority.NORMAL;
+            if (k.get("priority").present()) {
+                priority = GatewayConfig.Priority.of(k.get("priority").text(""));
+                if (priority == null) {
+                    k.get("priority").problem("must be high, normal or low (was '" + k.get("priority").text("") + "')");
+                    priority = GatewayConfig.Priority.NORMAL;
                 }
             }
-            if (k.get("budget").present()) {
-                k.get("budget").problem("budgets are not available yet in this version");
-            }
+            Budget budget = budget(k.get("budget"), dataDir);
             if (digest != null) {
-                keys.add(new Key(name, digest, routes == null ? null : Set.copyOf(routes), rpm));
+                keys.add(new Key(name, digest, routes == null ? null : Set.copyOf(routes), rpm, tpm, budget, priority));
             }
         }
         return keys;
@@ -960,12 +1019,20 @@ public final class ConfigLoader {
 
     /** Hex SHA-256 of a key, as stored in {@code key_sha256}. */
     public static String sha256(String key) {
+        return HexFormat.of().formatHex(SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * One digest per thread: admission hashes the presented key of every request, and looking the
+     * algorithm up each time costs several microseconds; {@code digest} leaves it reset for the next.
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     private static Cluster cluster(Node n) {
         if (!n.expectMap(Set.of("redis", "mode", "endpoints", "master_name", "on_redis_down", "sync_interval",

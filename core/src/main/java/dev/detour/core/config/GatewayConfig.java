@@ -27,19 +27,19 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      */
     public record Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
                          boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections,
-                         ServerTls tls) {
+                         ServerTls tls, int maxInFlight) {
         /** A server with the default busy poll and connection limits. */
         public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
                       boolean allowUnauthenticated, String region) {
             this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, DEFAULT_BUSY_POLL,
-                    Connections.DEFAULTS, null);
+                    Connections.DEFAULTS, null, 0);
         }
 
-        /** A server in clear text. */
+        /** A server in clear text that sheds nothing ({@code max_in_flight} unset). */
         public Server(String host, int port, long maxBodySize, String adminToken, Duration shutdownGrace,
                       boolean allowUnauthenticated, String region, Duration busyPoll, Connections connections) {
             this(host, port, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
-                    connections, null);
+                    connections, null, 0);
         }
 
         public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
@@ -47,7 +47,7 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
         /** The same server on another port. */
         public Server withPort(int p) {
             return new Server(host, p, maxBodySize, adminToken, shutdownGrace, allowUnauthenticated, region, busyPoll,
-                    connections, tls);
+                    connections, tls, maxInFlight);
         }
     }
 
@@ -101,16 +101,18 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
      *
      * @param tls   its {@code tls:} block, or null
      * @param proxy its {@code proxy:} URL, {@link #NO_PROXY}, or null for the environment's proxy variables
+     * @param rpm   the provider's request quota per minute ({@code limits.rpm}), per target, 0 for none
+     * @param tpm   the provider's token quota per minute ({@code limits.tpm}), per target, 0 for none
      */
     public record Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
                            Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
-                           Map<String, String> labels, ProviderTls tls, String proxy) {
-        /** A provider reached directly, or through the environment's proxy, with the JVM's trusted CAs. */
+                           Map<String, String> labels, ProviderTls tls, String proxy, int rpm, long tpm) {
+        /** A provider reached directly, or through the environment's proxy, with the JVM's trusted CAs, without a configured quota. */
         public Provider(String name, String type, String baseUrl, String apiKey, String region, String category,
                         Map<String, String> headers, Timeouts timeouts, int concurrency, JsonNode options,
                         Map<String, String> labels) {
             this(name, type, baseUrl, apiKey, region, category, headers, timeouts, concurrency, options, labels, null,
-                    null);
+                    null, 0, 0);
         }
 
         /** Hides the proxy's URL, which may carry a password. */
@@ -176,9 +178,18 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
     public record Capabilities(Boolean vision, Boolean tools, Boolean json, Integer contextWindow) {
     }
 
-    /** One target of a route. */
+    /**
+     * One target of a route. Prices are USD per million tokens, -1 when not configured
+     * ({@code pricing:}); {@code cachedInputPerMTok} -1 means cached input costs the input price.
+     */
     public record Target(String provider, String model, double weight, double inputPerMTok, double outputPerMTok,
-                         Prompt prompt, ObjectNode params, Capabilities capabilities) {
+                         Prompt prompt, ObjectNode params, Capabilities capabilities, double cachedInputPerMTok) {
+        /** A target without a price for cached input. */
+        public Target(String provider, String model, double weight, double inputPerMTok, double outputPerMTok,
+                      Prompt prompt, ObjectNode params, Capabilities capabilities) {
+            this(provider, model, weight, inputPerMTok, outputPerMTok, prompt, params, capabilities, -1);
+        }
+
         public String id() {
             return provider + "/" + model;
         }
@@ -294,8 +305,61 @@ public record GatewayConfig(Path file, Server server, Path pluginsDir, Map<Strin
                 Duration.ofSeconds(10));
     }
 
-    /** One virtual key. {@code keySha256} is hex, lower case. */
-    public record Key(String name, String keySha256, Set<String> routes, int rpm) {
+    /**
+     * One virtual key. {@code keySha256} is hex, lower case.
+     *
+     * @param rpm    {@code limits.rpm}, 0 for none
+     * @param tpm    {@code limits.tpm} (prompt + completion tokens per minute), 0 for none
+     * @param budget {@code budget:}, or null for none
+     * @param priority the highest priority its requests have when the gateway sheds load
+     *                 ({@code priority}; default normal): {@code x-detour-priority} may lower it, never raise it
+     */
+    public record Key(String name, String keySha256, Set<String> routes, int rpm, int tpm, Budget budget,
+                      Priority priority) {
+        /** A key of normal priority. */
+        public Key(String name, String keySha256, Set<String> routes, int rpm, int tpm, Budget budget) {
+            this(name, keySha256, routes, rpm, tpm, budget, Priority.NORMAL);
+        }
+
+        /** A key with at most a request limit, of normal priority. */
+        public Key(String name, String keySha256, Set<String> routes, int rpm) {
+            this(name, keySha256, routes, rpm, 0, null, Priority.NORMAL);
+        }
+    }
+
+    /** A request's priority when the gateway sheds load ({@code x-detour-priority}, {@code keys[].priority}). */
+    public enum Priority {
+        HIGH, NORMAL, LOW;
+
+        /** The name in config, headers and metrics. */
+        public String wire() {
+            return switch (this) {
+                case HIGH -> "high";
+                case NORMAL -> "normal";
+                case LOW -> "low";
+            };
+        }
+
+        /** The priority {@code s} names ({@code high}, {@code normal}, {@code low}), or null for anything else. */
+        public static Priority of(String s) {
+            if (s == null) {
+                return null;
+            }
+            return switch (s) {
+                case "high" -> HIGH;
+                case "normal" -> NORMAL;
+                case "low" -> LOW;
+                default -> null;
+            };
+        }
+    }
+
+    /**
+     * A key's {@code budget:}: at most {@code usd} of spend over any rolling {@code period}.
+     *
+     * @param dataDir where spend is kept across restarts ({@code server.data_dir}, resolved)
+     */
+    public record Budget(double usd, Duration period, Path dataDir) {
     }
 
     /**

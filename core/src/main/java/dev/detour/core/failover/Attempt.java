@@ -39,6 +39,9 @@ final class Attempt<T> {
     StreamGate gate;
     /** Its span, or null when tracing is off. */
     AttemptTrace span;
+    /** The tokens charged to its target's quota before the call, and the slot they went into (-1: none). */
+    long quotaEstimate;
+    long quotaSlot = -1;
 
     private final GatewayConfig.Timeouts timeouts;
     /** The request's total deadline (clock nanos), shared by all its attempts. */

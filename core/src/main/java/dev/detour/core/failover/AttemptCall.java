@@ -3,8 +3,10 @@ package dev.detour.core.failover;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatChunk;
 import dev.detour.api.provider.Call;
+import dev.detour.api.provider.RateLimits;
 import dev.detour.api.provider.WireBody;
 import dev.detour.api.view.TargetView;
+import dev.detour.core.health.TargetRuntime;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +59,14 @@ final class AttemptCall implements Call {
     @Override
     public void answerWire(WireBody body) {
         answer = body;
+    }
+
+    /** What the upstream said of its quota goes to the target's quota, which every route shares. */
+    @Override
+    public void rateLimits(RateLimits limits) {
+        if (limits != null && target instanceof TargetRuntime t) {
+            t.quota().learn(limits);
+        }
     }
 
     /** The upstream's bytes of the whole answer, as the adapter handed them back, or null. */

@@ -28,7 +28,9 @@ import java.util.random.RandomGenerator;
  *       ({@link Planner});</li>
  *   <li>permission: a planned target is skipped (recorded in the attempts list) if it is outside
  *       the envelope, cannot honour the request, is not allowed by the request's guardrails, is
- *       at its concurrency limit, or its breaker refuses;</li>
+ *       at its concurrency limit, is at its provider quota (configured, or as its upstream's
+ *       rate-limit headers last said: {@link dev.detour.core.quota.TargetQuota}), or its breaker
+ *       refuses;</li>
  *   <li>attempt: the target's prompt and parameter overrides are applied ({@link Overrides}) and its
  *       adapter called under the first-token, idle and total timeouts (total is one deadline across
  *       all attempts) ({@link Attempt}); a stream passes through a {@link StreamGate} (behind the

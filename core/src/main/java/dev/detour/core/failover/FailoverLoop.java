@@ -45,6 +45,8 @@ import java.util.function.BiFunction;
  */
 final class FailoverLoop<Q, T> {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverLoop.class);
+    /** The kind of a skip for the target's provider quota, in the attempts list. */
+    static final String QUOTA = "quota";
 
     /** Calls the adapter for one attempt; {@code sink} leads into the stream's gate (null when not streamed). */
     @FunctionalInterface
@@ -93,6 +95,10 @@ final class FailoverLoop<Q, T> {
     private final RequestTrace trace;
     /** Upstream calls launched so far (each attempt's number in its span). */
     private int calls;
+    /** The request's token estimate for provider quotas, computed at the first target that counts tokens; -1 before. */
+    private long quotaEstimate = -1;
+    /** The shortest wait until a target skipped for its quota may be called, or -1 when none was. */
+    private long quotaWaitMs = -1;
 
     FailoverLoop(FailoverEngine engine, RouteRuntime route, RequestContext ctx, AbortSignal abort, Q request,
                  StreamListener streamListener, BiFunction<TargetRuntime, Q, Overrides.Prepared<Q>> prepare,
@@ -173,7 +179,7 @@ final class FailoverLoop<Q, T> {
                 return;
             }
             if (++index >= plan.size()) {
-                fail(FallbackPolicy.exhausted(route, attempts, skips, lastFailure));
+                fail(quotaWait(FallbackPolicy.exhausted(route, attempts, skips, lastFailure)));
                 return;
             }
             TargetRuntime t = plan.get(index);
@@ -199,7 +205,12 @@ final class FailoverLoop<Q, T> {
     }
 
     private void skip(TargetRuntime t, String why) {
-        AttemptRecord r = new AttemptRecord(t.id(), 0, null, 0, why, null);
+        skip(t, why, null);
+    }
+
+    /** Records that {@code t} was skipped without a call, for {@code why}; {@code kind} names a reason kind ({@code quota}) or is null. */
+    private void skip(TargetRuntime t, String why, String kind) {
+        AttemptRecord r = new AttemptRecord(t.id(), 0, kind, 0, why, null);
         attempts.add(r);
         if (skips == null) {
             skips = new ArrayList<>(2);
@@ -235,13 +246,40 @@ final class FailoverLoop<Q, T> {
         return true;
     }
 
-    /** The breaker's permission for a call to {@code t}, or null (the skip recorded) at its concurrency limit or with its breaker open. */
+    /**
+     * The breaker's permission for a call to {@code t}, or null (the skip recorded) at its
+     * concurrency limit, at its provider quota, or with its breaker open. The quota is asked before
+     * the breaker, so a half-open breaker's probe is not spent on a call that will not be made.
+     */
     private CircuitBreaker.Grant permit(TargetRuntime t) {
-        CircuitBreaker.Grant grant = t.atCapacity() ? null : t.breaker().tryAcquire();
+        if (t.atCapacity()) {
+            skip(t, "at its concurrency limit of " + t.concurrencyLimit());
+            return null;
+        }
+        long estimate = quotaEstimate(t);
+        String quota = t.quota().refusal(estimate);
+        if (quota != null) {
+            long wait = t.quota().waitMs(estimate);
+            quotaWaitMs = quotaWaitMs < 0 ? wait : Math.min(quotaWaitMs, wait);
+            skip(t, quota, QUOTA);
+            return null;
+        }
+        CircuitBreaker.Grant grant = t.breaker().tryAcquire();
         if (grant == null) {
-            skip(t, t.atCapacity() ? "at its concurrency limit of " + t.concurrencyLimit() : "circuit open");
+            skip(t, "circuit open");
         }
         return grant;
+    }
+
+    /** The request's token estimate where {@code t}'s quota counts tokens, else 0 (no estimate is made). */
+    private long quotaEstimate(TargetRuntime t) {
+        if (!t.quota().countsTokens()) {
+            return 0;
+        }
+        if (quotaEstimate < 0) {
+            quotaEstimate = Tokens.quotaEstimate(request);
+        }
+        return quotaEstimate;
     }
 
     /** One call to {@code t}, permitted: the request's first, a retry, a fallback's, or (with {@code asHedge}) a hedge. */
@@ -296,6 +334,8 @@ final class FailoverLoop<Q, T> {
             });
         }
         t.callStarted();
+        a.quotaEstimate = quotaEstimate(t);
+        a.quotaSlot = t.quota().charge(a.quotaEstimate);
         a.armFirstToken();
         if (!asHedge && !launched) {
             launched = true;
@@ -557,6 +597,9 @@ final class FailoverLoop<Q, T> {
     private void served(Attempt<T> a, T value, long latencyMs) {
         OutcomeRecorder.success(a, latencyMs);
         StreamGate gate = a.gate;
+        if (a.quotaSlot >= 0) {
+            a.target.quota().correct(a.quotaSlot, a.quotaEstimate, usedTokens(value, gate));
+        }
         if (gate == null) {
             cancelHedgeTimer();
             Attempt<T> other = other(a);
@@ -580,6 +623,14 @@ final class FailoverLoop<Q, T> {
         }
         engine.listener.attempt(route, a.target, servedBy);
         engine.listener.served(route, a.target, a.target == choice);
+    }
+
+    /** The tokens the answer says it used (prompt and completion), or -1 when it does not say. */
+    private static long usedTokens(Object value, StreamGate gate) {
+        dev.detour.api.model.Usage u = value instanceof dev.detour.api.model.ChatResponse r ? r.usage()
+                : value instanceof dev.detour.api.model.EmbeddingResponse e ? e.usage()
+                : gate != null ? gate.usage() : null;
+        return u == null ? -1 : u.totalTokens();
     }
 
     private void decide(Attempt<T> a, ProviderException e) {
@@ -616,6 +667,17 @@ final class FailoverLoop<Q, T> {
     private EngineResult.Failure unresumed(EngineResult.Failure f) {
         return interrupted == null || f == null ? f : new EngineResult.Failure(interrupted.status(), interrupted.type(),
                 interrupted.code(), interrupted.message() + "; no target could continue it: " + f.message(), 0);
+    }
+
+    /**
+     * {@code f}, with a {@code Retry-After} of the shortest quota wait when no target could be
+     * called and one was skipped for its quota: then the client learns when a call can go.
+     */
+    private EngineResult.Failure quotaWait(EngineResult.Failure f) {
+        if (quotaWaitMs < 0 || f.retryAfterSeconds() > 0 || EngineResult.calls(attempts) > 0) {
+            return f;
+        }
+        return new EngineResult.Failure(f.status(), f.type(), f.code(), f.message(), Math.max(1, (quotaWaitMs + 999) / 1000));
     }
 
     /** Ends the request with a failure of the gateway's own: its message is scrubbed, no target is named. */

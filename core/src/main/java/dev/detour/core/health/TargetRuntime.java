@@ -8,6 +8,7 @@ import dev.detour.api.view.HealthState;
 import dev.detour.api.view.TargetHealth;
 import dev.detour.api.view.TargetView;
 import dev.detour.core.config.GatewayConfig;
+import dev.detour.core.quota.TargetQuota;
 
 import java.util.Arrays;
 import java.util.List;
@@ -28,9 +29,11 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     private final double weight;
     private final double inputPrice;
     private final double outputPrice;
+    private final dev.detour.core.spend.Pricing pricing;
     private final Map<String, String> labels;
     private final CircuitBreaker breaker;
     private final Capabilities capabilities;
+    private final TargetQuota quota;
 
     private final double[] latencies = new double[RING];
     private final double[] ttfts = new double[RING];
@@ -70,9 +73,11 @@ public final class TargetRuntime implements TargetView, TargetHealth {
         this.weight = target.weight();
         this.inputPrice = target.inputPerMTok();
         this.outputPrice = target.outputPerMTok();
+        this.pricing = dev.detour.core.spend.Pricing.of(target);
         this.labels = Map.copyOf(provider.labels());
         this.breaker = breaker;
         this.capabilities = capabilities;
+        this.quota = new TargetQuota(provider.rpm(), provider.tpm(), clock);
     }
 
     @Override public String id() { return id; }
@@ -87,6 +92,11 @@ public final class TargetRuntime implements TargetView, TargetHealth {
     @Override public Map<String, String> labels() { return labels; }
     @Override public TargetHealth health() { return this; }
 
+    /** Its {@code pricing:} ({@link dev.detour.core.spend.Pricing#NONE} without one). */
+    public dev.detour.core.spend.Pricing pricing() {
+        return pricing;
+    }
+
     public GatewayConfig.Provider providerConfig() {
         return provider;
     }
@@ -97,6 +107,11 @@ public final class TargetRuntime implements TargetView, TargetHealth {
 
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    /** The provider's quota as this target may use it: configured, and learned from the upstream's headers. */
+    public TargetQuota quota() {
+        return quota;
     }
 
     // ------------------------------------------------------------------ health view

@@ -49,6 +49,7 @@ final class ApiAdmission {
             Q request = Admission.parse(ex.body, parse);
             RouteRuntime route = admission.route(key, model.apply(request));
             ex.response.putHeader(Responder.ROUTE, route.name());
+            ex.charge = admission.charge(key, route, request);
             return new Admitted<>(request, route, requestId, ex.start, ex.abort);
         } catch (Refused r) {
             responder.refuse(ex.response, style, r);

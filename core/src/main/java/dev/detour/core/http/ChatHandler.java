@@ -88,6 +88,7 @@ final class ChatHandler {
                     responder.failed(resp, r);
                 } else {
                     Responder.successHeaders(resp, r);
+                    responder.priced(ex, route, r.target(), r.value().usage());
                     // Before the answer ends: its end writes the access-log line, which reads the usage.
                     responder.answered(ex, route, r);
                     if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
@@ -121,6 +122,7 @@ final class ChatHandler {
 
             @Override
             public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
+                ex.serving = target;
                 responder.streamResumed(ex, route, resumption);
                 if (resumed == null) {
                     resumed = new ArrayList<>(1);
@@ -135,15 +137,15 @@ final class ChatHandler {
 
             @Override
             public void chunk(ChatChunk c, WireBody wire) {
+                if (c.usage() != null) {
+                    responder.streamUsage(ex, route, c.usage());
+                }
                 if (resp.closed()) {
                     return;
                 }
                 if (recorder != null) {
                     // What the client is sent (usage included, which the cache keeps for every client).
                     recorder.add(c);
-                }
-                if (c.usage() != null) {
-                    Responder.usage(ex, c.usage());
                 }
                 if (c.usage() != null && !includeUsage) {
                     if (c.role() == null && !c.hasContent() && c.finishReason() == null) {

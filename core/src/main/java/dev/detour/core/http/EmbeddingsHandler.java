@@ -61,6 +61,7 @@ final class EmbeddingsHandler {
                 responder.failed(resp, r);
             } else {
                 Responder.successHeaders(resp, r);
+                responder.priced(ex, route, r.target(), r.value().usage());
                 if (r.wire() != null && r.wire().is(WireBody.OPENAI)) {
                     // Already in the client's encoding: the upstream's own bytes, floats not re-rounded.
                     resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, Responder.APPLICATION_JSON)

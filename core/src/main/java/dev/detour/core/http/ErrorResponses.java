@@ -60,6 +60,9 @@ final class ErrorResponses {
             o.put("target", r.target());
             if (r.skipped() != null) {
                 o.put("skipped", r.skipped());
+                if (r.kind() != null) {
+                    o.put("kind", r.kind());
+                }
                 continue;
             }
             o.put("status", r.status());

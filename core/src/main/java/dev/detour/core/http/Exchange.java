@@ -30,12 +30,16 @@ final class Exchange {
     /** Tokens its answer used, as the upstream reported them; -1 when none were reported. */
     int inputTokens = -1;
     int outputTokens = -1;
-    /** What its answer cost in USD when the target's pricing is known (the spend accounting sets it); -1 otherwise. */
+    /** What its answers' usage cost so far, USD, by the targets' {@code pricing}; -1 while nothing was priced. */
     double costUsd = -1;
     /** Nanoseconds from its arrival to the commit of its stream's first byte; -1 when it was not streamed. */
     long ttftNanos = -1;
     /** Whether its access-log line was written (once, at the end of its answer or the close of its connection). */
     boolean logged;
+    /** What it holds against its key's {@code limits.tpm} and budget, settled when it ends; null when nothing. */
+    dev.detour.core.spend.Charge charge;
+    /** The target whose answer is being sent (a stream's, for pricing its usage), or null. */
+    dev.detour.core.health.TargetRuntime serving;
     /** Whether it is an API call counted in flight (until its answer ends or its connection closes). */
     boolean inFlight;
     /** Its server span, when traces are exported. */

@@ -7,6 +7,7 @@ import dev.detour.core.Gateway;
 import dev.detour.core.admin.AdminRoutes;
 import dev.detour.core.admin.StatusPage;
 import dev.detour.core.admission.Admission;
+import dev.detour.core.admission.Shedder;
 import dev.detour.core.config.GatewayConfig;
 import dev.detour.core.config.Units;
 import dev.detour.core.failover.RouteRuntime;
@@ -45,7 +46,8 @@ import java.util.function.Consumer;
 /**
  * The inbound HTTP server (HTTP-API.md): listens, keeps clients from holding its sockets
  * ({@link ConnectionGuard}), reads API bodies up to {@code max_body_size} within
- * {@code body_timeout}, logs every request, and drains on shutdown. One Vert.x Web {@link Router}
+ * {@code body_timeout} (past {@code server.max_in_flight}, {@link Shedding} refuses a request before
+ * its body is read), logs every request, and drains on shutdown. One Vert.x Web {@link Router}
  * dispatches every endpoint: the API ({@link ChatHandler}, {@link EmbeddingsHandler},
  * {@link FeedbackHandler}, {@link MessagesHandler}, {@link ResponsesHandler}, {@link ModelsHandler}), operations
  * ({@code /healthz}, {@code /readyz}, {@link MetricsEndpoint}), {@link AdminRoutes} and the
@@ -67,6 +69,8 @@ public final class InboundServer {
     private final Telemetry telemetry;
     private final Router router;
     private final long maxBodySize;
+    /** Sheds API requests past {@code server.max_in_flight}, or null when it is unset. */
+    private final Shedding shedding;
     private HttpServer server;
     /** Whether the server listens with TLS; a reload cannot change it. */
     private boolean https;
@@ -97,12 +101,14 @@ public final class InboundServer {
         }
         this.maxBodySize = gateway.config().server().maxBodySize();
         this.telemetry = Telemetry.start(gateway.config().telemetry(), gateway.metrics(), gateway::targets);
+        this.shedding = Shedding.of(Shedder.of(gateway.config()), gateway.metrics(), responder);
         this.router = router();
     }
 
     /** Every endpoint, the API first: it is what nearly every request asks for. */
     private Router router() {
-        ApiAdmission admission = new ApiAdmission(new Admission(gateway.config().keys(), gateway.clock(), gateway), responder, gateway.config().server().region());
+        ApiAdmission admission = new ApiAdmission(new Admission(gateway.ledger(), gateway), responder,
+                gateway.config().server().region());
         Router r = Router.router(vertx);
         r.post("/v1/chat/completions").handler(api(ErrorStyle.OPENAI, new ChatHandler(gateway, admission, responder)::handle));
         r.post("/v1/messages").handler(api(ErrorStyle.ANTHROPIC,
@@ -235,6 +241,9 @@ public final class InboundServer {
      */
     private void receive(Exchange ex, ErrorStyle style, Consumer<Exchange> handler) {
         HttpServerRequest req = ex.request;
+        if (shedding != null && shedding.shed(ex, style, inFlight.get(), guard)) {
+            return;
+        }
         ex.inFlight = true;
         if (telemetry.on()) {
             ex.span = telemetry.server(req);
@@ -307,6 +316,9 @@ public final class InboundServer {
             inFlight.decrementAndGet();
             live.remove(ex);
             guard.bodyDone(ex.conn);
+            if (ex.charge != null) {
+                gateway.ledger().settle(ex.charge);
+            }
         }
     }
 

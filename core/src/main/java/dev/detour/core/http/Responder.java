@@ -140,10 +140,53 @@ final class Responder implements AdminRoutes.Replies {
         ex.outputTokens = usage.completionTokens();
     }
 
+    static final CharSequence COST = HttpHeaders.createOptimized("x-detour-cost-usd");
+
+    /**
+     * A whole answer from {@code target} is about to be sent: priced from its {@code usage} by the
+     * target's {@code pricing} ({@code x-detour-cost-usd}, the cost metric), and counted against the
+     * key's token limit and budget. Call before the answer's body is written.
+     */
+    void priced(Exchange ex, RouteRuntime route, TargetRuntime target, dev.detour.api.model.Usage usage) {
+        if (ex.charge != null) {
+            ex.charge.served();
+        }
+        if (usage != null && price(ex, route, target, usage)) {
+            ex.response.putHeader(COST, dev.detour.core.spend.Pricing.format(ex.costUsd));
+        }
+    }
+
+    /** A stream's usage (its last chunk, one per target when it was resumed): for the access log, and priced by the target streaming it. */
+    void streamUsage(Exchange ex, RouteRuntime route, dev.detour.api.model.Usage usage) {
+        usage(ex, usage);
+        if (ex.serving != null) {
+            price(ex, route, ex.serving, usage);
+        }
+    }
+
+    /** Prices {@code usage} of {@code target}; false when the target has no pricing. */
+    private boolean price(Exchange ex, RouteRuntime route, TargetRuntime target, dev.detour.api.model.Usage usage) {
+        dev.detour.core.spend.Pricing pricing = target.pricing();
+        double usd = pricing.priced() ? pricing.cost(usage) : 0;
+        if (ex.charge != null) {
+            ex.charge.usage(usage, usd);
+        }
+        if (!pricing.priced()) {
+            return false;
+        }
+        ex.costUsd = Math.max(0, ex.costUsd) + usd;
+        gateway.metrics().cost(route.name(), target.id(), ex.keyName, usd);
+        return true;
+    }
+
     /** A stream was committed to {@code target}: headers, TTFT, who served it; the SSE response starts. */
     void streamCommitted(Exchange ex, RouteRuntime route, TargetRuntime target, List<AttemptRecord> attempts,
                          boolean failover) {
         HttpServerResponse resp = ex.response;
+        ex.serving = target;
+        if (ex.charge != null) {
+            ex.charge.served();
+        }
         int calls = 0;
         for (AttemptRecord a : attempts) {
             calls += a.called() ? 1 : 0;

@@ -95,6 +95,7 @@ final class TranslatedChat {
                 responder.failed(resp, r, shape.style());
             } else {
                 Responder.successHeaders(resp, r);
+                responder.priced(ex, route, r.target(), r.value().usage());
                 // Before the answer ends: its end writes the access-log line, which reads the usage.
                 responder.answered(ex, route, r);
                 responder.json(resp, 200, shape.whole(r.value(), r.target().model()));
@@ -124,20 +125,21 @@ final class TranslatedChat {
             @Override
             public void resumed(TargetRuntime target, List<AttemptRecord> attempts, Resumption resumption) {
                 // The same encoder goes on: the continuation is more of the same answer.
+                ex.serving = target;
                 responder.streamResumed(ex, route, resumption);
                 resumed.add(resumption);
             }
 
             @Override
             public void chunk(ChatChunk c) {
+                if (c.usage() != null) {
+                    responder.streamUsage(ex, route, c.usage());
+                }
                 if (resp.closed() || encoder[0] == null) {
                     return;
                 }
                 if (recorder != null) {
                     recorder.add(c);
-                }
-                if (c.usage() != null) {
-                    Responder.usage(ex, c.usage());
                 }
                 out.write(encoder[0].chunk(c));
             }

@@ -153,7 +153,8 @@ public final class AccessLog implements AutoCloseable {
                 g.writeNumberField("output_tokens", e.outputTokens());
             }
             if (e.costUsd() >= 0) {
-                g.writeNumberField("cost_usd", e.costUsd());
+                g.writeFieldName("cost_usd");
+                g.writeNumber(dev.detour.core.spend.Pricing.format(e.costUsd()));   // a plain decimal, never 1.0E-5
             }
             field(g, "key", e.key());
             field(g, "code", e.code());
@@ -192,7 +193,7 @@ public final class AccessLog implements AutoCloseable {
             sb.append(" tokens=").append(Math.max(0, e.inputTokens())).append('/').append(Math.max(0, e.outputTokens()));
         }
         if (e.costUsd() >= 0) {
-            sb.append(" cost_usd=").append(e.costUsd());
+            sb.append(" cost_usd=").append(dev.detour.core.spend.Pricing.format(e.costUsd()));
         }
         if (e.key() != null) {
             escape(sb.append(" key="), e.key());

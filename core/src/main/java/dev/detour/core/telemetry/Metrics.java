@@ -45,12 +45,21 @@ public final class Metrics implements EngineListener {
     final Map<Labels, Histogram> tokens = new ConcurrentHashMap<>();
     final Map<Labels, Histogram> durations = new ConcurrentHashMap<>();
     final Map<Labels, Histogram> ttfts = new ConcurrentHashMap<>();
+    /** {@code detour_cost_usd_total}; key names come from the config, so bounded like routes and targets. */
+    final Map<CostLabels, java.util.concurrent.atomic.DoubleAdder> costs = new ConcurrentHashMap<>();
 
     /** The cache figures of each route that has a cache (configured routes only, so bounded by the config). */
     final Map<String, CacheSeries> caches = new ConcurrentHashMap<>();
 
+    /** Requests shed at admission, by priority (its ordinal): three fixed series. */
+    private final LongAdder[] shed = {new LongAdder(), new LongAdder(), new LongAdder()};
+
     private final Set<String> routes = ConcurrentHashMap.newKeySet();
     private final Set<String> targets = ConcurrentHashMap.newKeySet();
+
+    /** The labels of a cost series: route, target, key name ("" without keys). */
+    private record CostLabels(String route, String target, String key) {
+    }
 
     /** The values of one series' labels; the names are fixed per metric. */
     record Labels(String a, String b) {
@@ -66,6 +75,11 @@ public final class Metrics implements EngineListener {
 
     private static String status(int s) {
         return s >= 0 && s < STATUS_TEXT.length ? STATUS_TEXT[s] : Integer.toString(s);
+    }
+
+    /** A request was shed at {@code priority} ({@code server.max_in_flight}). */
+    public void shed(dev.detour.core.config.GatewayConfig.Priority priority) {
+        shed[priority.ordinal()].increment();
     }
 
     /** Lets {@code route} have series (a configured route, or a direct one just created). */
@@ -132,6 +146,7 @@ public final class Metrics implements EngineListener {
         resumes.keySet().removeIf(l -> l.a().equals(route));
         servedFirst.keySet().removeIf(l -> l.a().equals(route));
         servedOther.keySet().removeIf(l -> l.a().equals(route));
+        costs.keySet().removeIf(l -> l.route().equals(route));
     }
 
     /** Drops every series labelled with target {@code target}, and any later observation for it until allowed again. */
@@ -139,6 +154,7 @@ public final class Metrics implements EngineListener {
         targets.remove(target);
         attempts.keySet().removeIf(l -> l.a().equals(target));
         tokens.keySet().removeIf(l -> l.a().equals(target));
+        costs.keySet().removeIf(l -> l.target().equals(target));
         ttfts.keySet().removeIf(l -> l.a().equals(target));
         failovers.keySet().removeIf(l -> target.equals(l.b()));
         resumes.keySet().removeIf(l -> target.equals(l.b()));
@@ -180,6 +196,27 @@ public final class Metrics implements EngineListener {
                 h.observe(output);
             }
         }
+    }
+
+    /**
+     * {@code usd} spent on an answer of {@code route} served by {@code target} for the key named
+     * {@code key} (null without keys), priced by the target's {@code pricing}; dropped for a route
+     * or target not allowed.
+     */
+    public void cost(String route, String target, String key, double usd) {
+        CostLabels l = new CostLabels(route, target, key == null ? "" : key);
+        java.util.concurrent.atomic.DoubleAdder a = costs.get(l);
+        if (a == null) {
+            if (!routes.contains(route) || !targets.contains(target)) {
+                return;
+            }
+            a = costs.computeIfAbsent(l, k -> new java.util.concurrent.atomic.DoubleAdder());
+            if (!routes.contains(route) || !targets.contains(target)) {
+                costs.remove(l, a);
+                return;
+            }
+        }
+        a.add(usd);
     }
 
     /** A cut stream of {@code route} was continued by target {@code to} ({@code stream.resume}). */
@@ -273,6 +310,17 @@ public final class Metrics implements EngineListener {
                 .append("# TYPE gen_ai_client_token_usage_total counter\n");
         named(tokens, "target", "type").forEach((l, h) -> sb.append("gen_ai_client_token_usage_total").append(l)
                 .append(' ').append((long) h.sum.sum()).append('\n'));
+        sb.append("# HELP detour_cost_usd_total Spend on answers, USD by the targets' pricing, by route, target and key name.\n")
+                .append("# TYPE detour_cost_usd_total counter\n");
+        Map<String, Double> cost = new TreeMap<>();
+        costs.forEach((l, v) -> cost.put(labels("route", l.route(), "target", l.target(), "key", l.key()), v.sum()));
+        cost.forEach((l, v) -> sb.append("detour_cost_usd_total").append(l).append(' ').append(v).append('\n'));
+        Map<String, LongAdder> shedByPriority = new TreeMap<>();
+        for (dev.detour.core.config.GatewayConfig.Priority p : dev.detour.core.config.GatewayConfig.Priority.values()) {
+            shedByPriority.put(labels("priority", p.wire()), shed[p.ordinal()]);
+        }
+        counter(sb, "detour_shed_total", "Requests refused at once because the gateway was past server.max_in_flight,"
+                + " by priority.", shedByPriority);
         sb.append("# HELP detour_circuit_state Circuit breaker state per target: 0 closed, 1 half-open, 2 open.\n")
                 .append("# TYPE detour_circuit_state gauge\n");
         for (TargetRuntime t : targets) {

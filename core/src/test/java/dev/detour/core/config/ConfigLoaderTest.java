@@ -399,4 +399,39 @@ class ConfigLoaderTest {
                 "telemetry.export_interval: must be at least 100ms (was 10ms)",
                 "telemetry.capture_content: 'maybe' is not true or false"), List.of(p.split("\n")));
     }
+
+    @Test
+    void provider_quotas_shedding_and_key_priorities_are_read_and_checked_by_path() throws ConfigException {
+        GatewayConfig c = load("""
+                server: { max_in_flight: 64 }
+                providers:
+                  p: { type: openai, api_key: sk-1, limits: { rpm: 500, tpm: 200000, concurrency: 8 } }
+                routes:
+                  r: { targets: [ { provider: p, model: m } ] }
+                keys:
+                  - { name: gold, key: sk-gold, priority: high }
+                  - { name: plain, key: sk-plain }
+                """, Map.of());
+        assertEquals(64, c.server().maxInFlight());
+        assertEquals(500, c.providers().get("p").rpm());
+        assertEquals(200000, c.providers().get("p").tpm());
+        assertEquals(8, c.providers().get("p").concurrency());
+        assertEquals(GatewayConfig.Priority.HIGH, c.keys().get(0).priority());
+        assertEquals(GatewayConfig.Priority.NORMAL, c.keys().get(1).priority());
+
+        String p = problems("""
+                server: { max_in_flight: 0 }
+                providers:
+                  p: { type: openai, limits: { rpm: -1, tpm: lots } }
+                routes:
+                  r: { targets: [ { provider: p, model: m } ] }
+                keys:
+                  - { name: gold, key: sk-gold, priority: urgent }
+                """);
+        assertTrue(p.contains("server.max_in_flight: must be between 1 and 1000000 (was 0)"), p);
+        assertTrue(p.contains("providers.p.limits.rpm: must be between 0 and 100000000 (was -1)"), p);
+        assertTrue(p.contains("providers.p.limits.tpm"), p);
+        assertTrue(p.contains("keys[0].priority: must be high, normal or low (was 'urgent')"), p);
+        assertFalse(p.contains("not available yet"), p);
+    }
 }

@@ -119,4 +119,26 @@ class AttemptTraceTest {
         assertNull(plain.result().failure());
         assertTrue(log.isEmpty());
     }
+
+    @Test
+    void a_cut_stream_resumed_on_the_next_target_is_a_second_span_marked_as_a_resume() {
+        f.stream = new GatewayConfig.StreamPolicy(0, Duration.ofSeconds(1), true);
+        f.abort.trace(trace);
+        Future<EngineResult<Void>> result = f.stream(new EngineFixture.Client());
+        EngineFixture.Pending<Void> first = f.adapterA.last();
+        first.send(EngineFixture.roleOnly());
+        first.send(EngineFixture.content("Hel"));
+        first.fail(new ProviderException(ErrorKind.CONNECTION, 0, "connection reset"));
+        EngineFixture.Pending<Void> second = f.adapterB.last();
+        second.send(EngineFixture.content("lo"));
+        second.send(new dev.detour.api.model.ChatChunk("id", "m", 0, 0, null, null, null, List.of(), FinishReason.STOP,
+                Usage.of(2, 3), null));
+        second.succeed(null);
+        assertNull(result.result().failure());
+        assertEquals(List.of(
+                "start chat a/m #1",
+                "failed chat a/m #1 connection",
+                "start chat b/m #2 failover resume",
+                "answered chat b/m #2 failover resume null 3 STOP null"), log);
+    }
 }

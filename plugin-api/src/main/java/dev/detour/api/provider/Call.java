@@ -95,4 +95,15 @@ public interface Call {
     default Map<String, String> extraHeaders() {
         return Map.of();
     }
+
+    /**
+     * Hands core what the upstream's answer headers said of its quota (its remaining requests and
+     * tokens, and when they reset), read from the provider's own rate-limit headers. Core keeps it
+     * per target and skips the target, before any call, once the upstream would refuse it for
+     * quota, until the reset. Call it once the response's headers have arrived, whatever its status
+     * (a 429's headers matter most), on the event loop, and only with values the upstream sent. The
+     * default ignores it.
+     */
+    default void rateLimits(RateLimits limits) {
+    }
 }

@@ -14,7 +14,9 @@ import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderAdapter;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.RateLimits;
 import dev.detour.wire.anthropic.AnthropicCodec;
+import dev.detour.wire.anthropic.AnthropicRateLimits;
 import dev.detour.wire.anthropic.AnthropicStreamDecoder;
 import dev.detour.wire.http.HttpExchange;
 import dev.detour.wire.http.TransportErrors;
@@ -224,6 +226,12 @@ final class AnthropicAdapter implements ProviderAdapter {
                 return Future.failedFuture(new ProviderException(ErrorKind.TIMEOUT, 0, "anthropic: call cancelled"));
             }
             return request.send(payload);
+        }).map(response -> {
+            RateLimits limits = AnthropicRateLimits.of(response.headers(), clock.now());
+            if (limits.any()) {
+                call.rateLimits(limits);
+            }
+            return response;
         });
     }
 

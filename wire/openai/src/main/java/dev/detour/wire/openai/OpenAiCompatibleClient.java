@@ -3,6 +3,7 @@ package dev.detour.wire.openai;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.ChunkSink;
 import dev.detour.api.provider.ProviderContext;
+import dev.detour.api.provider.RateLimits;
 import dev.detour.api.provider.WireBody;
 import dev.detour.wire.http.HttpEndpoint;
 import dev.detour.wire.http.HttpExchange;
@@ -241,8 +242,22 @@ public final class OpenAiCompatibleClient {
                             req.putHeader(HttpHeaders.ACCEPT, accept);
                             call.extraHeaders().forEach(req::putHeader);
                         },
-                        body, (status, h, b) -> httpErrors.classify(status, h, b, now.get()), onSuccess)
+                        body, (status, h, b) -> {
+                            quota(call, h);
+                            return httpErrors.classify(status, h, b, now.get());
+                        }, (req, resp) -> {
+                            quota(call, resp.headers());
+                            return onSuccess.apply(req, resp);
+                        })
                 .recover(t -> Future.failedFuture(redact(TransportErrors.classify(t))));
+    }
+
+    /** Hands core the quota the answer's rate-limit headers state, whatever its status (a 429's matter most). */
+    private static void quota(Call call, MultiMap headers) {
+        RateLimits limits = OpenAiRateLimits.of(headers);
+        if (limits.any()) {
+            call.rateLimits(limits);
+        }
     }
 
     /** Reads a 2xx JSON body; garbage is the upstream's fault, an error object is classified. */
