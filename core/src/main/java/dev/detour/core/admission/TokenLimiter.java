@@ -2,8 +2,9 @@ package dev.detour.core.admission;
 
 /**
  * A sliding-window token limit ({@code limits.tpm}): at most {@code limit} tokens in any window,
- * kept like {@link RateLimiter} as {@value #SLOTS} slots plus the current one (a slot counts until
- * all of it has left the window, so the limit holds over every window). A request is counted
+ * kept as {@value #SLOTS} slots plus the current one (a slot counts until all of it has left the
+ * window, so the limit holds over every window; {@link RateLimiter} is this with one token a
+ * request). A request is counted
  * before its call with an estimate, in the slot it was admitted in, and that slot is corrected by
  * {@link #correct} once the real usage is known. A request bigger than the whole limit is admitted
  * only into an empty window, so it is never refused for ever.

@@ -219,15 +219,18 @@ public final class ClusterLink {
                 }
                 return;
             }
-            apply(ar.result(), now);
+            Response res = ar.result();
             lastSyncMs = now;
             if (state != State.UP) {
+                // Told before what this exchange shows (peers joining, breakers shared): they follow it.
                 state = State.UP;
+                int n = pairs(res.get(1)).size();
                 LOG.info("cluster: Redis {} ({} instance(s) share it)", everUp ? "is back; state republished" : "connected",
-                        instances.size());
-                events.accept(everUp ? "redis_up" : "joined", "instance " + id + ", " + instances.size() + " instance(s)");
+                        n);
+                events.accept(everUp ? "redis_up" : "joined", "instance " + id + ", " + n + " instance(s)");
                 everUp = true;
             }
+            apply(res, now);
         });
     }
 

@@ -8,7 +8,6 @@ import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
-import dev.detour.api.model.Message;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
@@ -34,8 +33,6 @@ import io.vertx.core.http.RequestOptions;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -178,18 +175,7 @@ final class AnthropicAdapter implements ProviderAdapter {
      */
     @Override
     public ChatRequest continuation(ChatRequest request, String sent) {
-        List<Message> messages = new ArrayList<>(request.messages());
-        Message last = messages.get(messages.size() - 1);
-        String answer = sent;
-        if (last.role().equals("assistant") && last.toolCalls().isEmpty()) {
-            messages.remove(messages.size() - 1);
-            answer = last.text() + sent;
-        }
-        answer = answer.stripTrailing();
-        if (!answer.isEmpty()) {
-            messages.add(Message.assistant(answer, List.of()));
-        }
-        return request.toBuilder().messages(messages).build();
+        return AnthropicCodec.prefillContinuation(request, sent);
     }
 
     @Override

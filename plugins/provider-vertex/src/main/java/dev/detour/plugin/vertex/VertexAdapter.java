@@ -8,7 +8,6 @@ import dev.detour.api.ErrorKind;
 import dev.detour.api.ProviderException;
 import dev.detour.api.model.ChatRequest;
 import dev.detour.api.model.ChatResponse;
-import dev.detour.api.model.Message;
 import dev.detour.api.provider.Call;
 import dev.detour.api.provider.Capabilities;
 import dev.detour.api.provider.ChunkSink;
@@ -33,8 +32,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.PoolOptions;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -338,18 +335,7 @@ final class VertexAdapter implements ProviderAdapter {
         if (!VertexUrls.isClaude(request.model())) {
             return ProviderAdapter.super.continuation(request, sent);
         }
-        List<Message> messages = new ArrayList<>(request.messages());
-        Message last = messages.get(messages.size() - 1);
-        String answer = sent;
-        if (last.role().equals("assistant") && last.toolCalls().isEmpty()) {
-            messages.remove(messages.size() - 1);
-            answer = last.text() + sent;
-        }
-        answer = answer.stripTrailing();
-        if (!answer.isEmpty()) {
-            messages.add(Message.assistant(answer, List.of()));
-        }
-        return request.toBuilder().messages(messages).build();
+        return AnthropicCodec.prefillContinuation(request, sent);
     }
 
     @Override

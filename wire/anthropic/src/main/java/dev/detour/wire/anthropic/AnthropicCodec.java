@@ -1011,4 +1011,26 @@ public final class AnthropicCodec {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return (Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong())).toLowerCase(Locale.ROOT);
     }
+
+    /**
+     * Anthropic's prefill continuation of a cut answer: the answer so far as the last (assistant)
+     * message, which the model continues (merged into a final assistant message already there).
+     * The API refuses a final assistant message that ends in whitespace, so that is trimmed off
+     * (core drops the whitespace the continuation then starts with, which the client already has).
+     * For Anthropic's own API and Claude on other clouds alike.
+     */
+    public static ChatRequest prefillContinuation(ChatRequest request, String sent) {
+        List<Message> messages = new ArrayList<>(request.messages());
+        Message last = messages.get(messages.size() - 1);
+        String answer = sent;
+        if (last.role().equals("assistant") && last.toolCalls().isEmpty()) {
+            messages.remove(messages.size() - 1);
+            answer = last.text() + sent;
+        }
+        answer = answer.stripTrailing();
+        if (!answer.isEmpty()) {
+            messages.add(Message.assistant(answer, List.of()));
+        }
+        return request.toBuilder().messages(messages).build();
+    }
 }
