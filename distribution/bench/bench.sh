@@ -119,13 +119,13 @@ if [ "$MODE" = smoke ]; then
   STREAM_CONNS="16"
 elif [ "$MODE" = quick ]; then
   DURATION=10
-  WARMUP=15
+  WARMUP=30           # C2 compiles the gateway's hot paths for longer than 15 s on one CPU
   CLOSED_CONNS="1 16"
   STREAM_CONNS="16"
   HOPS=${HOPS:-detour detour-defaults}
 else
   DURATION=10
-  WARMUP=20           # a JVM on one CPU compiles while it serves: give C2 time to finish
+  WARMUP=30           # a JVM on one CPU compiles while it serves: give C2 time to finish
   CLOSED_CONNS="1 16 64"
   STREAM_CONNS="1 16"
 fi
@@ -574,10 +574,10 @@ wait_http "http://127.0.0.1:$PROXY_PORT/nope" 404 "the proxy nginx" "$PROXY_PID"
 # Every hop must answer both shapes before anything is measured.
 for hop in $HOPS; do
   code=$(taskset -c "$LOAD_CPU" curl -s -o "$WORK/check.json" -w '%{http_code}' --max-time 5 -X POST \
-    -H 'Content-Type: application/json' --data-binary @"$(body_file bench false)" "$(hop_url "$hop")")
+    -H 'Authorization: Bearer bench-client' -H 'Content-Type: application/json' --data-binary @"$(body_file bench false)" "$(hop_url "$hop")")
   [ "$code" = 200 ] && grep -Eq '"chat.completion"|"object": ?"response"' "$WORK/check.json" || die "$hop: non-stream check failed ($code): $(head -c 300 "$WORK/check.json")"
   code=$(taskset -c "$LOAD_CPU" curl -s -o "$WORK/check.sse" -w '%{http_code}' --max-time 5 -X POST \
-    -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
+    -H 'Authorization: Bearer bench-client' -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
     --data-binary @"$(body_file bench true)" "$(hop_url "$hop")")
   chunks=$(grep -c '^data: {' "$WORK/check.sse" || true)
   [ "$code" = 200 ] && [ "$chunks" -ge 20 ] && grep -Eq '^data: \[DONE\]|"type": ?"response.completed"' "$WORK/check.sse" \

@@ -126,8 +126,10 @@ public final class Detour {
         GatewayConfig finalConfig = config;
         // Everything runs on one event loop context, so the engine's state needs no locks.
         return Future.<Detour>future(p -> vertx.runOnContext(v -> {
-            gateway.reload(new Reload(gateway, plugins, o.config(), o.env(), o.portOverride(),
-                    vertx.getOrCreateContext()));
+            Reload reload = new Reload(gateway, plugins, o.config(), o.env(), o.portOverride(),
+                    vertx.getOrCreateContext());
+            reload.certificates(() -> server.reloadTls(gateway.config().server().tls()));
+            gateway.reload(reload);
             startCluster(gateway).compose(c -> gateway.startServices())
                 .recover(e -> Future.failedFuture(new IllegalStateException(
                         dev.detour.core.net.BindFailure.cause(e), e)))
@@ -179,8 +181,8 @@ public final class Detour {
     }
 
     /**
-     * Re-reads {@code server.tls}'s files and serves new connections with them: what a config
-     * reload calls with the new config's {@code server().tls()} (see {@link InboundServer#reloadTls}).
+     * Re-reads {@code server.tls}'s files and serves new connections with them: what every config
+     * reload does first ({@link Reload#certificates}; see {@link InboundServer#reloadTls}).
      */
     public Future<Void> reloadTls(GatewayConfig.ServerTls tls) {
         return server.reloadTls(tls);

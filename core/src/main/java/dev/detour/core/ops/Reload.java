@@ -58,6 +58,8 @@ public final class Reload {
     private final Context context;
     /** The last reload asked for; the next one runs after it. Touched on {@link #context} only. */
     private Future<Outcome> last = Future.succeededFuture();
+    /** Re-reads the server's certificate files ({@code server.tls}); null when the boot set none. */
+    private volatile java.util.function.Supplier<Future<Void>> certificates;
 
     /**
      * @param file         the config file the gateway started from
@@ -91,11 +93,33 @@ public final class Reload {
         return p.future();
     }
 
+    /**
+     * How a reload re-reads the server's certificate files: {@code server.tls} itself needs a
+     * restart, but a certificate renewed under the same file names is picked up by every reload
+     * (new connections get it; open ones keep theirs). A file that cannot be used refuses the
+     * reload, and the running certificate keeps serving.
+     */
+    public void certificates(java.util.function.Supplier<Future<Void>> reread) {
+        this.certificates = reread;
+    }
+
     /** What the worker thread hands to the event loop: a config ready to swap, or the problems. */
     private record Ready(Gateway.Prepared prepared, ConfigDiff diff, PluginHost.Rescan rescan, List<String> problems) {
     }
 
     private Future<Outcome> once(String trigger) {
+        java.util.function.Supplier<Future<Void>> certs = certificates;
+        Future<Void> reread = certs == null ? Future.succeededFuture() : certs.get();
+        return reread.transform(c -> {
+            if (c.failed()) {
+                LOG.warn("reload ({}) refused, the running config is kept: {}", trigger, c.cause().getMessage());
+                return Future.succeededFuture(refused(List.of(String.valueOf(c.cause().getMessage()))));
+            }
+            return prepared(trigger);
+        });
+    }
+
+    private Future<Outcome> prepared(String trigger) {
         return context.owner().executeBlocking(this::prepare, false).transform(ar -> {
             if (ar.failed()) {
                 LOG.error("reload ({}) failed", trigger, ar.cause());

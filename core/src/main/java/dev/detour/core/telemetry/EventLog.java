@@ -103,6 +103,8 @@ public final class EventLog implements HealthEvents, EngineListener {
     /** Streams the recent events and every new one to {@code response} until it closes. */
     public synchronized void subscribe(HttpServerResponse response) {
         response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
+        // The head goes out now: a client waiting for it on a quiet gateway is not kept waiting for an event.
+        response.writeHead();
         for (ObjectNode e : events) {
             response.write("data: " + e + "\n\n");
         }
