@@ -112,8 +112,7 @@ public final class Admission {
         if (keysByDigest.isEmpty()) {
             return null;
         }
-        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).trim() : apiKey;
+        String presented = presented(authorization, apiKey);
         KeyLedger.KeyState state = presented == null ? null : keysByDigest.get(ConfigLoader.sha256(presented));
         if (state == null) {
             throw new Refused(401, "authentication_error", "invalid_api_key", presented == null
@@ -121,6 +120,12 @@ public final class Admission {
                     : "invalid API key", null, 0);
         }
         return state.key();
+    }
+
+    /** The key a request presents: {@code Authorization: Bearer <key>}, else {@code x-api-key}; null for none. */
+    public static String presented(String authorization, String apiKey) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : apiKey;
     }
 
     /**
@@ -169,11 +174,7 @@ public final class Admission {
             input = Tokens.promptEstimate(c);
             output = c.outputLimit() != null ? Math.max(0, c.outputLimit()) : DEFAULT_OUTPUT_ESTIMATE;
         } else if (request instanceof EmbeddingRequest e) {
-            long chars = 0;
-            for (String s : e.input()) {
-                chars += s.length();
-            }
-            input = Tokens.ofChars(chars) + e.input().size();
+            input = Tokens.ofChars(Tokens.inputChars(e)) + e.input().size();
             output = 0;
         } else {
             input = 0;

@@ -94,10 +94,9 @@ public final class Shedder {
         return asked != null && asked.ordinal() > key.priority().ordinal() ? asked : key.priority();
     }
 
-    /** The key presented as Admission reads it: {@code Authorization: Bearer}, else {@code x-api-key}. */
+    /** The key presented, read as {@link Admission#presented} reads it. */
     private GatewayConfig.Key key(String authorization, String apiKey) {
-        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).trim() : apiKey;
+        String presented = Admission.presented(authorization, apiKey);
         return presented == null ? null : keysByDigest.get(ConfigLoader.sha256(presented));
     }
 }

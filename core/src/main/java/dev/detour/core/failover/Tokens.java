@@ -42,12 +42,17 @@ public final class Tokens {
             return promptEstimate(chat) + (out == null ? 0 : out);
         }
         if (request instanceof dev.detour.api.model.EmbeddingRequest e) {
-            long chars = 0;
-            for (String s : e.input()) {
-                chars += s.length();
-            }
-            return chars / CHARS_PER_TOKEN + e.input().size();
+            return inputChars(e) / CHARS_PER_TOKEN + e.input().size();
         }
         return 0;
+    }
+
+    /** The characters of an embeddings request's inputs, all together. */
+    public static long inputChars(dev.detour.api.model.EmbeddingRequest request) {
+        long chars = 0;
+        for (String s : request.input()) {
+            chars += s.length();
+        }
+        return chars;
     }
 }
